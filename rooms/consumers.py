@@ -1,0 +1,176 @@
+import asyncio
+import json
+from urllib.parse import parse_qs
+
+from channels.auth import login, logout
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.template.loader import render_to_string
+
+from accounts import session_exchange
+
+from . import broadcast, presence
+from .forms import MessageForm
+from .models import Room
+
+CATCH_UP_LIMIT = 500
+
+# Close codes hx-ws never retries (it retries 1006, so refusing the
+# handshake itself would make the browser knock forever).
+CLOSE_NO_ROOM = 4404
+CLOSE_SIGNED_OUT = 4401
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    """One browser tab in one room: catch-up, live updates, posting, sign-in."""
+
+    room = None
+    presence_task = None
+
+    async def connect(self):
+        await self.accept()
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        self.room = await Room.objects.filter(slug=slug).afirst()
+        if self.room is None:
+            await self.send_fragment("refusal", {"reason": "This room does not exist."})
+            await self.close(code=CLOSE_NO_ROOM)
+            return
+        await self.channel_layer.group_add(
+            broadcast.room_group(self.room.pk), self.channel_name
+        )
+        await self.catch_up()
+        if self.user.is_authenticated:
+            await self.enter_as_member()
+
+    async def disconnect(self, code):
+        if self.room is None:
+            return
+        await self.channel_layer.group_discard(
+            broadcast.room_group(self.room.pk), self.channel_name
+        )
+        if self.user.is_authenticated:
+            await self.leave_as_member()
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            frame = json.loads(text_data or "")
+            action = frame.get("action")
+        except (ValueError, AttributeError):
+            frame, action = {}, None
+        handler = {
+            "send": self.post_message,
+            "sign-in": self.sign_in,
+            "sign-out": self.sign_out,
+        }.get(action)
+        if handler is None:
+            await self.send_fragment(
+                "alert", {"alert": "That request was not understood."}
+            )
+            return
+        await handler(frame)
+
+    # Group events
+
+    async def room_html(self, event):
+        await self.send(text_data=event["html"])
+
+    async def user_signed_out(self, event):
+        await self.send_fragment(
+            "refusal", {"reason": "You signed out. Reload to keep reading."}
+        )
+        await self.close(code=CLOSE_SIGNED_OUT)
+
+    # Actions
+
+    async def post_message(self, frame):
+        if not self.user.is_authenticated:
+            await self.send_fragment("refusal", {"reason": "Sign in to post."})
+            await self.close(code=CLOSE_SIGNED_OUT)
+            return
+        form = MessageForm({"message": frame.get("message", "")})
+        if not form.is_valid():
+            if not form.is_blank():
+                await self.send_fragment("composer-update", {"form": form})
+            return
+        message = await self.room.messages.acreate(
+            author=self.user, body=form.cleaned_data["message"]
+        )
+        await broadcast.message_posted(message)
+        await self.send_fragment("composer-update", {"form": MessageForm()})
+
+    async def sign_in(self, frame):
+        form = AuthenticationForm(
+            data={key: frame.get(key, "") for key in ("username", "password")}
+        )
+        if not await database_sync_to_async(form.is_valid)():
+            await self.send_fragment("controls-update", {"sign_in_form": form})
+            return
+        await login(self.scope, form.get_user())
+        session = self.scope["session"]
+        csrf_cookie = self.scope["cookies"].get(settings.CSRF_COOKIE_NAME, "")
+        token = session_exchange.issue(session, csrf_cookie)
+        await session.asave()
+        await self.enter_as_member()
+        await self.send_fragment("viewer-update", {"exchange_token": token})
+
+    async def sign_out(self, frame):
+        if self.user.is_authenticated:
+            # Leave first: the signed-out event closes every other socket.
+            await self.leave_as_member()
+            await logout(self.scope)
+        await self.send_fragment("viewer-update", {})
+
+    # Membership of the signed-in person
+
+    @property
+    def user(self):
+        return self.scope["user"]
+
+    async def enter_as_member(self):
+        await self.channel_layer.group_add(
+            broadcast.user_group(self.user.pk), self.channel_name
+        )
+        await presence.arrive(self.room, self.user, self.channel_name)
+        self.presence_task = asyncio.create_task(
+            presence.keep_alive(self.room, self.channel_name)
+        )
+
+    async def leave_as_member(self):
+        if self.presence_task:
+            self.presence_task.cancel()
+            self.presence_task = None
+        await self.channel_layer.group_discard(
+            broadcast.user_group(self.user.pk), self.channel_name
+        )
+        await presence.depart(self.room, self.channel_name)
+
+    # Rendering
+
+    async def catch_up(self):
+        """Send what this tab missed, or the latest page if it is too far behind."""
+        messages = await database_sync_to_async(self.missed_messages)()
+        if messages is None:
+            latest = await database_sync_to_async(self.room.latest_messages)()
+            await self.send_fragment(
+                "messages-update", {"messages": latest, "swap": "innerHTML"}
+            )
+        elif messages:
+            await self.send_fragment("messages-update", {"messages": messages})
+
+    def missed_messages(self):
+        """Return messages after the tab's newest, or None if unknown or too many."""
+        after = parse_qs(self.scope["query_string"].decode()).get("after", [""])[0]
+        if not after.isdigit():
+            return None
+        missed = list(
+            self.room.messages.with_author().after(int(after))[: CATCH_UP_LIMIT + 1]
+        )
+        return None if len(missed) > CATCH_UP_LIMIT else missed
+
+    async def send_fragment(self, partial, context):
+        context = {"room": self.room, "user": self.user, **context}
+        await self.send(
+            text_data=render_to_string(f"rooms/room.html#{partial}", context)
+        )

@@ -1,0 +1,108 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+MESSAGE_MAX_LENGTH = 5000
+PAGE_SIZE = 50
+
+# A message may commit a moment after one with a higher id (Postgres hands
+# out ids before commit). Catch-up re-sends this window below the client's
+# newest id; the page's upsert makes the overlap harmless.
+LATE_COMMIT_WINDOW = timedelta(seconds=5)
+
+
+class Room(models.Model):
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("rooms:room", args=[self.slug])
+
+    def latest_messages(self):
+        return self.messages.with_author().latest_page(PAGE_SIZE)
+
+
+class MessageQuerySet(models.QuerySet):
+    def with_author(self):
+        return self.select_related("author")
+
+    def latest_page(self, size):
+        """Return the newest `size` messages, oldest first."""
+        newest = self.order_by("-pk")[:size]
+        return sorted(newest, key=lambda message: message.pk)
+
+    def after(self, message_id):
+        """Return messages newer than message_id, plus late commits near it."""
+        anchor = self.filter(pk=message_id).values_list("created", flat=True).first()
+        newer = Q(pk__gt=message_id)
+        if anchor is not None:
+            newer |= Q(created__gte=anchor - LATE_COMMIT_WINDOW)
+        return self.filter(newer).order_by("pk")
+
+
+class Message(models.Model):
+    room = models.ForeignKey(Room, related_name="messages", on_delete=models.CASCADE)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="messages", on_delete=models.CASCADE
+    )
+    body = models.TextField(max_length=MESSAGE_MAX_LENGTH)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            models.Index(fields=["room", "id"], name="message_room_id"),
+            models.Index(fields=["room", "created"], name="message_room_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.author}: {self.body[:40]}"
+
+
+class PresenceQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(expires__gt=timezone.now())
+
+    def expired(self):
+        return self.filter(expires__lte=timezone.now())
+
+    def people_in(self, room):
+        """Return the people with a live socket in the room, by name."""
+        user_ids = self.live().filter(room=room).values("user_id")
+        return get_user_model().objects.filter(pk__in=user_ids).order_by("username")
+
+
+class Presence(models.Model):
+    """One open socket of a signed-in person in a room, kept alive by heartbeats."""
+
+    room = models.ForeignKey(Room, related_name="presences", on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    channel_name = models.CharField(max_length=120, unique=True)
+    expires = models.DateTimeField()
+
+    objects = PresenceQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["room", "expires"], name="presence_room_expires")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.room}"

@@ -1,0 +1,98 @@
+"""Who is in a room: one row per open socket, kept alive by heartbeats.
+
+htmx closes the socket of every hidden tab, so a closed socket keeps its
+person present for a grace period; a process that dies stops heartbeating,
+so its rows lapse after the TTL and the next sweep in that room says goodbye.
+"""
+
+import asyncio
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from . import broadcast
+from .models import Presence
+
+
+def heartbeat():
+    return timedelta(seconds=settings.PRESENCE_HEARTBEAT_SECONDS)
+
+
+def ttl():
+    return timedelta(seconds=settings.PRESENCE_TTL_SECONDS)
+
+
+def grace():
+    return timedelta(seconds=settings.PRESENCE_GRACE_SECONDS)
+
+
+# Departure checks run after their consumer is gone; keep them referenced.
+_pending_departures = set()
+
+
+async def online(room):
+    """Return the people with a live socket in the room, by name."""
+    return [user async for user in Presence.objects.people_in(room)]
+
+
+async def arrive(room, user, channel_name):
+    """Record a socket; announce the person if they were not already here."""
+    was_here = await Presence.objects.live().filter(room=room, user=user).aexists()
+    await Presence.objects.acreate(
+        room=room, user=user, channel_name=channel_name, expires=timezone.now() + ttl()
+    )
+    left = await _sweep(room)
+    if not was_here or left:
+        await broadcast.people_changed(
+            room, await online(room), joined=[] if was_here else [user], left=left
+        )
+
+
+async def keep_alive(room, channel_name):
+    """Refresh this socket's row forever; sweep the room's lapsed ones."""
+    while True:
+        await asyncio.sleep(heartbeat().total_seconds())
+        await Presence.objects.filter(channel_name=channel_name).aupdate(
+            expires=timezone.now() + ttl()
+        )
+        await say_goodbyes(room)
+
+
+async def depart(room, channel_name):
+    """Let the socket's row lapse after the grace period, then check who left."""
+    updated = await Presence.objects.filter(channel_name=channel_name).aupdate(
+        expires=timezone.now() + grace()
+    )
+    if updated:
+        task = asyncio.create_task(_say_goodbyes_later(room))
+        _pending_departures.add(task)
+        task.add_done_callback(_pending_departures.discard)
+
+
+async def say_goodbyes(room):
+    left = await _sweep(room)
+    if left:
+        await broadcast.people_changed(room, await online(room), left=left)
+
+
+async def _say_goodbyes_later(room):
+    await asyncio.sleep(grace().total_seconds() + 0.5)
+    await say_goodbyes(room)
+
+
+async def _sweep(room):
+    """Delete lapsed rows; return the people left with no live socket."""
+    lapsed = [row async for row in Presence.objects.expired().filter(room=room)]
+    gone = set()
+    for row in lapsed:
+        # Sweepers race; only the one whose delete counts announces.
+        deleted, _ = await Presence.objects.filter(pk=row.pk).adelete()
+        if deleted:
+            gone.add(row.user_id)
+    if not gone:
+        return []
+    staying = Presence.objects.filter(room=room, user_id__in=gone).values("user_id")
+    users = get_user_model().objects.filter(pk__in=gone).exclude(pk__in=staying)
+    return [user async for user in users.order_by("username")]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "rooms"
+urlpatterns = [
+    path("", views.lobby, name="lobby"),
+    path("rooms/new/", views.create_room, name="create"),
+    path("rooms/<slug:slug>/", views.show_room, name="room"),
+    path("rooms/<slug:slug>/messages/", views.post_message, name="messages"),
+]

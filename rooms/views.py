@@ -1,0 +1,54 @@
+from asgiref.sync import async_to_sync
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import broadcast
+from .forms import MessageForm, RoomForm
+from .models import Presence, Room
+
+
+def lobby(request):
+    return render(request, "rooms/lobby.html", {"rooms": Room.objects.all()})
+
+
+@login_required
+def create_room(request):
+    form = RoomForm(request.POST or None)
+    if form.is_valid():
+        form.instance.created_by = request.user
+        room = form.save()
+        return redirect(room)
+    return render(
+        request, "rooms/new.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+def show_room(request, slug, form=None):
+    room = get_object_or_404(Room, slug=slug)
+    messages = room.latest_messages()
+    context = {
+        "room": room,
+        "messages": messages,
+        "after": messages[-1].pk if messages else 0,
+        "online": Presence.objects.people_in(room),
+        "form": form or MessageForm(),
+    }
+    return render(request, "rooms/room.html", context, status=400 if form else 200)
+
+
+@login_required
+@require_POST
+def post_message(request, slug):
+    """Post without JavaScript; the same form goes over the socket with it."""
+    room = get_object_or_404(Room, slug=slug)
+    form = MessageForm(request.POST)
+    if form.is_blank():
+        return redirect(room)
+    if not form.is_valid():
+        return show_room(request, slug, form=form)
+    message = room.messages.create(
+        author=request.user, body=form.cleaned_data["message"]
+    )
+    async_to_sync(broadcast.message_posted)(message)
+    return redirect(room)

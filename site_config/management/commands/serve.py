@@ -1,0 +1,41 @@
+import argparse
+import os
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+def worker_count(uvicorn_args):
+    """Return the worker count uvicorn will use for these arguments."""
+    for index, arg in enumerate(uvicorn_args):
+        if arg == "--workers" and index + 1 < len(uvicorn_args):
+            return int(uvicorn_args[index + 1])
+        if arg.startswith("--workers="):
+            return int(arg.split("=", 1)[1])
+    return int(os.environ.get("WEB_CONCURRENCY") or 1)
+
+
+class Command(BaseCommand):
+    help = "Run the chat under uvicorn; arguments after -- go to uvicorn."
+
+    def add_arguments(self, parser):
+        parser.add_argument("uvicorn_args", nargs=argparse.REMAINDER)
+
+    def handle(self, *args, uvicorn_args, **options):
+        uvicorn_args = [arg for arg in uvicorn_args if arg != "--"]
+        workers = worker_count(uvicorn_args)
+        in_memory = settings.CHANNEL_LAYERS["default"]["BACKEND"].endswith(
+            "InMemoryChannelLayer"
+        )
+        # uvicorn forks workers by itself (WEB_CONCURRENCY); a check inside
+        # the app would only crash-loop them, so refuse here, before it runs.
+        if workers > 1 and in_memory:
+            raise CommandError(
+                f"Refusing to start {workers} workers with the in-memory channel "
+                "layer: each process would be its own island and rooms would split. "
+                "Set REDIS_URL, or run one worker (WEB_CONCURRENCY=1)."
+            )
+        # Channels' router has no lifespan support; "off" keeps the log clean.
+        uvicorn = [sys.executable, "-m", "uvicorn", "site_config.asgi:application"]
+        os.execv(sys.executable, [*uvicorn, "--lifespan", "off", *uvicorn_args])
