@@ -51,7 +51,7 @@ class MessageQuerySet(models.QuerySet):
         anchor = self.filter(pk=message_id).values_list("created", flat=True).first()
         newer = Q(pk__gt=message_id)
         if anchor is not None:
-            newer |= Q(created__gte=anchor - LATE_COMMIT_WINDOW)
+            newer |= Q(pk__lt=message_id, created__gte=anchor - LATE_COMMIT_WINDOW)
         return self.filter(newer).order_by("pk")
 
 

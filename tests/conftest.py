@@ -1,0 +1,148 @@
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+
+from rooms.models import Room
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+IN_CI = os.environ.get("CI") == "true"
+
+
+def require(condition, reason):
+    """Skip on a bare laptop; in CI a missing service is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true, so this cannot be skipped)")
+    pytest.skip(reason)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url():
+    """Return a URL for the test database pytest-django has set up."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@dataclass
+class ChatServer:
+    """A real uvicorn process serving the project, on its own port."""
+
+    port: int
+    env: dict
+    log_path: Path
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self):
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self):
+        log = self.log_path.open("ab")
+        command = [sys.executable, "manage.py", "serve", "--", "--host", "127.0.0.1"]
+        self.process = subprocess.Popen(
+            [*command, "--port", str(self.port)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=log,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited; see {self.log_path}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"uvicorn did not listen within 30 s; see {self.log_path}")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def chat_server(request, django_db_setup, django_db_blocker):
+    ARTIFACTS.mkdir(exist_ok=True)
+    with django_db_blocker.unblock():
+        url = database_url()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": url,
+        "PRESENCE_HEARTBEAT_SECONDS": "1",
+        "PRESENCE_TTL_SECONDS": "3",
+        "PRESENCE_GRACE_SECONDS": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    log_path = ARTIFACTS / f"uvicorn-{request.module.__name__}.log"
+    log_path.unlink(missing_ok=True)
+    server = ChatServer(port=free_port(), env=env, log_path=log_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def general(transactional_db):
+    room, _ = Room.objects.get_or_create(slug="general", defaults={"name": "general"})
+    return room
+
+
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass
+class Person:
+    """A user with a signed-in session, as a browser would hold it."""
+
+    user: object
+    session_id: str
+
+    @property
+    def pk(self):
+        return self.user.pk
+
+
+def sign_up(username):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+    client = Client()
+    client.force_login(user)
+    return Person(user, client.cookies["sessionid"].value)
+
+
+@pytest.fixture
+def alice(transactional_db):
+    return sign_up("alice")
+
+
+@pytest.fixture
+def bob(transactional_db):
+    return sign_up("bob")

@@ -1,0 +1,79 @@
+"""Real Chromium against a real uvicorn process, one browser for the package."""
+
+import os
+import shutil
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from ..conftest import require
+
+# Playwright's sync API runs an event loop in this thread, which trips
+# Django's guard for the ORM calls that set up each test's people and rooms.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="package")
+def browser():
+    executable = shutil.which("chromium")
+    require(executable, "Chromium is not installed (make browser installs it)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, chat_server):
+    """Open a page as a person (or anonymously) in a fresh browser context."""
+    contexts = []
+
+    def open_page(path="/rooms/general/", person=None, javascript=True):
+        context = browser.new_context(
+            java_script_enabled=javascript, viewport={"width": 1000, "height": 700}
+        )
+        contexts.append(context)
+        if person is not None:
+            cookie = {
+                "name": "sessionid",
+                "value": person.session_id,
+                "url": chat_server.url,
+            }
+            context.add_cookies([cookie])
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(error))
+        page.goto(chat_server.url + path)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def join_room(page):
+    """Wait until the room's socket is open, as a person would see it."""
+    expect(page.locator("#connection")).to_have_attribute("data-state", "open")
+
+
+def send_message(page, text):
+    page.locator("#composer-message").fill(text)
+    page.locator("#composer-message").press("Enter")
+
+
+def message_bodies(page):
+    return page.locator("#messages article.message .message-body")

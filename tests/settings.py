@@ -1,0 +1,21 @@
+"""Settings for the test run and the uvicorn processes it starts."""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+
+from site_config.settings import *  # noqa: E402, F403
+from site_config.settings import BASE_DIR, DATABASES, STORAGES  # noqa: E402
+
+# PBKDF2's 1.5 M iterations would dominate the suite.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, so the uvicorn processes under test share the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+
+# pytest-django runs with DEBUG off; hashed names would need collectstatic.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

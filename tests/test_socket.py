@@ -1,0 +1,322 @@
+"""The room socket, spoken to over a real websocket by a real uvicorn process."""
+
+import asyncio
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from datetime import timedelta
+from http.cookies import SimpleCookie
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from rooms.models import Message
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Tab:
+    """One browser tab's socket: what it sent and what it was sent."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.seen = ""
+
+    async def send(self, **values):
+        await self.ws.send(json.dumps({**values, "headers": {"HX-Request": "true"}}))
+
+    async def expect(self, pattern, timeout=5):
+        """Wait until the frames received so far match pattern; return them."""
+        async with asyncio.timeout(timeout):
+            while not re.search(pattern, self.seen):
+                self.seen += await self.ws.recv()
+        return self.seen
+
+    async def expect_nothing(self, within=0.3):
+        try:
+            async with asyncio.timeout(within):
+                frame = await self.ws.recv()
+        except TimeoutError:
+            return
+        pytest.fail(f"unexpected frame: {frame[:200]}")
+
+    async def expect_close(self, timeout=5):
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(timeout):
+                while True:
+                    self.seen += await self.ws.recv()
+        return closed.value.rcvd.code
+
+
+def open_tab(server, room="general", *, person=None, after=0, origin=None):
+    headers = {}
+    if person is not None:
+        headers["Cookie"] = f"sessionid={person.session_id}"
+    query = "" if after is None else f"?after={after}"
+    return connect(
+        f"{server.ws_url}/ws/rooms/{room}/{query}",
+        origin=origin or server.url,
+        additional_headers=headers,
+    )
+
+
+async def test_message_reaches_every_member_once(chat_server, general, alice, bob):
+    async with (
+        open_tab(chat_server, person=alice) as a,
+        open_tab(chat_server, person=bob) as b,
+    ):
+        alice_tab, bob_tab = Tab(a), Tab(b)
+        await bob_tab.expect("bob joined")
+        await alice_tab.send(action="send", message="hello bob")
+        frames = await bob_tab.expect(r"hello bob")
+        message = await Message.objects.aget(body="hello bob")
+        assert frames.count(f'id="message-{message.pk}"') == 1
+        assert f'data-author="{alice.pk}"' in frames
+        sent = await alice_tab.expect(r'id="composer"')
+        assert 'hx-target="#composer"' in sent
+        await bob_tab.expect_nothing()
+
+
+async def test_catch_up_sends_what_the_tab_missed_in_order(chat_server, general, alice):
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    seen = await general.messages.acreate(author=alice.user, body="seen before")
+    await Message.objects.filter(pk=seen.pk).aupdate(created=an_hour_ago)
+    missed = [
+        await general.messages.acreate(author=alice.user, body=f"missed {n}")
+        for n in range(3)
+    ]
+    async with open_tab(chat_server, after=seen.pk) as ws:
+        frames = await Tab(ws).expect(r"missed 2")
+    ids = [int(pk) for pk in re.findall(r'id="message-(\d+)"', frames)]
+    assert ids == [message.pk for message in missed]
+    assert 'hx-swap="upsert"' in frames
+
+
+async def test_catch_up_overlaps_messages_that_may_have_committed_late(
+    chat_server, general, alice
+):
+    late = await general.messages.acreate(author=alice.user, body="committed late")
+    newest = await general.messages.acreate(author=alice.user, body="newest")
+    async with open_tab(chat_server, after=newest.pk) as ws:
+        frames = await Tab(ws).expect(r"committed late")
+    assert f'id="message-{late.pk}"' in frames
+
+
+async def test_first_connect_without_cursor_gets_the_latest_page(
+    chat_server, general, alice
+):
+    await general.messages.acreate(author=alice.user, body="already here")
+    async with open_tab(chat_server, after=None) as ws:
+        frames = await Tab(ws).expect(r"already here")
+    assert 'hx-swap="innerHTML"' in frames
+
+
+async def test_anonymous_reader_sees_live_messages_but_cannot_post(
+    chat_server, general, alice
+):
+    async with open_tab(chat_server) as anon, open_tab(chat_server, person=alice) as a:
+        reader = Tab(anon)
+        await Tab(a).send(action="send", message="for everyone")
+        await reader.expect("for everyone")
+        await reader.send(action="send", message="sneaky")
+        assert await reader.expect_close() == 4401
+        assert "Sign in to post." in reader.seen
+    assert not await Message.objects.filter(body="sneaky").aexists()
+
+
+async def test_unknown_room_is_refused_with_a_code_that_is_not_retried(
+    chat_server, transactional_db
+):
+    async with open_tab(chat_server, room="no-such-room") as ws:
+        tab = Tab(ws)
+        assert await tab.expect_close() == 4404
+        assert "This room does not exist." in tab.seen
+
+
+async def test_foreign_origin_is_refused_at_the_handshake(chat_server, general, alice):
+    with pytest.raises(InvalidStatus) as refused:
+        async with open_tab(chat_server, person=alice, origin="http://evil.example"):
+            pass
+    assert refused.value.response.status_code == 403
+
+
+async def test_bad_input_is_refused_and_the_socket_stays_usable(
+    chat_server, general, alice
+):
+    async with open_tab(chat_server, person=alice) as ws:
+        tab = Tab(ws)
+        await tab.expect("alice joined")
+        await tab.send(action="send", message="x" * 5001)
+        refused = await tab.expect(r"at most 5000 characters")
+        assert 'aria-invalid="true"' in refused
+        await tab.send(action="send", message="   ")
+        await tab.expect_nothing()
+        await ws.send("this is not json")
+        await tab.expect("That request was not understood.")
+        await ws.send(json.dumps(["a", "list"]))
+        await tab.send(action="send", message="still works")
+        await tab.expect("still works")
+    assert await Message.objects.acount() == 1
+
+
+async def test_markup_in_a_message_arrives_escaped(chat_server, general, alice):
+    payload = (
+        '<script>alert(1)</script><hx-partial hx-target="#composer">x</hx-partial>'
+    )
+    async with open_tab(chat_server, person=alice) as ws:
+        tab = Tab(ws)
+        await tab.send(action="send", message=payload)
+        frames = await tab.expect("alert")
+    assert "<script>alert" not in frames
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;hx-partial" in frames
+
+
+async def test_presence_shows_arrivals_and_departures_after_the_grace(
+    chat_server, general, alice, bob
+):
+    async with open_tab(chat_server, person=alice) as a:
+        watcher = Tab(a)
+        async with open_tab(chat_server, person=bob):
+            frames = await watcher.expect("bob joined")
+            assert re.search(r"<li>alice</li>\s*<li>bob</li>", frames)
+        watcher.seen = ""
+        await watcher.expect_nothing(within=0.5)  # still inside the grace period
+        frames = await watcher.expect("bob left")
+        assert "<li>bob</li>" not in frames.split("bob left")[0]
+
+
+async def test_a_returning_tab_within_the_grace_is_not_announced(
+    chat_server, general, alice, bob
+):
+    async with open_tab(chat_server, person=alice) as a:
+        watcher = Tab(a)
+        async with open_tab(chat_server, person=bob):
+            await watcher.expect("bob joined")
+        async with open_tab(chat_server, person=bob):
+            await asyncio.sleep(2.5)  # past the 1 s grace the test server uses
+        assert "bob left" not in watcher.seen.split("bob joined", 1)[1]
+
+
+async def test_signing_out_over_http_closes_every_socket_of_that_person(
+    chat_server, general, alice
+):
+    tabs = [open_tab(chat_server, person=alice) for _ in range(2)]
+    async with tabs[0] as first, tabs[1] as second:
+        await Tab(second).expect("alice joined")
+        await sync_to_async(http_sign_out)(chat_server, alice.session_id)
+        for ws in (first, second):
+            tab = Tab(ws)
+            assert await tab.expect_close() == 4401
+            assert "You signed out." in tab.seen
+
+
+def http_sign_out(server, session_id):
+    csrf = "a" * 32
+    request = urllib.request.Request(
+        f"{server.url}/accounts/logout/",
+        data=f"csrfmiddlewaretoken={csrf}".encode(),
+        headers={
+            "Cookie": f"sessionid={session_id}; csrftoken={csrf}",
+            "Origin": server.url,
+        },
+    )
+    urllib.request.urlopen(request)
+
+
+async def test_signing_in_over_the_socket_upgrades_the_tab_and_the_cookie(
+    chat_server, general, alice
+):
+    csrf = "c" * 32
+    async with connect(
+        f"{chat_server.ws_url}/ws/rooms/general/?after=0",
+        origin=chat_server.url,
+        additional_headers={"Cookie": f"csrftoken={csrf}"},
+    ) as ws:
+        tab = Tab(ws)
+        await tab.send(action="sign-in", username="alice", password="wrong")
+        await tab.expect("Please enter a correct username and password")
+        await tab.send(action="sign-in", username="alice", password=PASSWORD)
+        frames = await tab.expect(r'"token": "([^"]+)"')
+        assert 'id="composer"' in frames
+        token = re.search(r'"token": "([^"]+)"', frames)[1]
+
+    stranger = await sync_to_async(http_post)(
+        chat_server, "/accounts/session/", {"token": token}, "d" * 32
+    )
+    assert stranger.status == 400
+    redeemed = await sync_to_async(http_post)(
+        chat_server, "/accounts/session/", {"token": token}, csrf
+    )
+    assert redeemed.status == 204
+    session_id = redeemed.cookies["sessionid"]
+    replayed = await sync_to_async(http_post)(
+        chat_server, "/accounts/session/", {"token": token}, csrf
+    )
+    assert replayed.status == 400
+
+    page = await sync_to_async(http_get)(chat_server, "/rooms/general/", session_id)
+    assert 'class="account-name">alice<' in page
+
+
+async def test_signing_out_over_the_socket_keeps_the_tab_reading(
+    chat_server, general, alice, bob
+):
+    async with (
+        open_tab(chat_server, person=alice) as a,
+        open_tab(chat_server, person=alice) as other,
+    ):
+        tab = Tab(a)
+        await tab.expect("alice joined")
+        await tab.send(action="sign-out")
+        await tab.expect(r'id="sign-in"')
+        assert await Tab(other).expect_close() == 4401
+        async with open_tab(chat_server, person=bob) as b:
+            await Tab(b).send(action="send", message="still live for readers")
+            await tab.expect("still live for readers")
+    page = await sync_to_async(http_get)(
+        chat_server, "/rooms/general/", alice.session_id
+    )
+    assert 'id="sign-in"' in page
+
+
+@dataclass
+class Response:
+    status: int
+    cookies: dict
+
+
+def http_post(server, path, data, csrf):
+    request = urllib.request.Request(
+        f"{server.url}{path}",
+        data=urllib.parse.urlencode(data).encode(),
+        headers={
+            "Cookie": f"csrftoken={csrf}",
+            "X-CSRFToken": csrf,
+            "Origin": server.url,
+        },
+    )
+    try:
+        response = urllib.request.urlopen(request)
+    except urllib.error.HTTPError as error:
+        return Response(error.code, {})
+    cookies = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookies.load(header)
+    return Response(
+        response.status, {name: morsel.value for name, morsel in cookies.items()}
+    )
+
+
+def http_get(server, path, session_id):
+    request = urllib.request.Request(
+        f"{server.url}{path}", headers={"Cookie": f"sessionid={session_id}"}
+    )
+    return urllib.request.urlopen(request).read().decode()

@@ -1,0 +1,131 @@
+"""Pages and forms over plain HTTP: everything works without JavaScript."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from rooms.models import Message, Room
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def general():
+    room, _ = Room.objects.get_or_create(slug="general", defaults={"name": "general"})
+    return room
+
+
+@pytest.fixture
+def alice_client(client):
+    user = get_user_model().objects.create_user("alice", password=PASSWORD)
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def test_general_exists_after_migrations():
+    assert Room.objects.filter(slug="general").exists()
+
+
+def test_lobby_lists_every_room(client, general):
+    Room.objects.create(name="Random", slug="random")
+    page = client.get("/").content.decode()
+    assert 'data-room="general"' in page
+    assert 'data-room="random"' in page
+
+
+def test_sign_up_lands_in_general_signed_in(client, general):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "carol", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/rooms/general/"
+    page = client.get("/rooms/general/").content.decode()
+    assert 'class="account-name">carol<' in page
+    assert 'id="composer"' in page
+
+
+def test_sign_in_returns_to_the_room(client, general):
+    get_user_model().objects.create_user("alice", password=PASSWORD)
+    response = client.post(
+        "/accounts/login/?next=/rooms/general/",
+        {"username": "alice", "password": PASSWORD, "next": "/rooms/general/"},
+    )
+    assert response["Location"] == "/rooms/general/"
+
+
+def test_anonymous_reader_gets_a_sign_in_form_instead_of_a_composer(client, general):
+    page = client.get("/rooms/general/").content.decode()
+    assert 'id="sign-in"' in page
+    assert 'id="composer"' not in page
+    assert 'role="log"' in page
+
+
+def test_room_page_renders_history_with_the_socket_cursor(alice_client, general):
+    messages = [
+        general.messages.create(author=alice_client.user, body=f"m{n}")
+        for n in range(3)
+    ]
+    page = alice_client.get("/rooms/general/").content.decode()
+    assert page.index("m0") < page.index("m1") < page.index("m2")
+    assert f'hx-ws:connect="/ws/rooms/general/?after={messages[-1].pk}"' in page
+    assert (
+        f'id="message-{messages[0].pk}" class="message" data-author="{alice_client.user.pk}"'
+        in page
+    )
+    assert f'.message[data-author="{alice_client.user.pk}"]' in page
+
+
+def test_posting_without_javascript_stores_and_redirects(alice_client, general):
+    response = alice_client.post("/rooms/general/messages/", {"message": "no js here"})
+    assert response.status_code == 302
+    assert Message.objects.get().body == "no js here"
+
+
+def test_posting_too_long_without_javascript_shows_the_error_and_keeps_the_text(
+    alice_client, general
+):
+    response = alice_client.post("/rooms/general/messages/", {"message": "y" * 5001})
+    assert response.status_code == 400
+    assert "at most 5000 characters" in response.content.decode()
+    assert 'value="' + "y" * 5001 in response.content.decode()
+    assert not Message.objects.exists()
+
+
+def test_posting_blank_without_javascript_is_ignored(alice_client, general):
+    alice_client.post("/rooms/general/messages/", {"message": "   "})
+    assert not Message.objects.exists()
+
+
+def test_posting_requires_sign_in(client, general):
+    response = client.post("/rooms/general/messages/", {"message": "hi"})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert not Message.objects.exists()
+
+
+def test_creating_a_room_opens_it(alice_client):
+    response = alice_client.post("/rooms/new/", {"name": "Design Review"})
+    assert response["Location"] == "/rooms/design-review/"
+    assert Room.objects.get(slug="design-review").created_by == alice_client.user
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [("general", "already exists"), ("!!!", "at least one letter"), ("", "required")],
+)
+def test_creating_a_room_refuses_bad_names(alice_client, general, name, error):
+    response = alice_client.post("/rooms/new/", {"name": name})
+    assert response.status_code == 400
+    assert error in response.content.decode()
+
+
+def test_unknown_room_is_404(client):
+    assert client.get("/rooms/nope/").status_code == 404
+
+
+def test_sign_out_is_post_only(alice_client):
+    assert alice_client.get("/accounts/logout/").status_code == 405
+    assert alice_client.post("/accounts/logout/").status_code == 302
