@@ -88,8 +88,8 @@ class ChatServer:
         return self.log_path.read_text(errors="replace")
 
 
-@pytest.fixture(scope="module")
-def chat_server(request, django_db_setup, django_db_blocker):
+def start_chat_server(name, django_db_blocker, **env_overrides):
+    """Start uvicorn on the test database; its log goes to tests/artifacts."""
     ARTIFACTS.mkdir(exist_ok=True)
     with django_db_blocker.unblock():
         url = database_url()
@@ -101,11 +101,18 @@ def chat_server(request, django_db_setup, django_db_blocker):
         "PRESENCE_TTL_SECONDS": "3",
         "PRESENCE_GRACE_SECONDS": "1",
         "PYTHONUNBUFFERED": "1",
+        **env_overrides,
     }
-    log_path = ARTIFACTS / f"uvicorn-{request.module.__name__}.log"
+    log_path = ARTIFACTS / f"uvicorn-{name}.log"
     log_path.unlink(missing_ok=True)
     server = ChatServer(port=free_port(), env=env, log_path=log_path)
     server.start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def chat_server(request, django_db_setup, django_db_blocker):
+    server = start_chat_server(request.module.__name__, django_db_blocker)
     yield server
     server.stop()
 
