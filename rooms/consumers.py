@@ -1,4 +1,4 @@
-import asyncio
+import contextlib
 import json
 from urllib.parse import parse_qs
 
@@ -27,7 +27,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     """One browser tab in one room: catch-up, live updates, posting, sign-in."""
 
     room = None
-    presence_task = None
+    heartbeat = None
 
     async def connect(self):
         await self.accept()
@@ -132,15 +132,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(
             broadcast.user_group(self.user.pk), self.channel_name
         )
-        await presence.arrive(self.room, self.user, self.channel_name)
-        self.presence_task = asyncio.create_task(
-            presence.keep_alive(self.room, self.channel_name)
-        )
+        self.heartbeat = await presence.arrive(self.room, self.user, self.channel_name)
 
     async def leave_as_member(self):
-        if self.presence_task:
-            self.presence_task.cancel()
-            self.presence_task = None
+        if self.heartbeat:
+            self.heartbeat.stop()
+            self.heartbeat = None
         await self.channel_layer.group_discard(
             broadcast.user_group(self.user.pk), self.channel_name
         )
@@ -168,6 +165,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.room.messages.with_author().after(int(after))[: CATCH_UP_LIMIT + 1]
         )
         return None if len(missed) > CATCH_UP_LIMIT else missed
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        # The tab has gone. ASGI servers raise OSError on a closed socket,
+        # then deliver websocket.disconnect, whose handler cleans up; let
+        # the error escape and the consumer would end without cleaning up.
+        with contextlib.suppress(OSError):
+            await super().send(text_data, bytes_data, close)
 
     async def send_fragment(self, partial, context):
         context = {"room": self.room, "user": self.user, **context}

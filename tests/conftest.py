@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 
 from rooms.models import Room
@@ -108,6 +108,15 @@ def start_chat_server(name, django_db_blocker, **env_overrides):
     server = ChatServer(port=free_port(), env=env, log_path=log_path)
     server.start()
     return server
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_connection_pools(django_db_setup):
+    """Close psycopg pools first, or dropping the test database fails."""
+    yield
+    for conn in connections.all():
+        if hasattr(conn, "close_pool"):
+            conn.close_pool()
 
 
 @pytest.fixture(scope="module")

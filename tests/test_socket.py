@@ -193,6 +193,18 @@ async def test_presence_shows_arrivals_and_departures_after_the_grace(
         assert "<li>bob</li>" not in frames.split("bob left")[0]
 
 
+async def test_a_tab_closed_in_the_middle_of_a_burst_still_leaves(
+    chat_server, general, alice, bob
+):
+    async with open_tab(chat_server, person=alice) as a:
+        watcher = Tab(a)
+        async with open_tab(chat_server, person=bob):
+            await watcher.expect("bob joined")
+            for n in range(30):
+                await watcher.send(action="send", message=f"burst {n}")
+        await watcher.expect("bob left")
+
+
 async def test_a_returning_tab_within_the_grace_is_not_announced(
     chat_server, general, alice, bob
 ):
