@@ -37,6 +37,17 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+if not DEBUG:
+    # HTTPS only. Behind a PaaS router uvicorn trusts X-Forwarded-Proto
+    # (--proxy-headers, --forwarded-allow-ips), so the redirect cannot loop.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -107,11 +118,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # In-memory by default: one process only (the serve command enforces it).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # The pub/sub layer: group_send is one PUBLISH, whatever the room's size.
+    # redis-py 8 raises when its pool runs dry instead of waiting, so size
+    # it on purpose. rediss:// URLs use TLS (add ?ssl_cert_reqs=none for a
+    # provider's self-signed certificate).
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": int(
+                            os.environ.get("REDIS_MAX_CONNECTIONS", 50)
+                        ),
+                    }
+                ],
                 "prefix": os.environ.get("REDIS_PREFIX", "chat"),
             },
         }

@@ -84,6 +84,11 @@ class ChatServer:
             self.process.terminate()
             self.process.wait(timeout=15)
 
+    def kill(self):
+        """Die the way an out-of-memory kill does: no cleanup at all."""
+        self.process.kill()
+        self.process.wait(timeout=15)
+
     def log(self):
         return self.log_path.read_text(errors="replace")
 

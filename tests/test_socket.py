@@ -217,6 +217,18 @@ async def test_a_returning_tab_within_the_grace_is_not_announced(
         assert "bob left" not in watcher.seen.split("bob joined", 1)[1]
 
 
+async def test_a_killed_process_leaves_no_ghosts(chat_server, general, alice, bob):
+    async with (
+        open_tab(chat_server, person=bob),
+        open_tab(chat_server, person=alice) as a,
+    ):
+        await Tab(a).expect("alice joined")
+        await sync_to_async(chat_server.kill)()
+    await sync_to_async(chat_server.start)()
+    async with open_tab(chat_server, person=alice) as a:
+        await Tab(a).expect("bob left", timeout=10)  # the test server's TTL is 3 s
+
+
 async def test_signing_out_over_http_closes_every_socket_of_that_person(
     chat_server, general, alice
 ):

@@ -1,0 +1,107 @@
+"""/healthz answers 200 only when the database and the channel layer work."""
+
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from .conftest import free_port, require, start_chat_server
+
+
+def get_health(server):
+    try:
+        response = urllib.request.urlopen(f"{server.url}/healthz", timeout=10)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    return response.status, response.read().decode()
+
+
+class PrivateRedis:
+    """A Redis of this test's own, so stopping it disturbs nobody else."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.process = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        self.process = subprocess.Popen(
+            [*command, "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL
+        )
+        wait_for_port(self.port)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def wait_for_port(port):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthy_server_answers_ok(chat_server):
+    assert get_health(chat_server) == (200, "ok")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redis_outage_is_a_503_that_names_it_and_recovers(django_db_blocker):
+    require(shutil.which("redis-server"), "redis-server is not installed")
+    redis = PrivateRedis()
+    redis.start()
+    server = start_chat_server("health-redis", django_db_blocker, REDIS_URL=redis.url)
+    try:
+        assert get_health(server) == (200, "ok")
+        redis.stop()
+        status, reason = get_health(server)
+        assert status == 503
+        assert reason.startswith("channel layer:")
+    finally:
+        server.stop()
+        redis.stop()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 4: after a Redis restart the pub/sub layer does not recover",
+)
+@pytest.mark.django_db(transaction=True)
+def test_the_channel_layer_recovers_when_redis_comes_back(django_db_blocker):
+    require(shutil.which("redis-server"), "redis-server is not installed")
+    redis = PrivateRedis()
+    redis.start()
+    server = start_chat_server(
+        "health-redis-back", django_db_blocker, REDIS_URL=redis.url
+    )
+    try:
+        assert get_health(server) == (200, "ok")
+        redis.stop()
+        redis.start()
+        assert wait_until_healthy(server, seconds=10)
+    finally:
+        server.stop()
+        redis.stop()
+
+
+def wait_until_healthy(server, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if get_health(server)[0] == 200:
+            return True
+        time.sleep(0.5)
+    return False
