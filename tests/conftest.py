@@ -1,3 +1,4 @@
+import asyncio
 import os
 import socket
 import subprocess
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.test import Client
@@ -116,9 +118,11 @@ def start_chat_server(name, django_db_blocker, **env_overrides):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def close_connection_pools(django_db_setup):
-    """Close psycopg pools first, or dropping the test database fails."""
+def close_connections(django_db_setup):
+    """Close every connection first, or dropping the test database fails."""
     yield
+    # Async tests' ORM calls ran on asgiref's executor thread; close its own.
+    asyncio.run(sync_to_async(connections.close_all)())
     for conn in connections.all():
         if hasattr(conn, "close_pool"):
             conn.close_pool()

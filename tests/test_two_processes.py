@@ -1,0 +1,47 @@
+"""Two web processes behind one Redis serve one room as if they were one."""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from .conftest import require, start_chat_server
+from .test_redis_layer import REDIS_URL, redis_is_up
+from .test_socket import Tab, http_sign_out, open_tab
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def processes(django_db_setup, django_db_blocker):
+    require(redis_is_up(), f"no Redis at {REDIS_URL}")
+    shared = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": "chat-two-processes"}
+    first = start_chat_server("process-1", django_db_blocker, **shared)
+    second = start_chat_server("process-2", django_db_blocker, **shared)
+    yield first, second
+    first.stop()
+    second.stop()
+
+
+async def test_messages_and_presence_cross_processes(processes, general, alice, bob):
+    first, second = processes
+    async with open_tab(first, person=alice) as a:
+        alice_tab = Tab(a)
+        async with open_tab(second, person=bob) as b:
+            bob_tab = Tab(b)
+            frames = await alice_tab.expect("bob joined")
+            assert "<li>alice</li>" in frames and "<li>bob</li>" in frames
+            await alice_tab.send(action="send", message="from process one")
+            await bob_tab.expect("from process one")
+            await bob_tab.send(action="send", message="from process two")
+            await alice_tab.expect("from process two")
+        await alice_tab.expect("bob left")
+
+
+async def test_signing_out_on_one_process_closes_sockets_on_the_other(
+    processes, general, alice
+):
+    first, second = processes
+    async with open_tab(second, person=alice) as ws:
+        tab = Tab(ws)
+        await tab.expect("alice joined")
+        await sync_to_async(http_sign_out)(first, alice.session_id)
+        assert await tab.expect_close() == 4401
