@@ -46,6 +46,11 @@ async def _layer_round_trip():
         if _channel is None:
             _channel = await layer.new_channel("health.")
         nonce = uuid.uuid4().hex
-        await layer.send(_channel, {"type": "health.ping", "nonce": nonce})
-        while (await layer.receive(_channel)).get("nonce") != nonce:
-            pass
+        try:
+            await layer.send(_channel, {"type": "health.ping", "nonce": nonce})
+            while (await layer.receive(_channel)).get("nonce") != nonce:
+                pass
+        except BaseException:
+            # A cancelled pub/sub receive drops the channel; start afresh.
+            _channel = None
+            raise
