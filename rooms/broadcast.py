@@ -1,7 +1,18 @@
 """Render once, send once: every live update a room or a person receives."""
 
+import asyncio
+import logging
+
 from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+# Seconds between attempts to deliver a stored message while the channel
+# layer is down (Redis restarting, say): about a minute in all.
+RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15, 30)
+
+_retries = set()
 
 
 def room_group(room_id):
@@ -13,14 +24,31 @@ def user_group(user_id):
 
 
 async def message_posted(message):
+    """Send a stored message to its room; return False if that failed for now.
+
+    Open sockets never catch up by themselves, so a failed send is retried
+    in the background until the layer is back.
+    """
     html = render_to_string("rooms/room.html#messages-update", {"messages": [message]})
-    await _send_html(room_group(message.room_id), html)
+    event = {"type": "room.message", "html": html, "id": message.pk}
+    group = room_group(message.room_id)
+    try:
+        await get_channel_layer().group_send(group, event)
+    except Exception:
+        logger.exception("Could not broadcast message %s; retrying", message.pk)
+        task = asyncio.create_task(_send_eventually(group, event))
+        _retries.add(task)
+        task.add_done_callback(_retries.discard)
+        return False
+    return True
 
 
 async def people_changed(room, online, *, joined=(), left=()):
     context = {"room": room, "online": online, "joined": joined, "left": left}
     html = render_to_string("rooms/room.html#people-update", context)
-    await _send_html(room_group(room.pk), html)
+    await get_channel_layer().group_send(
+        room_group(room.pk), {"type": "room.html", "html": html}
+    )
 
 
 async def user_signed_out(user_id):
@@ -30,5 +58,16 @@ async def user_signed_out(user_id):
     )
 
 
-async def _send_html(group, html):
-    await get_channel_layer().group_send(group, {"type": "room.html", "html": html})
+async def _send_eventually(group, event):
+    for delay in RETRY_DELAYS:
+        await asyncio.sleep(delay)
+        try:
+            await get_channel_layer().group_send(group, event)
+        except Exception as error:
+            logger.warning("Retry to %s failed: %r", group, error)
+            continue
+        logger.info("Delivered to %s after the channel layer recovered", group)
+        return
+    logger.error(
+        "Gave up broadcasting to %s; members see it when they reconnect", group
+    )

@@ -14,6 +14,7 @@ from accounts import session_exchange
 from . import broadcast, presence
 from .forms import MessageForm
 from .models import Room
+from .ticker import Ticker
 
 CATCH_UP_LIMIT = 500
 
@@ -22,12 +23,17 @@ CATCH_UP_LIMIT = 500
 CLOSE_NO_ROOM = 4404
 CLOSE_SIGNED_OUT = 4401
 
+DELIVERY_DELAYED = (
+    "Saved. Live delivery is interrupted; others will see it when it is back."
+)
+
 
 class RoomConsumer(AsyncWebsocketConsumer):
     """One browser tab in one room: catch-up, live updates, posting, sign-in."""
 
     room = None
-    heartbeat = None
+    ticker = None
+    newest_id = None  # of the messages this tab has been sent
 
     async def connect(self):
         await self.accept()
@@ -40,13 +46,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(
             broadcast.room_group(self.room.pk), self.channel_name
         )
+        self.newest_id = self.cursor_from_query()
         await self.catch_up()
         if self.user.is_authenticated:
             await self.enter_as_member()
+        self.ticker = Ticker(presence.heartbeat(), self.tick)
 
     async def disconnect(self, code):
         if self.room is None:
             return
+        if self.ticker:
+            self.ticker.stop()
         await self.channel_layer.group_discard(
             broadcast.room_group(self.room.pk), self.channel_name
         )
@@ -76,6 +86,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def room_html(self, event):
         await self.send(text_data=event["html"])
 
+    async def room_message(self, event):
+        self.newest_id = max(self.newest_id or 0, event["id"])
+        await self.send(text_data=event["html"])
+
     async def user_signed_out(self, event):
         await self.send_fragment(
             "refusal", {"reason": "You signed out. Reload to keep reading."}
@@ -97,7 +111,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         message = await self.room.messages.acreate(
             author=self.user, body=form.cleaned_data["message"]
         )
-        await broadcast.message_posted(message)
+        if not await broadcast.message_posted(message):
+            # Stored, so nothing is lost; say so rather than pretend.
+            await self.send_fragment("messages-update", {"messages": [message]})
+            await self.send_fragment("alert", {"alert": DELIVERY_DELAYED})
         await self.send_fragment("composer-update", {"form": MessageForm()})
 
     async def sign_in(self, frame):
@@ -132,12 +149,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(
             broadcast.user_group(self.user.pk), self.channel_name
         )
-        self.heartbeat = await presence.arrive(self.room, self.user, self.channel_name)
+        await presence.arrive(self.room, self.user, self.channel_name)
 
     async def leave_as_member(self):
-        if self.heartbeat:
-            self.heartbeat.stop()
-            self.heartbeat = None
         await self.channel_layer.group_discard(
             broadcast.user_group(self.user.pk), self.channel_name
         )
@@ -145,26 +159,42 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # Rendering
 
+    async def tick(self):
+        """Keep presence fresh and make up for broadcasts the layer dropped.
+
+        Group messages are at most once (a Redis restart, a full channel), and
+        an open socket never reconnects to catch up by itself.
+        """
+        if self.user.is_authenticated:
+            await presence.refresh(self.room, self.channel_name)
+        if await self.room.messages.filter(pk__gt=self.newest_id).aexists():
+            await self.catch_up()
+
     async def catch_up(self):
-        """Send what this tab missed, or the latest page if it is too far behind."""
-        messages = await database_sync_to_async(self.missed_messages)()
-        if messages is None:
+        """Send what this tab has not seen, or the latest page if too much."""
+        missed = await database_sync_to_async(self.missed_messages)()
+        if missed is None:
             latest = await database_sync_to_async(self.room.latest_messages)()
             await self.send_fragment(
                 "messages-update", {"messages": latest, "swap": "innerHTML"}
             )
-        elif messages:
-            await self.send_fragment("messages-update", {"messages": messages})
+            self.newest_id = latest[-1].pk if latest else 0
+        elif missed:
+            await self.send_fragment("messages-update", {"messages": missed})
+            self.newest_id = max(self.newest_id, missed[-1].pk)
 
     def missed_messages(self):
-        """Return messages after the tab's newest, or None if unknown or too many."""
-        after = parse_qs(self.scope["query_string"].decode()).get("after", [""])[0]
-        if not after.isdigit():
+        """Return messages after the newest sent, or None if unknown or too many."""
+        if self.newest_id is None:
             return None
-        missed = list(
-            self.room.messages.with_author().after(int(after))[: CATCH_UP_LIMIT + 1]
-        )
+        messages = self.room.messages.with_author().after(self.newest_id)
+        missed = list(messages[: CATCH_UP_LIMIT + 1])
         return None if len(missed) > CATCH_UP_LIMIT else missed
+
+    def cursor_from_query(self):
+        """Return the newest message id the page has (?after=), or None."""
+        after = parse_qs(self.scope["query_string"].decode()).get("after", [""])[0]
+        return int(after) if after.isdigit() else None
 
     async def send(self, text_data=None, bytes_data=None, close=False):
         # The tab has gone. ASGI servers raise OSError on a closed socket,

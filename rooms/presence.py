@@ -38,7 +38,7 @@ async def online(room):
 
 
 async def arrive(room, user, channel_name):
-    """Record a socket and announce a newcomer; return the socket's Heartbeat."""
+    """Record a socket; announce the person if they were not already here."""
     was_here = await Presence.objects.live().filter(room=room, user=user).aexists()
     await Presence.objects.acreate(
         room=room, user=user, channel_name=channel_name, expires=timezone.now() + ttl()
@@ -48,35 +48,14 @@ async def arrive(room, user, channel_name):
         await broadcast.people_changed(
             room, await online(room), joined=[] if was_here else [user], left=left
         )
-    return Heartbeat(room, channel_name)
 
 
-class Heartbeat:
-    """Keep one socket's row alive and sweep the room, until stopped."""
-
-    def __init__(self, room, channel_name):
-        self._stopped = asyncio.Event()
-        self._task = asyncio.create_task(self._beat(room, channel_name))
-
-    def stop(self):
-        # An event, not task.cancel(): asgiref swallows a cancel that lands
-        # while an ORM call is running in its thread, and the row would
-        # then be refreshed forever.
-        self._stopped.set()
-
-    async def _beat(self, room, channel_name):
-        while not await self._stopped_within(heartbeat()):
-            await Presence.objects.filter(channel_name=channel_name).aupdate(
-                expires=timezone.now() + ttl()
-            )
-            await say_goodbyes(room)
-
-    async def _stopped_within(self, interval):
-        try:
-            await asyncio.wait_for(self._stopped.wait(), interval.total_seconds())
-        except TimeoutError:
-            return False
-        return True
+async def refresh(room, channel_name):
+    """Keep this socket's row alive; sweep the room's lapsed ones."""
+    await Presence.objects.filter(channel_name=channel_name).aupdate(
+        expires=timezone.now() + ttl()
+    )
+    await say_goodbyes(room)
 
 
 async def depart(room, channel_name):

@@ -80,8 +80,8 @@ async def test_message_reaches_every_member_once(chat_server, general, alice, bo
         message = await Message.objects.aget(body="hello bob")
         assert frames.count(f'id="message-{message.pk}"') == 1
         assert f'data-author="{alice.pk}"' in frames
-        sent = await alice_tab.expect(r'id="composer"')
-        assert 'hx-target="#composer"' in sent
+        sent = await alice_tab.expect(r'hx-target="#composer-message"')
+        assert re.search(r'<input id="composer-message"[^>]*value=""', sent)
         await bob_tab.expect_nothing()
 
 
@@ -164,6 +164,7 @@ async def test_bad_input_is_refused_and_the_socket_stays_usable(
         await ws.send(json.dumps(["a", "list"]))
         await tab.send(action="send", message="still works")
         await tab.expect("still works")
+        await tab.expect(r'<p id="composer-error" class="field-error"></p>')
     assert await Message.objects.acount() == 1
 
 

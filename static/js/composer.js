@@ -11,7 +11,7 @@
     const typed = document.getElementById("composer-message")?.value ?? "";
     if (sent === null || typed === sent) return;
     for (const task of event.detail.tasks) {
-      const fresh = task.target?.id === "composer" && task.fragment.querySelector("#composer-message");
+      const fresh = task.target?.id === "composer-message" && task.fragment.querySelector("#composer-message");
       if (fresh && !fresh.value) {
         fresh.setAttribute("value", typed.startsWith(sent) ? typed.slice(sent.length) : typed);
       }

@@ -1,0 +1,23 @@
+import asyncio
+
+
+class Ticker:
+    """Await `tick()` every `interval` seconds until stopped."""
+
+    def __init__(self, interval, tick):
+        self._stopped = asyncio.Event()
+        self._task = asyncio.create_task(self._run(interval.total_seconds(), tick))
+
+    def stop(self):
+        # An event, not task.cancel(): asgiref swallows a cancel that lands
+        # while an ORM call runs in its thread, and the loop would go on.
+        self._stopped.set()
+
+    async def _run(self, interval, tick):
+        while True:
+            try:
+                await asyncio.wait_for(self._stopped.wait(), interval)
+            except TimeoutError:
+                await tick()
+            else:
+                return

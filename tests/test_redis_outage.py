@@ -1,0 +1,41 @@
+"""A Redis outage never turns a sent message into a lost one."""
+
+import shutil
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from rooms.models import Message
+
+from .conftest import require, start_chat_server
+from .test_health import PrivateRedis
+from .test_socket import Tab, open_tab
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def redis_and_server(django_db_setup, django_db_blocker):
+    require(shutil.which("redis-server"), "redis-server is not installed")
+    redis = PrivateRedis()
+    redis.start()
+    server = start_chat_server("redis-outage", django_db_blocker, REDIS_URL=redis.url)
+    yield redis, server
+    server.stop()
+    redis.stop()
+
+
+async def test_a_message_sent_during_an_outage_is_stored_shown_and_delivered_later(
+    redis_and_server, general, alice, bob
+):
+    redis, server = redis_and_server
+    async with open_tab(server, person=alice) as a, open_tab(server, person=bob) as b:
+        sender, receiver = Tab(a), Tab(b)
+        await receiver.expect("bob joined")
+        await sync_to_async(redis.stop)()
+        await sender.send(action="send", message="during the outage")
+        frames = await sender.expect("Live delivery is interrupted")
+        assert "during the outage" in frames
+        assert await Message.objects.filter(body="during the outage").aexists()
+        await sync_to_async(redis.start)()
+        await receiver.expect("during the outage", timeout=20)
