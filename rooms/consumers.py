@@ -23,10 +23,6 @@ CATCH_UP_LIMIT = 500
 CLOSE_NO_ROOM = 4404
 CLOSE_SIGNED_OUT = 4401
 
-DELIVERY_DELAYED = (
-    "Saved. Live delivery is interrupted; others will see it when it is back."
-)
-
 
 class RoomConsumer(AsyncWebsocketConsumer):
     """One browser tab in one room: catch-up, live updates, posting, sign-in."""
@@ -40,7 +36,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         slug = self.scope["url_route"]["kwargs"]["slug"]
         self.room = await Room.objects.filter(slug=slug).afirst()
         if self.room is None:
-            await self.send_fragment("refusal", {"reason": "This room does not exist."})
+            await self.send_fragment("refusal", {"reason": "no-room"})
             await self.close(code=CLOSE_NO_ROOM)
             return
         await self.channel_layer.group_add(
@@ -75,9 +71,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             "sign-out": self.sign_out,
         }.get(action)
         if handler is None:
-            await self.send_fragment(
-                "alert", {"alert": "That request was not understood."}
-            )
+            await self.send_fragment("alert", {"alert": "not-understood"})
             return
         await handler(frame)
 
@@ -91,16 +85,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["html"])
 
     async def user_signed_out(self, event):
-        await self.send_fragment(
-            "refusal", {"reason": "You signed out. Reload to keep reading."}
-        )
+        await self.send_fragment("refusal", {"reason": "signed-out"})
         await self.close(code=CLOSE_SIGNED_OUT)
 
     # Actions
 
     async def post_message(self, frame):
         if not self.user.is_authenticated:
-            await self.send_fragment("refusal", {"reason": "Sign in to post."})
+            await self.send_fragment("refusal", {"reason": "sign-in-to-post"})
             await self.close(code=CLOSE_SIGNED_OUT)
             return
         form = MessageForm({"message": frame.get("message", "")})
@@ -114,7 +106,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not await broadcast.message_posted(message):
             # Stored, so nothing is lost; say so rather than pretend.
             await self.send_fragment("messages-update", {"messages": [message]})
-            await self.send_fragment("alert", {"alert": DELIVERY_DELAYED})
+            await self.send_fragment("alert", {"alert": "delivery-delayed"})
         await self.send_fragment("composer-update", {"form": MessageForm()})
 
     async def sign_in(self, frame):
