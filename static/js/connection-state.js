@@ -5,7 +5,9 @@
 
   function show(state) {
     const banner = document.getElementById("connection");
-    if (banner) banner.dataset.state = state;
+    if (!banner) return;
+    banner.dataset.state = state;
+    banner.hidden = false;
   }
 
   document.addEventListener("htmx:ws:before:connection", () => show("connecting"));

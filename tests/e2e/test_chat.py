@@ -197,3 +197,28 @@ def set_hidden(page, hidden):
         }""",
         hidden,
     )
+
+
+def test_the_log_opens_at_the_newest_and_follows_only_a_reader_at_the_bottom(
+    open_page, general, alice, bob
+):
+    for n in range(40):
+        Message.objects.create(room=general, author=alice.user, body=f"history {n}")
+    without_js = open_page(javascript=False)
+    expect(message_bodies(without_js).last).to_be_in_viewport()
+    alice_page, bob_page = open_page(person=alice), open_page(person=bob)
+    join_room(alice_page)
+    join_room(bob_page)
+    expect(message_bodies(bob_page).last).to_be_in_viewport()
+
+    send_message(alice_page, "newest")
+    expect(message_bodies(bob_page).last).to_have_text("newest")
+    expect(message_bodies(bob_page).last).to_be_in_viewport()
+
+    bob_page.locator(".messages-scroller").evaluate(
+        "e => e.scrollTop = -e.scrollHeight"
+    )
+    expect(message_bodies(bob_page).first).to_be_in_viewport()
+    send_message(alice_page, "while bob reads history")
+    expect(message_bodies(bob_page).last).to_have_text("while bob reads history")
+    expect(message_bodies(bob_page).first).to_be_in_viewport()
