@@ -28,6 +28,12 @@ def grace():
     return timedelta(seconds=settings.PRESENCE_GRACE_SECONDS)
 
 
+# Arrivals and departures in a room are announced together, at most once
+# per window: a deploy reconnects everyone at once, and one announcement
+# per arrival, each sent to everyone, would be N² messages.
+ANNOUNCE_WINDOW_SECONDS = 0.5
+_announcements = {}
+
 # Departure checks run after their consumer is gone; keep them referenced.
 _pending_departures = set()
 
@@ -45,9 +51,7 @@ async def arrive(room, user, channel_name):
     )
     left = await _sweep(room)
     if not was_here or left:
-        await broadcast.people_changed(
-            room, await online(room), joined=[] if was_here else [user], left=left
-        )
+        _announce(room, joined=[] if was_here else [user], left=left)
 
 
 async def refresh(room, channel_name):
@@ -72,7 +76,7 @@ async def depart(room, channel_name):
 async def say_goodbyes(room):
     left = await _sweep(room)
     if left:
-        await broadcast.people_changed(room, await online(room), left=left)
+        _announce(room, left=left)
 
 
 async def _say_goodbyes_later(room):
@@ -80,17 +84,52 @@ async def _say_goodbyes_later(room):
     await say_goodbyes(room)
 
 
+class _Announcement:
+    def __init__(self, room):
+        self.room = room
+        self.joined = {}
+        self.left = {}
+        self.task = asyncio.create_task(self.send_later())
+
+    async def send_later(self):
+        await asyncio.sleep(ANNOUNCE_WINDOW_SECONDS)
+        del _announcements[self.room.pk]
+        await broadcast.people_changed(
+            self.room,
+            await online(self.room),
+            joined=list(self.joined.values()),
+            left=list(self.left.values()),
+        )
+
+
+def _announce(room, joined=(), left=()):
+    announcement = _announcements.get(room.pk)
+    if announcement is None:
+        announcement = _announcements[room.pk] = _Announcement(room)
+    for user in joined:
+        announcement.joined[user.pk] = user
+        announcement.left.pop(user.pk, None)
+    for user in left:
+        announcement.left[user.pk] = user
+        announcement.joined.pop(user.pk, None)
+
+
 async def _sweep(room):
     """Delete lapsed rows; return the people left with no live socket."""
-    lapsed = [row async for row in Presence.objects.expired().filter(room=room)]
-    gone = set()
-    for row in lapsed:
-        # Sweepers race; only the one whose delete counts announces.
-        deleted, _ = await Presence.objects.filter(pk=row.pk).adelete()
-        if deleted:
-            gone.add(row.user_id)
-    if not gone:
+    lapsed = [
+        row
+        async for row in Presence.objects.expired()
+        .filter(room=room)
+        .values("pk", "user_id")
+    ]
+    if not lapsed:
         return []
+    deleted, _ = await Presence.objects.filter(
+        pk__in=[row["pk"] for row in lapsed]
+    ).adelete()
+    if not deleted:
+        return []  # another sweeper got there first and announces
+    gone = {row["user_id"] for row in lapsed}
     staying = Presence.objects.filter(room=room, user_id__in=gone).values("user_id")
     users = get_user_model().objects.filter(pk__in=gone).exclude(pk__in=staying)
     return [user async for user in users.order_by("username")]
