@@ -24,6 +24,12 @@ CLOSE_NO_ROOM = 4404
 CLOSE_SIGNED_OUT = 4401
 
 
+def text(frame, key):
+    """Return frame[key] if it is a string; hostile frames send anything."""
+    value = frame.get(key)
+    return value if isinstance(value, str) else ""
+
+
 class RoomConsumer(AsyncWebsocketConsumer):
     """One browser tab in one room: catch-up, live updates, posting, sign-in."""
 
@@ -95,7 +101,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_fragment("refusal", {"reason": "sign-in-to-post"})
             await self.close(code=CLOSE_SIGNED_OUT)
             return
-        form = MessageForm({"message": frame.get("message", "")})
+        form = MessageForm({"message": text(frame, "message")})
         if not form.is_valid():
             if not form.is_blank():
                 await self.send_fragment("composer-update", {"form": form})
@@ -110,8 +116,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send_fragment("composer-update", {"form": MessageForm()})
 
     async def sign_in(self, frame):
+        if self.user.is_authenticated:
+            return  # a stale form from before this tab signed in
         form = AuthenticationForm(
-            data={key: frame.get(key, "") for key in ("username", "password")}
+            data={key: text(frame, key) for key in ("username", "password")}
         )
         if not await database_sync_to_async(form.is_valid)():
             await self.send_fragment("controls-update", {"sign_in_form": form})

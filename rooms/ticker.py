@@ -1,4 +1,7 @@
 import asyncio
+import logging
+
+logger = logging.getLogger(__name__)
 
 
 class Ticker:
@@ -18,6 +21,10 @@ class Ticker:
             try:
                 await asyncio.wait_for(self._stopped.wait(), interval)
             except TimeoutError:
-                await tick()
+                try:
+                    await tick()
+                except Exception:
+                    # A database blip must not stop the ticking for good.
+                    logger.exception("Tick failed; trying again next time")
             else:
                 return

@@ -162,10 +162,11 @@ async def test_bad_input_is_refused_and_the_socket_stays_usable(
         await ws.send("this is not json")
         await tab.expect("That request was not understood.")
         await ws.send(json.dumps(["a", "list"]))
+        await tab.send(action="send", message=["smuggled", "list"])
         await tab.send(action="send", message="still works")
         await tab.expect("still works")
         await tab.expect(r'<p id="composer-error" class="field-error"></p>')
-    assert await Message.objects.acount() == 1
+    assert [m.body async for m in Message.objects.all()] == ["still works"]
 
 
 async def test_markup_in_a_message_arrives_escaped(chat_server, general, alice):
