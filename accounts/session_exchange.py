@@ -2,44 +2,49 @@
 
 channels.auth.login() rotates the session key, but a websocket cannot set a
 cookie (django/channels#1453), so the browser still holds the dead key. The
-consumer issues a one-time token, signed, valid for a minute and bound to
+consumer issues a random one-time token, valid for a minute and bound to
 the browser's CSRF cookie; the page redeems it over HTTP for the new cookie.
+Only a hash of the token is stored, and the token says nothing itself: the
+session key never appears in the page.
 """
 
 import hashlib
 import secrets
+from datetime import timedelta
 
-from django.contrib.sessions.backends.base import SessionBase
-from django.core import signing
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-SALT = "accounts.session_exchange"
-MAX_AGE_SECONDS = 60
-NONCE_KEY = "_session_exchange_nonce"
+from .models import SessionHandoff
+
+LIFETIME = timedelta(minutes=1)
 
 
-def issue(session: SessionBase, csrf_cookie: str) -> str:
-    """Return a token for the saved session; call before session.save()."""
-    nonce = secrets.token_urlsafe(16)
-    session[NONCE_KEY] = nonce
-    payload = {"nonce": nonce, "csrf": _fingerprint(csrf_cookie)}
-    return signing.dumps({**payload, "key": session.session_key}, salt=SALT)
+async def issue(session_key: str, csrf_cookie: str) -> str:
+    """Return a token that redeems once for session_key."""
+    token = secrets.token_urlsafe(32)
+    await SessionHandoff.objects.filter(expires__lte=timezone.now()).adelete()
+    await SessionHandoff.objects.acreate(
+        token_hash=_hash(token),
+        session_key=session_key,
+        csrf_fingerprint=_hash(csrf_cookie),
+        expires=timezone.now() + LIFETIME,
+    )
+    return token
 
 
-def redeem(token: str, csrf_cookie: str, session_store) -> SessionBase | None:
-    """Return the session the token names, once, or None."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
-    except signing.BadSignature:
+def redeem(token: str, csrf_cookie: str) -> str | None:
+    """Return the session key the token claims, once, or None."""
+    handoff = SessionHandoff.objects.filter(
+        token_hash=_hash(token), expires__gt=timezone.now()
+    ).first()
+    if handoff is None or not constant_time_compare(
+        handoff.csrf_fingerprint, _hash(csrf_cookie)
+    ):
         return None
-    if not constant_time_compare(data["csrf"], _fingerprint(csrf_cookie)):
-        return None
-    session = session_store(session_key=data["key"])
-    if not constant_time_compare(session.get(NONCE_KEY, ""), data["nonce"]):
-        return None
-    del session[NONCE_KEY]
-    return session
+    deleted, _ = SessionHandoff.objects.filter(pk=handoff.pk).delete()
+    return handoff.session_key if deleted else None
 
 
-def _fingerprint(csrf_cookie):
-    return hashlib.sha256(csrf_cookie.encode()).hexdigest()
+def _hash(value):
+    return hashlib.sha256(value.encode()).hexdigest()

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,15 +27,16 @@ def sign_up(request):
 @require_POST
 def redeem_session(request):
     """Swap the browser's cookie for the session a socket sign-in created."""
-    session = session_exchange.redeem(
+    session_key = session_exchange.redeem(
         request.POST.get("token", ""),
         request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
-        type(request.session),
     )
-    if session is None:
-        return HttpResponseBadRequest("This sign-in link has expired. Sign in again.")
-    request.session = session  # SessionMiddleware saves it and sets the cookie.
-    return HttpResponse(status=204)
+    if session_key is None:
+        return HttpResponseBadRequest("This sign-in has expired. Sign in again.")
+    request.session = type(request.session)(session_key=session_key)
+    request.session.modified = True  # so SessionMiddleware sets the cookie
+    rotate_token(request)  # as django.contrib.auth.login() does
+    return HttpResponse()
 
 
 def _safe_next(request):

@@ -1,5 +1,6 @@
 import contextlib
 import json
+import re
 from urllib.parse import parse_qs
 
 from channels.auth import login, logout
@@ -35,7 +36,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     room = None
     ticker = None
-    newest_id = None  # of the messages this tab has been sent
+    # Every message up to synced_id has been read from the database and
+    # sent; sent_ids holds what was sent beyond that, live or by catch-up.
+    synced_id = None
+    sent_ids = frozenset()
 
     async def connect(self):
         await self.accept()
@@ -48,7 +52,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(
             broadcast.room_group(self.room.pk), self.channel_name
         )
-        self.newest_id = self.cursor_from_query()
+        self.synced_id = self.cursor_from_query()
+        self.sent_ids = set()
         await self.catch_up()
         if self.user.is_authenticated:
             await self.enter_as_member()
@@ -58,7 +63,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.room is None:
             return
         if self.ticker:
-            self.ticker.stop()
+            await self.ticker.stop()
         await self.channel_layer.group_discard(
             broadcast.room_group(self.room.pk), self.channel_name
         )
@@ -87,7 +92,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["html"])
 
     async def room_message(self, event):
-        self.newest_id = max(self.newest_id or 0, event["id"])
+        self.sent_ids.add(event["id"])
         await self.send(text_data=event["html"])
 
     async def user_signed_out(self, event):
@@ -111,7 +116,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
         if not await broadcast.message_posted(message):
             # Stored, so nothing is lost; say so rather than pretend.
-            await self.send_fragment("messages-update", {"messages": [message]})
+            await self.send_messages([message])
             await self.send_fragment("alert", {"alert": "delivery-delayed"})
         await self.send_fragment("composer-update", {"form": MessageForm()})
 
@@ -121,14 +126,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
         form = AuthenticationForm(
             data={key: text(frame, key) for key in ("username", "password")}
         )
-        if not await database_sync_to_async(form.is_valid)():
+        # Password hashing takes a third of a second: keep it off the one
+        # thread every socket's database work shares.
+        if not await database_sync_to_async(form.is_valid, thread_sensitive=False)():
             await self.send_fragment("controls-update", {"sign_in_form": form})
             return
         await login(self.scope, form.get_user())
         session = self.scope["session"]
-        csrf_cookie = self.scope["cookies"].get(settings.CSRF_COOKIE_NAME, "")
-        token = session_exchange.issue(session, csrf_cookie)
         await session.asave()
+        csrf_cookie = self.scope["cookies"].get(settings.CSRF_COOKIE_NAME, "")
+        token = await session_exchange.issue(session.session_key, csrf_cookie)
         await self.enter_as_member()
         await self.send_fragment("viewer-update", {"exchange_token": token})
 
@@ -166,35 +173,44 @@ class RoomConsumer(AsyncWebsocketConsumer):
         an open socket never reconnects to catch up by itself.
         """
         if self.user.is_authenticated:
-            await presence.refresh(self.room, self.channel_name)
-        if await self.room.messages.filter(pk__gt=self.newest_id).aexists():
+            await presence.refresh(self.room, self.user, self.channel_name)
+        if await self.room.messages.filter(pk__gt=self.synced_id).aexists():
             await self.catch_up()
 
     async def catch_up(self):
-        """Send what this tab has not seen, or the latest page if too much."""
+        """Send what this tab has not been sent, or the latest page if too much."""
         missed = await database_sync_to_async(self.missed_messages)()
         if missed is None:
             latest = await database_sync_to_async(self.room.latest_messages)()
             await self.send_fragment(
                 "messages-update", {"messages": latest, "swap": "innerHTML"}
             )
-            self.newest_id = latest[-1].pk if latest else 0
-        elif missed:
-            await self.send_fragment("messages-update", {"messages": missed})
-            self.newest_id = max(self.newest_id, missed[-1].pk)
+            self.sent_ids = {message.pk for message in latest}
+            self.synced_id = latest[-1].pk if latest else 0
+            return
+        await self.send_messages([m for m in missed if m.pk not in self.sent_ids])
+        if missed:
+            self.synced_id = max(self.synced_id, missed[-1].pk)
+            # Ids under the oldest one read can never be missed again.
+            self.sent_ids = {pk for pk in self.sent_ids if pk >= missed[0].pk}
+
+    async def send_messages(self, messages):
+        if messages:
+            await self.send_fragment("messages-update", {"messages": messages})
+            self.sent_ids.update(message.pk for message in messages)
 
     def missed_messages(self):
-        """Return messages after the newest sent, or None if unknown or too many."""
-        if self.newest_id is None:
+        """Return messages after the synced one, or None if unknown or too many."""
+        if self.synced_id is None:
             return None
-        messages = self.room.messages.with_author().after(self.newest_id)
+        messages = self.room.messages.with_author().after(self.synced_id)
         missed = list(messages[: CATCH_UP_LIMIT + 1])
         return None if len(missed) > CATCH_UP_LIMIT else missed
 
     def cursor_from_query(self):
         """Return the newest message id the page has (?after=), or None."""
         after = parse_qs(self.scope["query_string"].decode()).get("after", [""])[0]
-        return int(after) if after.isdigit() else None
+        return int(after) if re.fullmatch(r"[0-9]{1,18}", after) else None
 
     async def send(self, text_data=None, bytes_data=None, close=False):
         # The tab has gone. ASGI servers raise OSError on a closed socket,

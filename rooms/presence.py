@@ -46,19 +46,23 @@ async def online(room):
 async def arrive(room, user, channel_name):
     """Record a socket; announce the person if they were not already here."""
     was_here = await Presence.objects.live().filter(room=room, user=user).aexists()
-    await Presence.objects.acreate(
-        room=room, user=user, channel_name=channel_name, expires=timezone.now() + ttl()
+    # The same socket may sign out and in again: one row per socket.
+    await Presence.objects.aupdate_or_create(
+        channel_name=channel_name,
+        defaults={"room": room, "user": user, "expires": timezone.now() + ttl()},
     )
     left = await _sweep(room)
     if not was_here or left:
         _announce(room, joined=[] if was_here else [user], left=left)
 
 
-async def refresh(room, channel_name):
+async def refresh(room, user, channel_name):
     """Keep this socket's row alive; sweep the room's lapsed ones."""
-    await Presence.objects.filter(channel_name=channel_name).aupdate(
+    refreshed = await Presence.objects.filter(channel_name=channel_name).aupdate(
         expires=timezone.now() + ttl()
     )
+    if not refreshed:  # swept while the process was stalled: come back
+        await arrive(room, user, channel_name)
     await say_goodbyes(room)
 
 

@@ -11,10 +11,12 @@ class Ticker:
         self._stopped = asyncio.Event()
         self._task = asyncio.create_task(self._run(interval.total_seconds(), tick))
 
-    def stop(self):
+    async def stop(self):
+        """Stop, and wait for a tick under way to finish."""
         # An event, not task.cancel(): asgiref swallows a cancel that lands
         # while an ORM call runs in its thread, and the loop would go on.
         self._stopped.set()
+        await self._task
 
     async def _run(self, interval, tick):
         while True:

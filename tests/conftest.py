@@ -95,13 +95,24 @@ class ChatServer:
         return self.log_path.read_text(errors="replace")
 
 
+def server_environment():
+    """Return this process's environment minus what only the tests may set."""
+    # The browser tests allow sync ORM calls beside Playwright's event loop;
+    # a server must never run with that guard off.
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
+
+
 def start_chat_server(name, django_db_blocker, **env_overrides):
     """Start uvicorn on the test database; its log goes to tests/artifacts."""
     ARTIFACTS.mkdir(exist_ok=True)
     with django_db_blocker.unblock():
         url = database_url()
     env = {
-        **os.environ,
+        **server_environment(),
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": url,
         "PRESENCE_HEARTBEAT_SECONDS": "1",

@@ -9,7 +9,7 @@ from rooms.models import Message
 
 from .conftest import require, start_chat_server
 from .test_health import PrivateRedis
-from .test_socket import Tab, open_tab
+from .test_socket import Tab, http_get, http_sign_out, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,3 +39,18 @@ async def test_a_message_sent_during_an_outage_is_stored_shown_and_delivered_lat
         assert await Message.objects.filter(body="during the outage").aexists()
         await sync_to_async(redis.start)()
         await receiver.expect("during the outage", timeout=20)
+
+
+async def test_signing_out_during_an_outage_still_ends_the_session(
+    redis_and_server, general, alice
+):
+    redis, server = redis_and_server
+    await sync_to_async(redis.stop)()
+    try:
+        await sync_to_async(http_sign_out)(server, alice.session_id)
+        page = await sync_to_async(http_get)(
+            server, "/rooms/general/", alice.session_id
+        )
+        assert 'id="sign-in"' in page
+    finally:
+        await sync_to_async(redis.start)()

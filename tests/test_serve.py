@@ -1,14 +1,15 @@
 """The web process refuses a start that would split rooms between processes."""
 
-import os
 import subprocess
 import sys
 
-from .conftest import ROOT
+from .conftest import ROOT, server_environment
 
 
 def serve(env_overrides, *args):
-    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    env = {
+        key: value for key, value in server_environment().items() if key != "REDIS_URL"
+    }
     env.update(DEBUG="1", **env_overrides)
     command = [sys.executable, "manage.py", "serve", "--", "--port", "0", *args]
     return subprocess.run(
@@ -31,7 +32,7 @@ def test_refuses_an_explicit_workers_flag_too():
 
 
 def test_production_settings_pass_the_deploy_check():
-    env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
+    env = {key: value for key, value in server_environment().items() if key != "DEBUG"}
     env.update(
         DJANGO_SETTINGS_MODULE="site_config.settings",
         SECRET_KEY="a-long-random-production-secret-key-0123456789-abcdefghijkl",
@@ -56,7 +57,7 @@ def test_production_settings_pass_the_deploy_check():
 def test_production_refuses_to_start_without_a_secret_key():
     env = {
         key: value
-        for key, value in os.environ.items()
+        for key, value in server_environment().items()
         if key not in {"DEBUG", "SECRET_KEY"}
     }
     env["DJANGO_SETTINGS_MODULE"] = "site_config.settings"

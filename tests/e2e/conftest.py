@@ -8,10 +8,6 @@ from playwright.sync_api import expect, sync_playwright
 
 from ..conftest import require
 
-# Playwright's sync API runs an event loop in this thread, which trips
-# Django's guard for the ORM calls that set up each test's people and rooms.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -23,6 +19,15 @@ CHROMIUM_ARGS = [
 ]
 
 expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="package", autouse=True)
+def allow_orm_beside_playwright():
+    # Playwright's sync API runs an event loop in this thread, which trips
+    # Django's guard for the ORM calls that set up each test's people.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture(scope="package")

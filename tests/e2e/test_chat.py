@@ -84,7 +84,7 @@ def test_anonymous_reader_reads_live_and_signs_in_inline(
     reader.locator("#sign-in-password").fill(PASSWORD)
     with reader.expect_response("**/accounts/session/") as exchange:
         reader.locator("#sign-in").get_by_role("button", name="Sign in").click()
-    assert exchange.value.status == 204
+    assert exchange.value.status == 200
     expect(reader.locator(".account-name")).to_have_text("bob")
     expect(alice_page.locator("#online li")).to_have_text(["alice", "bob"])
     send_message(reader, "bob here")
