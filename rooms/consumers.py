@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 
 from accounts import session_exchange
@@ -96,7 +97,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["html"])
 
     async def user_signed_out(self, event):
-        await self.send_fragment("refusal", {"reason": "signed-out"})
+        signed_out = {"reason": "signed-out", "user": AnonymousUser()}
+        await self.send_fragment("refusal", signed_out)
         await self.close(code=CLOSE_SIGNED_OUT)
 
     # Actions
@@ -220,7 +222,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await super().send(text_data, bytes_data, close)
 
     async def send_fragment(self, partial, context):
-        context = {"room": self.room, "user": self.user, **context}
+        context = {
+            "room": self.room,
+            "user": self.user,
+            "form": MessageForm(),
+            **context,
+        }
         await self.send(
             text_data=render_to_string(f"rooms/room.html#{partial}", context)
         )

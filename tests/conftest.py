@@ -1,5 +1,6 @@
 import asyncio
 import os
+import shlex
 import socket
 import subprocess
 import sys
@@ -43,6 +44,20 @@ def database_url():
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
+def procfile_uvicorn_options():
+    """Return the web process's uvicorn options from the Procfile, less host and port."""
+    web = next(
+        line
+        for line in (ROOT / "Procfile").read_text().splitlines()
+        if line.startswith("web:")
+    )
+    options = shlex.split(web.split(" -- ", 1)[1])
+    for name in ("--host", "--port"):
+        index = options.index(name)
+        del options[index : index + 2]
+    return options
+
+
 @dataclass
 class ChatServer:
     """A real uvicorn process serving the project, on its own port."""
@@ -62,9 +77,15 @@ class ChatServer:
 
     def start(self):
         log = self.log_path.open("ab")
-        command = [sys.executable, "manage.py", "serve", "--", "--host", "127.0.0.1"]
+        command = [
+            sys.executable,
+            "manage.py",
+            "serve",
+            "--",
+            *procfile_uvicorn_options(),
+        ]
         self.process = subprocess.Popen(
-            [*command, "--port", str(self.port)],
+            [*command, "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=ROOT,
             env=self.env,
             stdout=log,

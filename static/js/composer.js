@@ -4,7 +4,17 @@
   let sent = null;
 
   document.addEventListener("htmx:ws:before:message:outgoing", (event) => {
-    if (event.target.id === "composer") sent = event.detail.message.values.message;
+    const form = event.target;
+    if (form.id !== "composer") return;
+    const message = event.detail.message.values.message;
+    // The server refuses long messages with a clear error, but a huge paste
+    // would exceed the socket's frame limit and close it for good.
+    if (message.length > Number(form.dataset.maxLength)) {
+      event.detail.cancelled = true;
+      document.getElementById("composer-error").textContent = form.dataset.tooLong;
+      return;
+    }
+    sent = message;
   });
 
   document.addEventListener("htmx:before:swap", (event) => {

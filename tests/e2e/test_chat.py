@@ -69,6 +69,36 @@ def test_half_typed_text_survives_incoming_messages(open_page, general, alice, b
     assert composer.evaluate("e => [e.selectionStart, e.selectionEnd]") == [4, 4]
 
 
+def test_text_typed_right_after_enter_survives_the_cleared_composer(
+    open_page, general, alice
+):
+    page = open_page(person=alice)
+    join_room(page)
+    page.evaluate(
+        """() => {
+            const input = document.getElementById("composer-message");
+            input.value = "first";
+            document.getElementById("composer").requestSubmit();
+            input.value = "first and more";  // typed before the server answers
+        }"""
+    )
+    expect(message_bodies(page)).to_have_text(["first"])
+    expect(page.locator("#composer-message")).to_have_value(" and more")
+
+
+def test_a_huge_paste_is_refused_in_the_page_and_the_socket_stays_open(
+    open_page, general, alice
+):
+    page = open_page(person=alice)
+    join_room(page)
+    send_message(page, "y" * 70_000)
+    expect(page.locator("#composer-error")).to_contain_text("at most 5000 characters")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "open")
+    page.locator("#composer-message").fill("short")
+    page.locator("#composer-message").press("Enter")
+    expect(message_bodies(page)).to_have_text(["short"])
+
+
 def test_anonymous_reader_reads_live_and_signs_in_inline(
     open_page, general, alice, bob
 ):
@@ -187,6 +217,7 @@ def test_signing_out_closes_the_other_tabs_socket(
     expect(second.locator("#connection")).to_have_attribute("data-state", "closed")
     expect(second.locator("#controls")).to_contain_text("You signed out.")
     expect(second.locator("#composer")).to_have_count(0)
+    expect(second.locator("#account")).to_contain_text("Sign in")
 
 
 def set_hidden(page, hidden):
