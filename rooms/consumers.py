@@ -131,7 +131,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # Password hashing takes a third of a second: keep it off the one
         # thread every socket's database work shares.
         if not await database_sync_to_async(form.is_valid, thread_sensitive=False)():
-            await self.send_fragment("controls-update", {"sign_in_form": form})
+            context = {"sign_in_form": form, "focus": "sign-in"}
+            await self.send_fragment("controls-update", context)
             return
         await login(self.scope, form.get_user())
         session = self.scope["session"]
@@ -139,14 +140,15 @@ class RoomConsumer(AsyncWebsocketConsumer):
         csrf_cookie = self.scope["cookies"].get(settings.CSRF_COOKIE_NAME, "")
         token = await session_exchange.issue(session.session_key, csrf_cookie)
         await self.enter_as_member()
-        await self.send_fragment("viewer-update", {"exchange_token": token})
+        context = {"exchange_token": token, "focus": "composer"}
+        await self.send_fragment("viewer-update", context)
 
     async def sign_out(self, frame):
         if self.user.is_authenticated:
             # Leave first: the signed-out event closes every other socket.
             await self.leave_as_member()
             await logout(self.scope)
-        await self.send_fragment("viewer-update", {})
+        await self.send_fragment("viewer-update", {"focus": "sign-in"})
 
     # Membership of the signed-in person
 

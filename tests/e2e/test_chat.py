@@ -116,6 +116,7 @@ def test_anonymous_reader_reads_live_and_signs_in_inline(
         reader.locator("#sign-in").get_by_role("button", name="Sign in").click()
     assert exchange.value.status == 200
     expect(reader.locator(".account-name")).to_have_text("bob")
+    expect(reader.locator("#composer-message")).to_be_focused()
     expect(alice_page.locator("#online li")).to_have_text(["alice", "bob"])
     send_message(reader, "bob here")
     expect(message_bodies(alice_page)).to_have_text(["hello readers", "bob here"])
@@ -213,6 +214,7 @@ def test_signing_out_closes_the_other_tabs_socket(
     join_room(second)
     first.locator("#account").get_by_role("button", name="Sign out").click()
     expect(first.locator("#sign-in")).to_be_visible()
+    expect(first.locator("#sign-in-username")).to_be_focused()
     expect(first.locator("#connection")).to_have_attribute("data-state", "open")
     expect(second.locator("#connection")).to_have_attribute("data-state", "closed")
     expect(second.locator("#controls")).to_contain_text("You signed out.")
