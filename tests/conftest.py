@@ -149,6 +149,15 @@ def start_chat_server(name, django_db_blocker, **env_overrides):
     return server
 
 
+def start_processes_on_redis(name, django_db_blocker, redis_url, count=2):
+    """Start web processes that share one Redis, as a scaled-out deploy does."""
+    shared = {"REDIS_URL": redis_url, "REDIS_PREFIX": f"chat-{name}"}
+    return [
+        start_chat_server(f"{name}-{n}", django_db_blocker, **shared)
+        for n in range(1, count + 1)
+    ]
+
+
 @pytest.fixture(scope="session", autouse=True)
 def close_connections(django_db_setup):
     """Close every connection first, or dropping the test database fails."""

@@ -3,7 +3,7 @@
 import pytest
 from asgiref.sync import sync_to_async
 
-from .conftest import require, start_chat_server
+from .conftest import require, start_processes_on_redis
 from .test_redis_layer import REDIS_URL, redis_is_up
 from .test_socket import Tab, http_sign_out, open_tab
 
@@ -13,12 +13,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(scope="module")
 def processes(django_db_setup, django_db_blocker):
     require(redis_is_up(), f"no Redis at {REDIS_URL}")
-    shared = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": "chat-two-processes"}
-    first = start_chat_server("process-1", django_db_blocker, **shared)
-    second = start_chat_server("process-2", django_db_blocker, **shared)
-    yield first, second
-    first.stop()
-    second.stop()
+    servers = start_processes_on_redis("process", django_db_blocker, REDIS_URL)
+    yield servers
+    for server in servers:
+        server.stop()
 
 
 async def test_messages_and_presence_cross_processes(processes, general, alice, bob):

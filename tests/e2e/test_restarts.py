@@ -5,7 +5,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import require, start_chat_server
+from ..conftest import require, start_processes_on_redis
 from ..test_redis_layer import REDIS_URL, redis_is_up
 from .conftest import join_room, message_bodies, send_message
 
@@ -15,12 +15,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(scope="module")
 def processes(django_db_setup, django_db_blocker):
     require(redis_is_up(), f"no Redis at {REDIS_URL}")
-    shared = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": "chat-restarts"}
-    first = start_chat_server("restart-1", django_db_blocker, **shared)
-    second = start_chat_server("restart-2", django_db_blocker, **shared)
-    yield first, second
-    first.stop()
-    second.stop()
+    servers = start_processes_on_redis("restart", django_db_blocker, REDIS_URL)
+    yield servers
+    for server in servers:
+        server.stop()
 
 
 @pytest.mark.parametrize("death", ["SIGTERM", "SIGKILL"])
