@@ -6,13 +6,13 @@ import logging
 from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
+from .background import run_in_background
+
 logger = logging.getLogger(__name__)
 
 # Seconds between attempts to deliver a stored message while the channel
 # layer is down (Redis restarting, say): about a minute in all.
 RETRY_DELAYS = (0.5, 1, 2, 4, 8, 15, 30)
-
-_retries = set()
 
 
 def room_group(room_id):
@@ -36,9 +36,7 @@ async def message_posted(message):
         await get_channel_layer().group_send(group, event)
     except Exception:
         logger.exception("Could not broadcast message %s; retrying", message.pk)
-        task = asyncio.create_task(_send_eventually(group, event))
-        _retries.add(task)
-        task.add_done_callback(_retries.discard)
+        run_in_background(_send_eventually(group, event))
         return False
     return True
 

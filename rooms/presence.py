@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from . import broadcast
+from .background import run_in_background
 from .models import Presence
 
 
@@ -33,9 +34,6 @@ def grace():
 # per arrival, each sent to everyone, would be N² messages.
 ANNOUNCE_WINDOW_SECONDS = 0.5
 _announcements = {}
-
-# Departure checks run after their consumer is gone; keep them referenced.
-_pending_departures = set()
 
 
 async def online(room):
@@ -72,9 +70,7 @@ async def depart(room, channel_name):
         expires=timezone.now() + grace()
     )
     if updated:
-        task = asyncio.create_task(_say_goodbyes_later(room))
-        _pending_departures.add(task)
-        task.add_done_callback(_pending_departures.discard)
+        run_in_background(_say_goodbyes_later(room))
 
 
 async def say_goodbyes(room):
@@ -93,7 +89,7 @@ class _Announcement:
         self.room = room
         self.joined = {}
         self.left = {}
-        self.task = asyncio.create_task(self.send_later())
+        run_in_background(self.send_later())
 
     async def send_later(self):
         await asyncio.sleep(ANNOUNCE_WINDOW_SECONDS)
