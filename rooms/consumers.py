@@ -15,7 +15,7 @@ from accounts import session_exchange
 
 from . import broadcast, presence
 from .forms import MessageForm
-from .models import Room
+from .models import PAGE_SIZE, Room
 from .ticker import Ticker
 
 CATCH_UP_LIMIT = 500
@@ -93,6 +93,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["html"])
 
     async def room_message(self, event):
+        if event["id"] in self.sent_ids:
+            return  # the ticker's catch-up got there first
         self.sent_ids.add(event["id"])
         await self.send(text_data=event["html"])
 
@@ -199,9 +201,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.sent_ids = {pk for pk in self.sent_ids if pk >= missed[0].pk}
 
     async def send_messages(self, messages):
-        if messages:
-            await self.send_fragment("messages-update", {"messages": messages})
-            self.sent_ids.update(message.pk for message in messages)
+        # A page per frame keeps frames small (a message may be 20 KB).
+        for start in range(0, len(messages), PAGE_SIZE):
+            page = messages[start : start + PAGE_SIZE]
+            await self.send_fragment("messages-update", {"messages": page})
+            self.sent_ids.update(message.pk for message in page)
 
     def missed_messages(self):
         """Return messages after the synced one, or None if unknown or too many."""

@@ -181,3 +181,9 @@ LOGGING = {
 PRESENCE_HEARTBEAT_SECONDS = float(os.environ.get("PRESENCE_HEARTBEAT_SECONDS", 15))
 PRESENCE_TTL_SECONDS = float(os.environ.get("PRESENCE_TTL_SECONDS", 45))
 PRESENCE_GRACE_SECONDS = float(os.environ.get("PRESENCE_GRACE_SECONDS", 15))
+
+# A socket whose sends cannot go out for this long is dropped (it stopped
+# reading); it reconnects and catches up once it reads again.
+WEBSOCKET_SEND_TIMEOUT_SECONDS = float(
+    os.environ.get("WEBSOCKET_SEND_TIMEOUT_SECONDS", 10)
+)

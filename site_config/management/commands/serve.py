@@ -36,6 +36,10 @@ class Command(BaseCommand):
                 "layer: each process would be its own island and rooms would split. "
                 "Set REDIS_URL, or run one worker (WEB_CONCURRENCY=1)."
             )
-        # Channels' router has no lifespan support; "off" keeps the log clean.
-        uvicorn = [sys.executable, "-m", "uvicorn", "site_config.asgi:application"]
-        os.execv(sys.executable, [*uvicorn, "--lifespan", "off", *uvicorn_args])
+        uvicorn = [
+            *(sys.executable, "-m", "uvicorn", "site_config.asgi:application"),
+            # Channels' router has no lifespan support; "off" keeps the log clean.
+            *("--lifespan", "off"),
+            *("--ws", "site_config.websocket:WebSocketProtocol"),
+        ]
+        os.execv(sys.executable, [*uvicorn, *uvicorn_args])

@@ -1,0 +1,41 @@
+"""uvicorn's websocket protocol, made to drop a client that stops reading.
+
+uvicorn waits for a paused transport to drain before every send, and its
+keepalive timeout calls transport.close(), which also waits for the buffer
+to drain. A client that stops reading (a frozen tab, a dead network path
+that still holds the connection) therefore blocks its consumer forever while
+the channel layer queues everything sent to it. Here a send that cannot go
+out within WEBSOCKET_SEND_TIMEOUT_SECONDS aborts the connection instead: the
+consumer is told as for any disconnect and cleans up, and the browser sees
+an abnormal close (1006), which hx-ws retries, catching up on reconnect.
+"""
+
+import asyncio
+import logging
+
+from django.conf import settings
+from uvicorn.protocols.utils import ClientDisconnected
+from uvicorn.protocols.websockets.websockets_sansio_impl import (
+    WebSocketsSansIOProtocol,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class WebSocketProtocol(WebSocketsSansIOProtocol):
+    async def send(self, message):
+        try:
+            async with asyncio.timeout(settings.WEBSOCKET_SEND_TIMEOUT_SECONDS):
+                await self.writable.wait()
+        except TimeoutError:
+            logger.warning(
+                "Dropped %s: it stopped reading what it was sent", self.client
+            )
+            self.transport.abort()
+            raise ClientDisconnected from None
+        await super().send(message)
+
+    def keepalive_timeout(self):
+        super().keepalive_timeout()
+        # close() waits for the unread buffer to drain, which may never happen.
+        self.transport.abort()
