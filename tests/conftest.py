@@ -116,6 +116,66 @@ class ChatServer:
         return self.log_path.read_text(errors="replace")
 
 
+class PrivateRedis:
+    """A Redis of the test's own, so stopping it disturbs nobody else.
+
+    With tls=True it speaks only TLS, with a throwaway self-signed
+    certificate, as hosted Redis providers do.
+    """
+
+    def __init__(self, tls=False):
+        self.port = free_port()
+        self.tls = tls
+        self.process = None
+
+    @property
+    def url(self):
+        if self.tls:
+            return f"rediss://127.0.0.1:{self.port}/0?ssl_cert_reqs=none"
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        command = ["redis-server", "--bind", "127.0.0.1", "--save", ""]
+        if self.tls:
+            command += ["--port", "0", "--tls-port", str(self.port)]
+            command += self.certificate_options()
+        else:
+            command += ["--port", str(self.port)]
+        self.process = subprocess.Popen(
+            [*command, "--appendonly", "no"], stdout=subprocess.DEVNULL
+        )
+        wait_for_port(self.port)
+
+    def certificate_options(self):
+        ARTIFACTS.mkdir(exist_ok=True)
+        cert, key = ARTIFACTS / "redis-tls.crt", ARTIFACTS / "redis-tls.key"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes"]
+            + ["-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
+            check=True,
+            capture_output=True,
+        )
+        return [
+            *("--tls-cert-file", cert, "--tls-key-file", key),
+            *("--tls-ca-cert-file", cert, "--tls-auth-clients", "no"),
+        ]
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def wait_for_port(port):
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
 def server_environment():
     """Return this process's environment minus what only the tests may set."""
     # The browser tests allow sync ORM calls beside Playwright's event loop;

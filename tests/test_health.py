@@ -1,15 +1,13 @@
 """/healthz answers 200 only when the database and the channel layer work."""
 
 import shutil
-import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from .conftest import free_port, require, start_chat_server
+from .conftest import PrivateRedis, require, start_chat_server
 
 
 def get_health(server):
@@ -18,40 +16,6 @@ def get_health(server):
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
     return response.status, response.read().decode()
-
-
-class PrivateRedis:
-    """A Redis of this test's own, so stopping it disturbs nobody else."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.process = None
-
-    @property
-    def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self):
-        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-        self.process = subprocess.Popen(
-            [*command, "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL
-        )
-        wait_for_port(self.port)
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
-def wait_for_port(port):
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
 
 
 @pytest.mark.django_db(transaction=True)

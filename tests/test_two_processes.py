@@ -1,9 +1,11 @@
 """Two web processes behind one Redis serve one room as if they were one."""
 
+import shutil
+
 import pytest
 from asgiref.sync import sync_to_async
 
-from .conftest import require, start_processes_on_redis
+from .conftest import PrivateRedis, require, start_processes_on_redis
 from .test_redis_layer import REDIS_URL, redis_is_up
 from .test_socket import Tab, http_sign_out, open_tab
 
@@ -43,3 +45,23 @@ async def test_signing_out_on_one_process_closes_sockets_on_the_other(
         await tab.expect("alice joined")
         await sync_to_async(http_sign_out)(first, alice.session_id)
         assert await tab.expect_close() == 4401
+
+
+async def test_processes_share_a_room_over_tls_redis(
+    django_db_blocker, general, alice, bob
+):
+    require(shutil.which("redis-server"), "redis-server is not installed")
+    redis = PrivateRedis(tls=True)
+    redis.start()
+    first, second = start_processes_on_redis("tls", django_db_blocker, redis.url)
+    try:
+        async with (
+            open_tab(first, person=alice) as a,
+            open_tab(second, person=bob) as b,
+        ):
+            await Tab(a).expect("bob joined")
+            await Tab(a).send(action="send", message="over rediss://")
+            await Tab(b).expect("over rediss://")
+    finally:
+        for server in (first, second, redis):
+            server.stop()
