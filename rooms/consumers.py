@@ -4,7 +4,6 @@ import re
 from urllib.parse import parse_qs
 
 from channels.auth import login, logout
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
@@ -13,7 +12,7 @@ from django.template.loader import render_to_string
 
 from accounts import session_exchange
 
-from . import broadcast, presence
+from . import broadcast, db, presence
 from .forms import MessageForm
 from .models import PAGE_SIZE, Room
 from .ticker import Ticker
@@ -45,7 +44,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         await self.accept()
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        self.room = await Room.objects.filter(slug=slug).afirst()
+        self.room = await db.run(Room.objects.filter(slug=slug).first)
         if self.room is None:
             await self.send_fragment("refusal", {"reason": "no-room"})
             await self.close(code=CLOSE_NO_ROOM)
@@ -115,8 +114,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             if not form.is_blank():
                 await self.send_fragment("composer-update", {"form": form})
             return
-        message = await self.room.messages.acreate(
-            author=self.user, body=form.cleaned_data["message"]
+        message = await db.run(
+            self.room.messages.create,
+            author=self.user,
+            body=form.cleaned_data["message"],
         )
         if not await broadcast.message_posted(message):
             # Stored, so nothing is lost; say so rather than pretend.
@@ -130,9 +131,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         form = AuthenticationForm(
             data={key: text(frame, key) for key in ("username", "password")}
         )
-        # Password hashing takes a third of a second: keep it off the one
-        # thread every socket's database work shares.
-        if not await database_sync_to_async(form.is_valid, thread_sensitive=False)():
+        if not await db.run(form.is_valid):
             context = {"sign_in_form": form, "focus": "sign-in"}
             await self.send_fragment("controls-update", context)
             return
@@ -180,14 +179,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
         """
         if self.user.is_authenticated:
             await presence.refresh(self.room, self.user, self.channel_name)
-        if await self.room.messages.filter(pk__gt=self.synced_id).aexists():
+        if await db.run(self.room.messages.filter(pk__gt=self.synced_id).exists):
             await self.catch_up()
 
     async def catch_up(self):
         """Send what this tab has not been sent, or the latest page if too much."""
-        missed = await database_sync_to_async(self.missed_messages)()
+        missed = await db.run(self.missed_messages)
         if missed is None:
-            latest = await database_sync_to_async(self.room.latest_messages)()
+            latest = await db.run(self.room.latest_messages)
             await self.send_fragment(
                 "messages-update", {"messages": latest, "swap": "innerHTML"}
             )

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from . import broadcast
+from . import broadcast, db
 from .background import run_in_background
 from .models import Presence
 
@@ -38,26 +38,21 @@ _announcements = {}
 
 async def online(room):
     """Return the people with a live socket in the room, by name."""
-    return [user async for user in Presence.objects.people_in(room)]
+    return await db.run(list, Presence.objects.people_in(room))
 
 
 async def arrive(room, user, channel_name):
     """Record a socket; announce the person if they were not already here."""
-    was_here = await Presence.objects.live().filter(room=room, user=user).aexists()
-    # The same socket may sign out and in again: one row per socket.
-    await Presence.objects.aupdate_or_create(
-        channel_name=channel_name,
-        defaults={"room": room, "user": user, "expires": timezone.now() + ttl()},
-    )
-    left = await _sweep(room)
+    was_here, left = await db.run(_arrive, room, user, channel_name)
     if not was_here or left:
         _announce(room, joined=[] if was_here else [user], left=left)
 
 
 async def refresh(room, user, channel_name):
     """Keep this socket's row alive; sweep the room's lapsed ones."""
-    refreshed = await Presence.objects.filter(channel_name=channel_name).aupdate(
-        expires=timezone.now() + ttl()
+    refreshed = await db.run(
+        Presence.objects.filter(channel_name=channel_name).update,
+        expires=timezone.now() + ttl(),
     )
     if not refreshed:  # swept while the process was stalled: come back
         await arrive(room, user, channel_name)
@@ -66,21 +61,38 @@ async def refresh(room, user, channel_name):
 
 async def depart(room, channel_name):
     """Let the socket's row lapse after the grace period, then check who left."""
-    updated = await Presence.objects.filter(channel_name=channel_name).aupdate(
-        expires=timezone.now() + grace()
+    updated = await db.run(
+        Presence.objects.filter(channel_name=channel_name).update,
+        expires=timezone.now() + grace(),
     )
     if updated:
-        run_in_background(_say_goodbyes_later(room))
+        _check_for_goodbyes_after_grace(room)
 
 
 async def say_goodbyes(room):
-    left = await _sweep(room)
+    left = await db.run(_sweep, room)
     if left:
         _announce(room, left=left)
 
 
-async def _say_goodbyes_later(room):
-    await asyncio.sleep(grace().total_seconds() + 0.5)
+# Room pk -> loop time of the next goodbye check already scheduled there:
+# a deploy closes every socket at once, and one sweep covers them all.
+_goodbye_checks = {}
+
+
+def _check_for_goodbyes_after_grace(room):
+    now = asyncio.get_running_loop().time()
+    lapses = now + grace().total_seconds()
+    if _goodbye_checks.get(room.pk, 0) > lapses:
+        return
+    due = _goodbye_checks[room.pk] = lapses + ANNOUNCE_WINDOW_SECONDS
+    run_in_background(_say_goodbyes_at(room, due))
+
+
+async def _say_goodbyes_at(room, due):
+    await asyncio.sleep(due - asyncio.get_running_loop().time())
+    if _goodbye_checks.get(room.pk) == due:
+        del _goodbye_checks[room.pk]
     await say_goodbyes(room)
 
 
@@ -114,22 +126,25 @@ def _announce(room, joined=(), left=()):
         announcement.joined.pop(user.pk, None)
 
 
-async def _sweep(room):
+def _arrive(room, user, channel_name):
+    was_here = Presence.objects.live().filter(room=room, user=user).exists()
+    # The same socket may sign out and in again: one row per socket.
+    Presence.objects.update_or_create(
+        channel_name=channel_name,
+        defaults={"room": room, "user": user, "expires": timezone.now() + ttl()},
+    )
+    return was_here, _sweep(room)
+
+
+def _sweep(room):
     """Delete lapsed rows; return the people left with no live socket."""
-    lapsed = [
-        row
-        async for row in Presence.objects.expired()
-        .filter(room=room)
-        .values("pk", "user_id")
-    ]
+    lapsed = list(Presence.objects.expired().filter(room=room).values("pk", "user_id"))
     if not lapsed:
         return []
-    deleted, _ = await Presence.objects.filter(
-        pk__in=[row["pk"] for row in lapsed]
-    ).adelete()
+    deleted, _ = Presence.objects.filter(pk__in=[row["pk"] for row in lapsed]).delete()
     if not deleted:
         return []  # another sweeper got there first and announces
     gone = {row["user_id"] for row in lapsed}
     staying = Presence.objects.filter(room=room, user_id__in=gone).values("user_id")
     users = get_user_model().objects.filter(pk__in=gone).exclude(pk__in=staying)
-    return [user async for user in users.order_by("username")]
+    return list(users.order_by("username"))
