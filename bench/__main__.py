@@ -53,12 +53,12 @@ async def open_room(server, name, session_ids):
 
     await Room.objects.acreate(slug=name, name=name)
     await server.quiet()
-    return await Crowd.open(
-        server.ws_url(name),
-        server.url,
-        session_ids,
-        presence=server.kind == "ours",
+    crowd, failed = await Crowd.open(
+        server.ws_url(name), server.url, session_ids, presence=server.kind == "ours"
     )
+    if failed:
+        raise RuntimeError(f"{len(failed)} sockets failed to open: {failed[0]!r}")
+    return crowd, failed
 
 
 async def talk(server, crowd, rate, count):
@@ -151,7 +151,7 @@ async def ladder(server, session_ids):
         print(f"  {server.kind} ladder {rate:>6}/s: {report.brief(step)}", flush=True)
         if not step["held"] or step["load_bound"]:
             break
-        rate = round(rate * LADDER_FACTOR, -2)
+        rate = int(round(rate * LADDER_FACTOR, -2))
     return steps
 
 

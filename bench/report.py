@@ -44,6 +44,8 @@ def machine():
         "cores": os.cpu_count(),
         "kernel": platform.release(),
         "python": platform.python_version(),
+        # Latencies move with whatever else runs; this says how busy it was.
+        "load_average": os.getloadavg(),
         "packages": {
             name: version(name)
             for name in (
