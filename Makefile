@@ -5,7 +5,7 @@ PYTHON ?= $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 ||
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format browser clean
+.PHONY: run test bench lint format browser clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,15 @@ test: $(VENV)/.installed browser lint
 	else \
 		echo "--- skipped the Postgres run: nothing at $(POSTGRES_URL)"; \
 	fi
+
+$(VENV)/.bench: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[bench]"
+	touch $@
+
+# The figures of the README's "Speed" section, from one run (a few minutes).
+# Pins itself and its servers to one core each; leaves bench/results/*.
+bench: $(VENV)/.bench
+	$(PY) -m bench
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

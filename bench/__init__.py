@@ -1,0 +1,1 @@
+"""`make bench`: the chat's broadcast path measured against two baselines."""

@@ -1,0 +1,200 @@
+"""`python -m bench`: every figure of issue 6 from one run (README, "Speed")."""
+
+import asyncio
+import os
+import resource
+import secrets
+import sys
+import tempfile
+import time
+
+import django
+import uvloop
+
+from . import report
+from .load import Crowd
+from .servers import LOAD_CORE, Server
+
+KINDS = ("bare", "stock", "ours")
+PEOPLE = 1000
+SENDERS = 10
+# Room size: (messages/s, messages). Light enough for every server to keep
+# up, long enough for a p99 over thousands of receipts.
+LATENCY = {10: (50, 200), 100: (20, 80), 1000: (2, 10)}
+LADDER_ROOM = 100
+LADDER_SECONDS = 3
+LADDER_START, LADDER_FACTOR, LADDER_STOP = 200, 1.4, 60_000  # deliveries/s
+P99_LIMIT = 0.100
+
+
+def environment(workdir):
+    """Return the servers' environment: production settings, a throwaway database."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "site_config.settings",
+        "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DEBUG": "0",
+        # Heartbeats are housekeeping, not the message path: keep them out
+        # of the measuring windows. Closed bench sockets never come back,
+        # so their goodbyes need not wait 15 s into the next phase.
+        "PRESENCE_HEARTBEAT_SECONDS": "3600",
+        "PRESENCE_TTL_SECONDS": "7200",
+        "PRESENCE_GRACE_SECONDS": "0.5",
+        "PYTHONUNBUFFERED": "1",
+    }
+    if env.get("REDIS_URL"):
+        env["REDIS_PREFIX"] = f"bench-{os.getpid()}"
+    return env
+
+
+async def open_room(server, name, session_ids):
+    from rooms.models import Room
+
+    await Room.objects.acreate(slug=name, name=name)
+    await server.quiet()
+    crowd, failed = await Crowd.open(
+        server.ws_url(name), server.url, session_ids, presence=server.kind == "ours"
+    )
+    if failed:
+        raise RuntimeError(f"{len(failed)} sockets failed to open: {failed[0]!r}")
+    return crowd, failed
+
+
+async def talk(server, crowd, rate, count):
+    """Run the crowd's chatter; return its figures and the server's CPU."""
+    before, load_before = server.cpu_seconds(), time.process_time()
+    chatter = await crowd.chatter(
+        senders=min(SENDERS, len(crowd.clients)), rate=rate, count=count
+    )
+    cpu = server.cpu_seconds() - before
+    # The load generator's own cost: it must stay well under one core.
+    load = time.process_time() - load_before
+    return {
+        "people": len(crowd.clients),
+        "rate": rate,
+        "sent": chatter.sent,
+        "expected": chatter.expected,
+        "delivered": chatter.delivered,
+        "lost": chatter.lost,
+        "duplicates": chatter.duplicates,
+        "deliveries_per_s": chatter.delivered / chatter.seconds,
+        "send_rate": chatter.send_rate,
+        "cpu_us_per_delivery": cpu / max(chatter.delivered, 1) * 1e6,
+        "load_cpu_share": load / chatter.seconds,
+        "load_us_per_delivery": load / max(chatter.delivered, 1) * 1e6,
+        "p50_ms": ms(chatter.p(50)),
+        "p90_ms": ms(chatter.p(90)),
+        "p99_ms": ms(chatter.p(99)),
+        "max_ms": ms(chatter.p(100)),
+    }
+
+
+def ms(seconds):
+    return None if seconds is None else seconds * 1000
+
+
+async def latency(server, people, session_ids):
+    crowd, failed = await open_room(server, f"{server.kind}-{people}", session_ids)
+    await crowd.settle()
+    figures = await talk(server, crowd, *LATENCY[people])
+    await crowd.close()
+    return figures
+
+
+async def storm(server, session_ids):
+    """Connect everyone at once; measure, then chat in that room of 1,000."""
+    from rooms.models import Room
+
+    name = f"{server.kind}-storm"
+    await Room.objects.acreate(slug=name, name=name)
+    await server.quiet()
+    rss = server.rss_bytes()
+    started = time.perf_counter()
+    crowd, failed = await Crowd.open(
+        server.ws_url(name), server.url, session_ids, presence=server.kind == "ours"
+    )
+    connected = time.perf_counter() - started
+    await crowd.settle()
+    settled = time.perf_counter() - started
+    await server.quiet()
+    figures = {
+        "connected": len(crowd.clients),
+        "failed": len(failed),
+        "seconds": connected,
+        "settled_seconds": settled,
+        "rss_per_socket": (server.rss_bytes() - rss) / max(len(crowd.clients), 1),
+    }
+    chat = await talk(server, crowd, *LATENCY[PEOPLE])
+    await crowd.close()
+    return figures, chat
+
+
+async def ladder(server, session_ids):
+    """Step the send rate up until p99 passes 100 ms or anything is lost."""
+    steps, rate = [], LADDER_START
+    while rate <= LADDER_STOP:
+        messages_per_s = rate / LADDER_ROOM
+        crowd, _ = await open_room(server, f"{server.kind}-ladder-{rate}", session_ids)
+        await crowd.settle()
+        step = await talk(
+            server, crowd, messages_per_s, round(messages_per_s * LADDER_SECONDS)
+        )
+        await crowd.close()
+        step["held"] = (
+            step["lost"] == 0
+            and step["duplicates"] == 0
+            and step["p99_ms"] < P99_LIMIT * 1000
+        )
+        step["load_bound"] = step["send_rate"] < 0.95 * messages_per_s
+        steps.append(step)
+        print(f"  {server.kind} ladder {rate:>6}/s: {report.brief(step)}", flush=True)
+        if not step["held"] or step["load_bound"]:
+            break
+        rate = int(round(rate * LADDER_FACTOR, -2))
+    return steps
+
+
+async def measure(kind, env, session_ids):
+    server = Server(kind, env).start()
+    try:
+        figures = {}
+        for people in (10, 100):
+            figures[people] = await latency(server, people, session_ids[:people])
+            print(f"  {kind} N={people}: {report.brief(figures[people])}", flush=True)
+        figures["storm"], figures[PEOPLE] = await storm(server, session_ids)
+        print(f"  {kind} N={PEOPLE}: {report.brief(figures[PEOPLE])}", flush=True)
+        print(f"  {kind} storm: {figures['storm']}", flush=True)
+        if kind == "ours":
+            figures["ladder"] = await ladder(server, session_ids[:LADDER_ROOM])
+        return figures
+    finally:
+        server.stop()
+
+
+async def run(env, session_ids):
+    return {kind: await measure(kind, env, session_ids) for kind in KINDS}
+
+
+def main():
+    os.sched_setaffinity(0, {LOAD_CORE})
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8 * PEOPLE)), hard))
+    with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+        env = environment(workdir)
+        os.environ.update(env)
+        django.setup()
+        from . import database
+
+        layer = "redis pub/sub" if env.get("REDIS_URL") else "in-memory"
+        print(f"channel layer: {layer}; servers on core 0, load on core {LOAD_CORE}")
+        session_ids = database.create(PEOPLE)
+        started = time.monotonic()
+        figures = asyncio.run(run(env, session_ids), loop_factory=uvloop.new_event_loop)
+        figures["layer"] = layer
+        figures["seconds"] = time.monotonic() - started
+        report.write(figures)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
