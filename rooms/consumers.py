@@ -184,8 +184,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def catch_up(self):
         """Send what this tab has not been sent, or the latest page if too much."""
-        missed = await db.run(self.missed_messages)
-        if missed is None:
+        read = await db.run(self.read_missed, frozenset(self.sent_ids))
+        if read is None:
             latest = await db.run(self.room.latest_messages)
             await self.send_fragment(
                 "messages-update", {"messages": latest, "swap": "innerHTML"}
@@ -193,11 +193,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.sent_ids = {message.pk for message in latest}
             self.synced_id = latest[-1].pk if latest else 0
             return
+        missed, ids = read
+        # Live delivery may have sent some of them while the query ran.
         await self.send_messages([m for m in missed if m.pk not in self.sent_ids])
-        if missed:
-            self.synced_id = max(self.synced_id, missed[-1].pk)
+        if ids:
+            self.synced_id = max(self.synced_id, ids[-1])
             # Ids under the oldest one read can never be missed again.
-            self.sent_ids = {pk for pk in self.sent_ids if pk >= missed[0].pk}
+            self.sent_ids = {pk for pk in self.sent_ids if pk >= ids[0]}
 
     async def send_messages(self, messages):
         # A page per frame keeps frames small (a message may be 20 KB).
@@ -206,13 +208,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_fragment("messages-update", {"messages": page})
             self.sent_ids.update(message.pk for message in page)
 
-    def missed_messages(self):
-        """Return messages after the synced one, or None if unknown or too many."""
+    def read_missed(self, sent_ids):
+        """Return (messages not yet sent, ids read) since the synced id.
+
+        None means start over with the latest page: the cursor is unknown or
+        more than CATCH_UP_LIMIT messages were missed.
+        """
         if self.synced_id is None:
             return None
-        messages = self.room.messages.with_author().after(self.synced_id)
-        missed = list(messages[: CATCH_UP_LIMIT + 1])
-        return None if len(missed) > CATCH_UP_LIMIT else missed
+        newer = self.room.messages.after(self.synced_id).values_list("pk", flat=True)
+        ids = list(newer[: len(sent_ids) + CATCH_UP_LIMIT + 1])
+        unsent = [pk for pk in ids if pk not in sent_ids]
+        if len(unsent) > CATCH_UP_LIMIT:
+            return None
+        missed = self.room.messages.with_author().filter(pk__in=unsent).order_by("pk")
+        return list(missed), ids
 
     def cursor_from_query(self):
         """Return the newest message id the page has (?after=), or None."""

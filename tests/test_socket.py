@@ -16,6 +16,7 @@ from django.utils import timezone
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from rooms.consumers import CATCH_UP_LIMIT
 from rooms.models import Message
 
 from .conftest import PASSWORD
@@ -125,6 +126,25 @@ async def test_a_broadcast_the_layer_dropped_still_arrives(
         await Tab(a).send(action="send", message="arrived live")
         await reader.expect("arrived live")
         await reader.expect("dropped on the way", timeout=5)  # ticks every 1 s here
+
+
+async def test_a_long_live_stretch_is_not_sent_again_by_the_ticker(
+    chat_server, general, alice, bob
+):
+    count = CATCH_UP_LIMIT + 20
+    async with (
+        open_tab(chat_server, person=alice) as a,
+        open_tab(chat_server, person=bob) as b,
+    ):
+        reader = Tab(b)
+        for n in range(count):
+            await Tab(a).send(action="send", message=f"live {n}")
+        await reader.expect(f"live {count - 1}<", timeout=30)
+        # Ticks (every 1 s here) read the room again; nothing is news to it.
+        await reader.expect_nothing(within=2.5)
+    ids = re.findall(r'id="message-(\d+)"', reader.seen)
+    assert len(ids) == len(set(ids)) == count
+    assert '"#messages" hx-swap="innerHTML"' not in reader.seen
 
 
 async def test_first_connect_without_cursor_gets_the_latest_page(
