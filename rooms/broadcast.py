@@ -30,7 +30,7 @@ async def message_posted(message):
     in the background until the layer is back.
     """
     html = render_to_string("rooms/room.html#messages-update", {"messages": [message]})
-    event = {"type": "room.message", "html": html, "id": message.pk}
+    event = {"room": message.room_id, "html": html, "id": message.pk}
     group = room_group(message.room_id)
     try:
         await get_channel_layer().group_send(group, event)
@@ -45,7 +45,7 @@ async def people_changed(room, online, *, joined=(), left=()):
     context = {"room": room, "online": online, "joined": joined, "left": left}
     html = render_to_string("rooms/room.html#people-update", context)
     await get_channel_layer().group_send(
-        room_group(room.pk), {"type": "room.html", "html": html}
+        room_group(room.pk), {"room": room.pk, "html": html}
     )
 
 

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 
 from accounts import session_exchange
 
-from . import broadcast, db, presence
+from . import broadcast, db, fanout, presence
 from .forms import MessageForm
 from .models import PAGE_SIZE, Room
 from .ticker import Ticker
@@ -49,11 +49,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_fragment("refusal", {"reason": "no-room"})
             await self.close(code=CLOSE_NO_ROOM)
             return
-        await self.channel_layer.group_add(
-            broadcast.room_group(self.room.pk), self.channel_name
-        )
         self.synced_id = self.cursor_from_query()
         self.sent_ids = set()
+        self.outbox = fanout.Outbox(self.send)
+        await fanout.rooms.join(self.room.pk, self)
         await self.catch_up()
         if self.user.is_authenticated:
             await self.enter_as_member()
@@ -64,9 +63,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         if self.ticker:
             await self.ticker.stop()
-        await self.channel_layer.group_discard(
-            broadcast.room_group(self.room.pk), self.channel_name
-        )
+        await fanout.rooms.leave(self.room.pk, self)
         if self.user.is_authenticated:
             await self.leave_as_member()
 
@@ -86,16 +83,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         await handler(frame)
 
+    # Room broadcasts, from this process's fan-out
+
+    def deliver(self, event):
+        message_id = event.get("id")
+        if message_id is not None:
+            if message_id in self.sent_ids:
+                return  # the ticker's catch-up got there first
+            self.sent_ids.add(message_id)
+        self.outbox.put(event["html"])
+
     # Group events
-
-    async def room_html(self, event):
-        await self.send(text_data=event["html"])
-
-    async def room_message(self, event):
-        if event["id"] in self.sent_ids:
-            return  # the ticker's catch-up got there first
-        self.sent_ids.add(event["id"])
-        await self.send(text_data=event["html"])
 
     async def user_signed_out(self, event):
         signed_out = {"reason": "signed-out", "user": AnonymousUser()}

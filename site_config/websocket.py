@@ -24,6 +24,11 @@ logger = logging.getLogger(__name__)
 
 class WebSocketProtocol(WebSocketsSansIOProtocol):
     async def send(self, message):
+        if not self.writable.is_set():
+            await self.wait_until_writable()
+        await super().send(message)
+
+    async def wait_until_writable(self):
         try:
             async with asyncio.timeout(settings.WEBSOCKET_SEND_TIMEOUT_SECONDS):
                 await self.writable.wait()
@@ -33,7 +38,6 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             )
             self.transport.abort()
             raise ClientDisconnected from None
-        await super().send(message)
 
     def keepalive_timeout(self):
         super().keepalive_timeout()

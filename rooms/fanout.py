@@ -1,0 +1,98 @@
+"""Hand a room's broadcasts to this process's sockets: one layer message each.
+
+Channels would queue every group message once per member socket and wake
+each consumer through its dispatch loop, with a thread hop per event
+(Channels' aclose_old_connections): about 400 µs of CPU per delivery here.
+Instead the process joins each room's group once, on a channel of its own,
+and passes the rendered bytes straight to its sockets in the room.
+"""
+
+import asyncio
+import logging
+from collections import defaultdict, deque
+
+from channels.layers import get_channel_layer
+
+from .background import run_in_background
+from .broadcast import room_group
+
+logger = logging.getLogger(__name__)
+
+
+class Outbox:
+    """Frames for one socket, sent at once while the socket keeps up.
+
+    A send that has to wait (the socket's buffer is full) must not hold up
+    the fan-out to everyone else, so later frames queue behind it, in order.
+    """
+
+    def __init__(self, send):
+        self._send = send
+        self._queued = None  # a deque while a send is waiting
+
+    def put(self, text):
+        if self._queued is not None:
+            self._queued.append(text)
+            return
+        # Runs the send right here; it becomes a real task only if it waits.
+        sending = asyncio.Task(
+            self._send(text_data=text),
+            loop=asyncio.get_running_loop(),
+            eager_start=True,
+        )
+        if not sending.done():
+            self._queued = deque()
+            run_in_background(self._send_queued(sending))
+
+    async def _send_queued(self, sending):
+        await sending
+        while self._queued:
+            await self._send(text_data=self._queued.popleft())
+        self._queued = None
+
+
+class _Rooms:
+    """This process's sockets by room, and the one channel that feeds them."""
+
+    def __init__(self):
+        self.members = defaultdict(set)
+        self.channel = None
+        self._opening = asyncio.Lock()
+
+    async def join(self, room_id, consumer):
+        await self._open()
+        self.members[room_id].add(consumer)
+        # Every join renews the membership, which some layers expire.
+        await get_channel_layer().group_add(room_group(room_id), self.channel)
+
+    async def leave(self, room_id, consumer):
+        members = self.members.get(room_id, set())
+        members.discard(consumer)
+        if not members and room_id in self.members:
+            del self.members[room_id]
+            await get_channel_layer().group_discard(room_group(room_id), self.channel)
+
+    async def _open(self):
+        async with self._opening:
+            if self.channel is None:
+                self.channel = await get_channel_layer().new_channel()
+                run_in_background(self._pass_on_forever())
+
+    async def _pass_on_forever(self):
+        layer = get_channel_layer()
+        while True:
+            try:
+                event = await layer.receive(self.channel)
+            except Exception:
+                logger.exception("Could not read room broadcasts; retrying")
+                await asyncio.sleep(1)
+                continue
+            for consumer in list(self.members.get(event["room"], ())):
+                try:
+                    consumer.deliver(event)
+                except Exception:  # one broken socket must not stop the rest
+                    logger.exception("Could not deliver to %s", consumer)
+
+
+# One per process: the sockets of this process are the ones it can reach.
+rooms = _Rooms()
