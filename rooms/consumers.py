@@ -12,10 +12,9 @@ from django.template.loader import render_to_string
 
 from accounts import session_exchange
 
-from . import broadcast, db, fanout, presence
+from . import broadcast, db, fanout, heartbeat, presence
 from .forms import MessageForm
 from .models import PAGE_SIZE, Room
-from .ticker import Ticker
 
 CATCH_UP_LIMIT = 500
 
@@ -35,7 +34,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
     """One browser tab in one room: catch-up, live updates, posting, sign-in."""
 
     room = None
-    ticker = None
     # Every message up to synced_id has been read from the database and
     # sent; sent_ids holds what was sent beyond that, live or by catch-up.
     synced_id = None
@@ -56,13 +54,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.catch_up()
         if self.user.is_authenticated:
             await self.enter_as_member()
-        self.ticker = Ticker(presence.heartbeat(), self.tick)
+        heartbeat.start()
 
     async def disconnect(self, code):
         if self.room is None:
             return
-        if self.ticker:
-            await self.ticker.stop()
         await fanout.rooms.leave(self.room.pk, self)
         if self.user.is_authenticated:
             await self.leave_as_member()
@@ -119,7 +115,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
         if not await broadcast.message_posted(message):
             # Stored, so nothing is lost; say so rather than pretend.
-            await self.send_messages([message])
+            self.send_messages([message])
             await self.send_fragment("alert", {"alert": "delivery-delayed"})
         await self.send_fragment("composer-update", {"form": MessageForm()})
 
@@ -169,41 +165,29 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # Rendering
 
-    async def tick(self):
-        """Keep presence fresh and make up for broadcasts the layer dropped.
-
-        Group messages are at most once (a Redis restart, a full channel), and
-        an open socket never reconnects to catch up by itself.
-        """
-        if self.user.is_authenticated:
-            await presence.refresh(self.room, self.user, self.channel_name)
-        if await db.run(self.room.messages.filter(pk__gt=self.synced_id).exists):
-            await self.catch_up()
-
     async def catch_up(self):
         """Send what this tab has not been sent, or the latest page if too much."""
         read = await db.run(self.read_missed, frozenset(self.sent_ids))
         if read is None:
             latest = await db.run(self.room.latest_messages)
-            await self.send_fragment(
-                "messages-update", {"messages": latest, "swap": "innerHTML"}
-            )
+            context = {"messages": latest, "swap": "innerHTML"}
+            self.outbox.put(self.render("messages-update", context))
             self.sent_ids = {message.pk for message in latest}
             self.synced_id = latest[-1].pk if latest else 0
             return
         missed, ids = read
         # Live delivery may have sent some of them while the query ran.
-        await self.send_messages([m for m in missed if m.pk not in self.sent_ids])
+        self.send_messages([m for m in missed if m.pk not in self.sent_ids])
         if ids:
             self.synced_id = max(self.synced_id, ids[-1])
             # Ids under the oldest one read can never be missed again.
             self.sent_ids = {pk for pk in self.sent_ids if pk >= ids[0]}
 
-    async def send_messages(self, messages):
+    def send_messages(self, messages):
         # A page per frame keeps frames small (a message may be 20 KB).
         for start in range(0, len(messages), PAGE_SIZE):
             page = messages[start : start + PAGE_SIZE]
-            await self.send_fragment("messages-update", {"messages": page})
+            self.outbox.put(self.render("messages-update", {"messages": page}))
             self.sent_ids.update(message.pk for message in page)
 
     def read_missed(self, sent_ids):
@@ -235,12 +219,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await super().send(text_data, bytes_data, close)
 
     async def send_fragment(self, partial, context):
+        await self.send(text_data=self.render(partial, context))
+
+    def render(self, partial, context):
         context = {
             "room": self.room,
             "user": self.user,
             "form": MessageForm(),
             **context,
         }
-        await self.send(
-            text_data=render_to_string(f"rooms/room.html#{partial}", context)
-        )
+        return render_to_string(f"rooms/room.html#{partial}", context)

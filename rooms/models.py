@@ -96,6 +96,8 @@ class Presence(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     channel_name = models.CharField(max_length=120, unique=True)
     expires = models.DateTimeField()
+    # The socket closed: the row only lasts out its grace and is never renewed.
+    closed = models.BooleanField(default=False)
 
     objects = PresenceQuerySet.as_manager()
 

@@ -10,11 +10,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError
 from django.utils import timezone
 
 from . import broadcast, db
 from .background import run_in_background
-from .models import Presence
+from .models import Presence, Room
 
 
 def heartbeat():
@@ -43,20 +44,22 @@ async def online(room):
 
 async def arrive(room, user, channel_name):
     """Record a socket; announce the person if they were not already here."""
-    was_here, left = await db.run(_arrive, room, user, channel_name)
-    if not was_here or left:
-        _announce(room, joined=[] if was_here else [user], left=left)
+    if not await db.run(_arrive, room, user, channel_name):
+        _announce(room, joined=[user])
 
 
-async def refresh(room, user, channel_name):
-    """Keep this socket's row alive; sweep the room's lapsed ones."""
-    refreshed = await db.run(
-        Presence.objects.filter(channel_name=channel_name).update,
-        expires=timezone.now() + ttl(),
-    )
-    if not refreshed:  # swept while the process was stalled: come back
-        await arrive(room, user, channel_name)
-    await say_goodbyes(room)
+async def refresh(sockets):
+    """Keep the rows of these (room, user, channel name) sockets alive."""
+    by_name = {name: (room, user) for room, user, name in sockets}
+    if not by_name:
+        return
+    for name in await db.run(_refresh, list(by_name)):
+        # Swept while the process was stalled: come back.
+        room, user = by_name[name]
+        try:
+            await arrive(room, user, name)
+        except IntegrityError:  # the account was deleted: end its sockets
+            await broadcast.user_signed_out(user.pk)
 
 
 async def depart(room, channel_name):
@@ -64,9 +67,17 @@ async def depart(room, channel_name):
     updated = await db.run(
         Presence.objects.filter(channel_name=channel_name).update,
         expires=timezone.now() + grace(),
+        closed=True,
     )
     if updated:
         _check_for_goodbyes_after_grace(room)
+
+
+async def say_all_goodbyes():
+    """Sweep every room with lapsed rows, whichever process they were on."""
+    rooms = Room.objects.filter(presences__in=Presence.objects.expired()).distinct()
+    for room in await db.run(list, rooms):
+        await say_goodbyes(room)
 
 
 async def say_goodbyes(room):
@@ -126,14 +137,29 @@ def _announce(room, joined=(), left=()):
         announcement.joined.pop(user.pk, None)
 
 
+def _refresh(names):
+    """Renew the named rows; return the names that had no row left."""
+    rows = Presence.objects.filter(channel_name__in=names)
+    if rows.filter(closed=False).update(expires=timezone.now() + ttl()) == len(names):
+        return []
+    kept = set(rows.values_list("channel_name", flat=True))
+    return [name for name in names if name not in kept]
+
+
 def _arrive(room, user, channel_name):
+    """Record the socket; return whether its person was already here."""
     was_here = Presence.objects.live().filter(room=room, user=user).exists()
-    # The same socket may sign out and in again: one row per socket.
-    Presence.objects.update_or_create(
-        channel_name=channel_name,
-        defaults={"room": room, "user": user, "expires": timezone.now() + ttl()},
+    # One row per socket, in one statement; a socket may sign out and in again.
+    row = Presence(
+        room=room, user=user, channel_name=channel_name, expires=timezone.now() + ttl()
     )
-    return was_here, _sweep(room)
+    Presence.objects.bulk_create(
+        [row],
+        update_conflicts=True,
+        unique_fields=["channel_name"],
+        update_fields=["room", "user", "expires", "closed"],
+    )
+    return was_here
 
 
 def _sweep(room):

@@ -93,7 +93,8 @@ TEMPLATES = [
 ]
 
 # SQLite by default; DATABASE_URL (e.g. postgres://…) for anything shared.
-# Under ASGI persistent connections are off; Postgres uses psycopg's pool.
+# Under ASGI persistent connections are off (but see SQLite below);
+# Postgres uses psycopg's pool.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
@@ -101,6 +102,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Opening a SQLite file costs more than most queries here, and a file
+    # has no server-side connection limit: keep one open per thread.
+    DATABASES["default"]["CONN_MAX_AGE"] = None
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write
     # lock up front, so concurrent writers wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -1,0 +1,70 @@
+"""One heartbeat per process, for all of its sockets.
+
+Every beat keeps the presence rows of the process's signed-in sockets alive
+(one UPDATE), sweeps lapsed rows in every room (people on a process that
+died leave after the TTL, even from a room nobody is left in), and sends each socket any stored message it was
+not sent: group messages are at most once (a Redis restart, a full channel)
+and an open socket never reconnects to catch up by itself.
+"""
+
+import asyncio
+import logging
+
+from django.db.models import Max
+
+from . import db, fanout, presence
+from .background import run_in_background
+from .models import Message
+
+logger = logging.getLogger(__name__)
+
+_beating = None
+
+
+def start():
+    """Start this process's heartbeat, once."""
+    global _beating
+    if _beating is None:
+        _beating = run_in_background(_beat_forever())
+
+
+async def _beat_forever():
+    while True:
+        await asyncio.sleep(presence.heartbeat().total_seconds())
+        try:
+            await beat()
+        except Exception:
+            # A database blip must not stop the heartbeat for good.
+            logger.exception("Heartbeat failed; trying again next time")
+
+
+async def beat():
+    sockets = {room: list(members) for room, members in fanout.rooms.members.items()}
+    await presence.refresh(
+        (socket.room, socket.user, socket.channel_name)
+        for members in sockets.values()
+        for socket in members
+        if socket.user.is_authenticated
+    )
+    await presence.say_all_goodbyes()
+    newest = await db.run(_newest_message_ids, list(sockets))
+    behind = [
+        socket
+        for room, members in sockets.items()
+        for socket in members
+        if newest.get(room, 0) > (socket.synced_id or 0)
+    ]
+    for error in await asyncio.gather(
+        *(socket.catch_up() for socket in behind), return_exceptions=True
+    ):
+        if isinstance(error, Exception):
+            logger.error("Catch-up failed", exc_info=error)
+
+
+def _newest_message_ids(room_ids):
+    newest = (
+        Message.objects.filter(room__in=room_ids)
+        .values("room")
+        .annotate(newest=Max("pk"))
+    )
+    return {row["room"]: row["newest"] for row in newest}
