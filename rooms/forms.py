@@ -3,12 +3,22 @@ from django.utils.text import slugify
 
 from .models import MESSAGE_MAX_LENGTH, Room
 
+MAX_ID = 2**63 - 1  # the largest id a database's bigint holds
+
 
 class MessageForm(forms.Form):
     message = forms.CharField(max_length=MESSAGE_MAX_LENGTH)
 
     def is_blank(self):
         return self.has_error("message", "required")
+
+
+class HistoryForm(forms.Form):
+    """Where a room page opens: at the latest, or next to a message id."""
+
+    before = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    after = forms.IntegerField(min_value=0, max_value=MAX_ID, required=False)
+    around = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
 
 
 class RoomForm(forms.ModelForm):

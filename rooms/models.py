@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -36,6 +37,41 @@ class Room(models.Model):
     def latest_messages(self):
         return self.messages.with_author().latest_page(PAGE_SIZE)
 
+    def history(self, *, before=None, after=None, around=None):
+        """Return a page of messages: the latest, or next to a message id."""
+        messages = self.messages.with_author()
+        page = []
+        if around is not None:
+            half = PAGE_SIZE // 2
+            page = messages.older_than(around, half)
+            page += messages.newer_than(around - 1, PAGE_SIZE - half)
+        elif before is not None:
+            page = messages.older_than(before, PAGE_SIZE)
+        elif after is not None:
+            page = messages.newer_than(after, PAGE_SIZE)
+        # Nothing there (past either end): open at the latest.
+        page = page or messages.latest_page(PAGE_SIZE)
+        if not page:
+            return Page([], has_older=False, has_newer=False)
+        return Page(
+            page,
+            has_older=self.messages.filter(pk__lt=page[0].pk).exists(),
+            has_newer=self.messages.filter(pk__gt=page[-1].pk).exists(),
+        )
+
+
+@dataclass
+class Page:
+    """A run of a room's messages, oldest first, and what lies either side."""
+
+    messages: list
+    has_older: bool
+    has_newer: bool
+
+    @property
+    def is_latest(self):
+        return not self.has_newer
+
 
 class MessageQuerySet(models.QuerySet):
     def with_author(self):
@@ -45,6 +81,14 @@ class MessageQuerySet(models.QuerySet):
         """Return the newest `size` messages, oldest first."""
         newest = self.order_by("-pk")[:size]
         return sorted(newest, key=lambda message: message.pk)
+
+    def older_than(self, message_id, size):
+        """Return the `size` messages before message_id, oldest first."""
+        return self.filter(pk__lt=message_id).latest_page(size)
+
+    def newer_than(self, message_id, size):
+        """Return the `size` messages after message_id, oldest first."""
+        return list(self.filter(pk__gt=message_id).order_by("pk")[:size])
 
     def after(self, message_id):
         """Return messages newer than message_id, plus late commits near it."""
@@ -74,6 +118,11 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.author}: {self.body[:40]}"
+
+    def get_absolute_url(self):
+        """Return the permalink: the room opened around this message."""
+        room_url = reverse("rooms:room", args=[self.room.slug])
+        return f"{room_url}?around={self.pk}#message-{self.pk}"
 
 
 class PresenceQuerySet(models.QuerySet):

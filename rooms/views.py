@@ -1,10 +1,12 @@
 from asgiref.sync import async_to_sync
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from . import broadcast
-from .forms import MessageForm, RoomForm
+from .forms import HistoryForm, MessageForm, RoomForm
 from .models import Presence, Room
 
 
@@ -24,12 +26,27 @@ def create_room(request):
     )
 
 
+@vary_on_headers("HX-Request")
 def show_room(request, slug, form=None):
     room = get_object_or_404(Room, slug=slug)
-    messages = room.latest_messages()
+    history = HistoryForm(request.GET)
+    if not history.is_valid():
+        raise Http404("No such page of messages.")
+    around = history.cleaned_data["around"]
+    if around is not None:
+        get_object_or_404(room.messages, pk=around)
+    page = room.history(**history.cleaned_data)
+    if request.htmx:
+        # Older messages loading into the top of the log as it scrolls.
+        return render(
+            request, "rooms/room.html#older-page", {"room": room, "page": page}
+        )
+    messages = page.messages
     context = {
         "room": room,
+        "page": page,
         "messages": messages,
+        "highlighted": around,
         "after": messages[-1].pk if messages else 0,
         "online": Presence.objects.people_in(room),
         "form": form or MessageForm(),
