@@ -17,13 +17,36 @@ PAGE_SIZE = 50
 LATE_COMMIT_WINDOW = timedelta(seconds=5)
 
 
+class RoomQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the rooms this user may read: open ones, and theirs.
+
+        The one rule of who may read (and, signed in, post in) a room: the
+        pages, the socket and search all ask it.
+        """
+        if not user.is_authenticated:
+            return self.filter(kind=Room.Kind.OPEN)
+        members = Membership.objects.filter(user=user).values("room_id")
+        return self.filter(Q(kind=Room.Kind.OPEN) | Q(pk__in=members))
+
+
 class Room(models.Model):
+    class Kind(models.TextChoices):
+        OPEN = "open"
+        PRIVATE = "private"
+
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.OPEN)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="member_of"
+    )
+
+    objects = RoomQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -33,6 +56,17 @@ class Room(models.Model):
 
     def get_absolute_url(self):
         return reverse("rooms:room", args=[self.slug])
+
+    @property
+    def is_private(self):
+        return self.kind != self.Kind.OPEN
+
+    def admits(self, user):
+        """Return whether this user may read this room."""
+        return Room.objects.visible_to(user).filter(pk=self.pk).exists()
+
+    def is_managed_by(self, user):
+        return self.is_private and user.pk == self.created_by_id
 
     def latest_messages(self):
         return self.messages.with_author().latest_page(PAGE_SIZE)
@@ -71,6 +105,22 @@ class Page:
     @property
     def is_latest(self):
         return not self.has_newer
+
+
+class Membership(models.Model):
+    """A person's place in a private room."""
+
+    room = models.ForeignKey(Room, related_name="memberships", on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="one_membership")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.room}"
 
 
 class MessageQuerySet(models.QuerySet):

@@ -8,4 +8,10 @@ urlpatterns = [
     path("rooms/new/", views.create_room, name="create"),
     path("rooms/<slug:slug>/", views.show_room, name="room"),
     path("rooms/<slug:slug>/messages/", views.post_message, name="messages"),
+    path("rooms/<slug:slug>/members/", views.members, name="members"),
+    path(
+        "rooms/<slug:slug>/members/<int:user_id>/remove/",
+        views.remove_member,
+        name="remove_member",
+    ),
 ]

@@ -1,17 +1,20 @@
 from asgiref.sync import async_to_sync
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from . import broadcast
-from .forms import HistoryForm, MessageForm, RoomForm
+from .forms import HistoryForm, MemberForm, MessageForm, RoomForm
 from .models import Presence, Room
 
 
 def lobby(request):
-    return render(request, "rooms/lobby.html", {"rooms": Room.objects.all()})
+    rooms = Room.objects.visible_to(request.user)
+    return render(request, "rooms/lobby.html", {"rooms": rooms})
 
 
 @login_required
@@ -20,6 +23,8 @@ def create_room(request):
     if form.is_valid():
         form.instance.created_by = request.user
         room = form.save()
+        if room.is_private:
+            room.members.add(request.user)
         return redirect(room)
     return render(
         request, "rooms/new.html", {"form": form}, status=400 if form.errors else 200
@@ -28,7 +33,7 @@ def create_room(request):
 
 @vary_on_headers("HX-Request")
 def show_room(request, slug, form=None):
-    room = get_object_or_404(Room, slug=slug)
+    room = room_for(request, slug)
     history = HistoryForm(request.GET)
     if not history.is_valid():
         raise Http404("No such page of messages.")
@@ -58,7 +63,7 @@ def show_room(request, slug, form=None):
 @require_POST
 def post_message(request, slug):
     """Post without JavaScript; the same form goes over the socket with it."""
-    room = get_object_or_404(Room, slug=slug)
+    room = room_for(request, slug)
     form = MessageForm(request.POST)
     if form.is_blank():
         return redirect(room)
@@ -69,3 +74,42 @@ def post_message(request, slug):
     )
     async_to_sync(broadcast.message_posted)(message)
     return redirect(room)
+
+
+def members(request, slug):
+    """List a private room's members; its creator adds people by name."""
+    room = room_for(request, slug)
+    if not room.is_private:
+        raise Http404("Open rooms have no member list.")
+    form = MemberForm(request.POST or None, room=room)
+    if request.method == "POST":
+        if not room.is_managed_by(request.user):
+            raise PermissionDenied
+        if form.is_valid():
+            room.members.add(form.user)
+            return redirect("rooms:members", room.slug)
+    context = {
+        "room": room,
+        "members": room.members.order_by("username"),
+        "manages": room.is_managed_by(request.user),
+        "form": form,
+    }
+    return render(
+        request, "rooms/members.html", context, status=400 if form.errors else 200
+    )
+
+
+@require_POST
+def remove_member(request, slug, user_id):
+    room = room_for(request, slug)
+    if not room.is_managed_by(request.user) or user_id == room.created_by_id:
+        raise PermissionDenied
+    user = get_object_or_404(get_user_model(), pk=user_id)
+    room.members.remove(user)
+    async_to_sync(broadcast.member_removed)(room.pk, user.pk)
+    return redirect("rooms:members", room.slug)
+
+
+def room_for(request, slug):
+    """Return the room if this person may read it; 404 hides the others."""
+    return get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
