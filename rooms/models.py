@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -29,11 +29,28 @@ class RoomQuerySet(models.QuerySet):
         members = Membership.objects.filter(user=user).values("room_id")
         return self.filter(Q(kind=Room.Kind.OPEN) | Q(pk__in=members))
 
+    def direct_for(self, users):
+        """Return the direct conversation of exactly these people; start it."""
+        users = sorted(set(users), key=lambda user: user.pk)
+        # The member set is the slug, so the conversation is found again by
+        # it and can't be started twice. slugify never begins a slug with
+        # "_", so no named room can take it.
+        slug = "_dm-" + "-".join(str(user.pk) for user in users)
+        name = ", ".join(sorted(user.username for user in users))
+        with transaction.atomic():
+            room, created = self.get_or_create(
+                slug=slug, defaults={"name": name, "kind": Room.Kind.DIRECT}
+            )
+            if created:
+                room.members.add(*users)
+        return room
+
 
 class Room(models.Model):
     class Kind(models.TextChoices):
         OPEN = "open"
         PRIVATE = "private"
+        DIRECT = "direct"  # private, its members fixed: a conversation
 
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80, unique=True)
@@ -65,8 +82,12 @@ class Room(models.Model):
         """Return whether this user may read this room."""
         return Room.objects.visible_to(user).filter(pk=self.pk).exists()
 
+    @property
+    def is_direct(self):
+        return self.kind == self.Kind.DIRECT
+
     def is_managed_by(self, user):
-        return self.is_private and user.pk == self.created_by_id
+        return self.kind == self.Kind.PRIVATE and user.pk == self.created_by_id
 
     def latest_messages(self):
         return self.messages.with_author().latest_page(PAGE_SIZE)

@@ -14,7 +14,11 @@ from .models import Presence, Room
 
 def lobby(request):
     rooms = Room.objects.visible_to(request.user)
-    return render(request, "rooms/lobby.html", {"rooms": rooms})
+    context = {
+        "rooms": rooms.exclude(kind=Room.Kind.DIRECT),
+        "conversations": rooms.filter(kind=Room.Kind.DIRECT),
+    }
+    return render(request, "rooms/lobby.html", context)
 
 
 @login_required
@@ -79,8 +83,8 @@ def post_message(request, slug):
 def members(request, slug):
     """List a private room's members; its creator adds people by name."""
     room = room_for(request, slug)
-    if not room.is_private:
-        raise Http404("Open rooms have no member list.")
+    if room.kind != Room.Kind.PRIVATE:
+        raise Http404("Only private rooms have a member list to manage.")
     form = MemberForm(request.POST or None, room=room)
     if request.method == "POST":
         if not room.is_managed_by(request.user):
@@ -108,6 +112,13 @@ def remove_member(request, slug, user_id):
     room.members.remove(user)
     async_to_sync(broadcast.member_removed)(room.pk, user.pk)
     return redirect("rooms:members", room.slug)
+
+
+@login_required
+def direct(request, username):
+    """Open the conversation with this person, starting it the first time."""
+    person = get_object_or_404(get_user_model(), username=username)
+    return redirect(Room.objects.direct_for([request.user, person]))
 
 
 def room_for(request, slug):
