@@ -22,6 +22,10 @@ class HistoryForm(forms.Form):
     around = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
 
 
+class SearchForm(forms.Form):
+    q = forms.CharField(max_length=200, required=False, strip=True)
+
+
 class RoomForm(forms.ModelForm):
     private = forms.BooleanField(required=False)
 

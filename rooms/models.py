@@ -3,7 +3,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connections, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -152,6 +153,22 @@ class MessageQuerySet(models.QuerySet):
         """Return the newest `size` messages, oldest first."""
         newest = self.order_by("-pk")[:size]
         return sorted(newest, key=lambda message: message.pk)
+
+    def readable_by(self, user):
+        return self.filter(room__in=Room.objects.visible_to(user))
+
+    def search(self, terms):
+        """Return the messages matching every word of terms, newest first."""
+        if connections[self.db].vendor == "postgresql":
+            query = SearchQuery(terms, config="english", search_type="websearch")
+            found = self.annotate(
+                document=SearchVector("body", config="english")
+            ).filter(document=query)
+        else:
+            found = self
+            for word in terms.split():
+                found = found.filter(body__icontains=word)
+        return found.order_by("-pk")
 
     def older_than(self, message_id, size):
         """Return the `size` messages before message_id, oldest first."""

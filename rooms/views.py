@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from . import broadcast
-from .forms import HistoryForm, MemberForm, MessageForm, RoomForm
-from .models import Presence, Room
+from .forms import HistoryForm, MemberForm, MessageForm, RoomForm, SearchForm
+from .models import PAGE_SIZE, Message, Presence, Room
 
 
 def lobby(request):
@@ -119,6 +119,18 @@ def direct(request, username):
     """Open the conversation with this person, starting it the first time."""
     person = get_object_or_404(get_user_model(), username=username)
     return redirect(Room.objects.direct_for([request.user, person]))
+
+
+def search(request):
+    """Search the messages this person may read; link each to its context."""
+    form = SearchForm(request.GET)
+    terms = form.cleaned_data["q"] if form.is_valid() else ""
+    results = []
+    if terms:
+        found = Message.objects.readable_by(request.user).search(terms)
+        results = found.select_related("author", "room")[:PAGE_SIZE]
+    context = {"terms": terms, "results": results, "page_size": PAGE_SIZE}
+    return render(request, "rooms/search.html", context)
 
 
 def room_for(request, slug):
