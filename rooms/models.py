@@ -79,13 +79,13 @@ class Room(models.Model):
     def is_private(self):
         return self.kind != self.Kind.OPEN
 
-    def admits(self, user):
-        """Return whether this user may read this room."""
-        return Room.objects.visible_to(user).filter(pk=self.pk).exists()
-
     @property
     def is_direct(self):
         return self.kind == self.Kind.DIRECT
+
+    def admits(self, user):
+        """Return whether this user may read this room."""
+        return Room.objects.visible_to(user).filter(pk=self.pk).exists()
 
     def is_managed_by(self, user):
         return self.kind == self.Kind.PRIVATE and user.pk == self.created_by_id
@@ -123,10 +123,6 @@ class Page:
     messages: list
     has_older: bool
     has_newer: bool
-
-    @property
-    def is_latest(self):
-        return not self.has_newer
 
 
 class Membership(models.Model):
