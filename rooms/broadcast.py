@@ -56,6 +56,13 @@ async def user_signed_out(user_id):
     )
 
 
+async def member_removed(room_id, user_id):
+    """Close this person's open sockets to a room they may no longer read."""
+    await get_channel_layer().group_send(
+        user_group(user_id), {"type": "user.removed", "room_id": room_id}
+    )
+
+
 async def _send_eventually(group, event):
     for delay in RETRY_DELAYS:
         await asyncio.sleep(delay)

@@ -22,6 +22,7 @@ CATCH_UP_LIMIT = 500
 # handshake itself would make the browser knock forever).
 CLOSE_NO_ROOM = 4404
 CLOSE_SIGNED_OUT = 4401
+CLOSE_MEMBERS_ONLY = 4403
 
 
 def text(frame, key):
@@ -46,6 +47,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.room is None:
             await self.send_fragment("refusal", {"reason": "no-room"})
             await self.close(code=CLOSE_NO_ROOM)
+            return
+        if not await db.run(self.room.admits, self.user):
+            await self.send_fragment("refusal", {"reason": "members-only"})
+            self.room = None  # never joined: nothing to leave on disconnect
+            await self.close(code=CLOSE_MEMBERS_ONLY)
             return
         self.synced_id = self.cursor_from_query()
         self.sent_ids = set()
@@ -95,6 +101,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
         signed_out = {"reason": "signed-out", "user": AnonymousUser()}
         await self.send_fragment("refusal", signed_out)
         await self.close(code=CLOSE_SIGNED_OUT)
+
+    async def user_removed(self, event):
+        if event["room_id"] != self.room.pk:
+            return
+        await self.send_fragment("refusal", {"reason": "removed"})
+        await self.close(code=CLOSE_MEMBERS_ONLY)
 
     # Actions
 

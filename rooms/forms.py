@@ -1,7 +1,10 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 
 from .models import MESSAGE_MAX_LENGTH, Room
+
+MAX_ID = 2**63 - 1  # the largest id a database's bigint holds
 
 
 class MessageForm(forms.Form):
@@ -11,10 +14,29 @@ class MessageForm(forms.Form):
         return self.has_error("message", "required")
 
 
+class HistoryForm(forms.Form):
+    """Where a room page opens: at the latest, or next to a message id."""
+
+    before = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    after = forms.IntegerField(min_value=0, max_value=MAX_ID, required=False)
+    around = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(max_length=200, required=False, strip=True)
+
+
 class RoomForm(forms.ModelForm):
+    private = forms.BooleanField(required=False)
+
     class Meta:
         model = Room
         fields = ["name"]
+
+    def clean_private(self):
+        private = self.cleaned_data["private"]
+        self.instance.kind = Room.Kind.PRIVATE if private else Room.Kind.OPEN
+        return private
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -25,3 +47,21 @@ class RoomForm(forms.ModelForm):
             raise forms.ValidationError("A room with this name already exists.")
         self.instance.slug = slug
         return name
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(max_length=150)
+
+    def __init__(self, *args, room, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.room = room
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise forms.ValidationError("Nobody here goes by that name.")
+        if self.room.members.filter(pk=user.pk).exists():
+            raise forms.ValidationError(f"{user.username} is already a member.")
+        self.user = user
+        return username

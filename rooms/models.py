@@ -1,8 +1,10 @@
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connections, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -16,13 +18,53 @@ PAGE_SIZE = 50
 LATE_COMMIT_WINDOW = timedelta(seconds=5)
 
 
+class RoomQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the rooms this user may read: open ones, and theirs.
+
+        The one rule of who may read (and, signed in, post in) a room: the
+        pages, the socket and search all ask it.
+        """
+        if not user.is_authenticated:
+            return self.filter(kind=Room.Kind.OPEN)
+        members = Membership.objects.filter(user=user).values("room_id")
+        return self.filter(Q(kind=Room.Kind.OPEN) | Q(pk__in=members))
+
+    def direct_for(self, users):
+        """Return the direct conversation of exactly these people; start it."""
+        users = sorted(set(users), key=lambda user: user.pk)
+        # The member set is the slug, so the conversation is found again by
+        # it and can't be started twice. slugify never begins a slug with
+        # "_", so no named room can take it.
+        slug = "_dm-" + "-".join(str(user.pk) for user in users)
+        name = ", ".join(sorted(user.username for user in users))
+        with transaction.atomic():
+            room, created = self.get_or_create(
+                slug=slug, defaults={"name": name, "kind": Room.Kind.DIRECT}
+            )
+            if created:
+                room.members.add(*users)
+        return room
+
+
 class Room(models.Model):
+    class Kind(models.TextChoices):
+        OPEN = "open"
+        PRIVATE = "private"
+        DIRECT = "direct"  # private, its members fixed: a conversation
+
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.OPEN)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="member_of"
+    )
+
+    objects = RoomQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -33,8 +75,70 @@ class Room(models.Model):
     def get_absolute_url(self):
         return reverse("rooms:room", args=[self.slug])
 
+    @property
+    def is_private(self):
+        return self.kind != self.Kind.OPEN
+
+    @property
+    def is_direct(self):
+        return self.kind == self.Kind.DIRECT
+
+    def admits(self, user):
+        """Return whether this user may read this room."""
+        return Room.objects.visible_to(user).filter(pk=self.pk).exists()
+
+    def is_managed_by(self, user):
+        return self.kind == self.Kind.PRIVATE and user.pk == self.created_by_id
+
     def latest_messages(self):
         return self.messages.with_author().latest_page(PAGE_SIZE)
+
+    def history(self, *, before=None, after=None, around=None):
+        """Return a page of messages: the latest, or next to a message id."""
+        messages = self.messages.with_author()
+        page = []
+        if around is not None:
+            half = PAGE_SIZE // 2
+            page = messages.older_than(around, half)
+            page += messages.newer_than(around - 1, PAGE_SIZE - half)
+        elif before is not None:
+            page = messages.older_than(before, PAGE_SIZE)
+        elif after is not None:
+            page = messages.newer_than(after, PAGE_SIZE)
+        # Nothing there (past either end): open at the latest.
+        page = page or messages.latest_page(PAGE_SIZE)
+        if not page:
+            return Page([], has_older=False, has_newer=False)
+        return Page(
+            page,
+            has_older=self.messages.filter(pk__lt=page[0].pk).exists(),
+            has_newer=self.messages.filter(pk__gt=page[-1].pk).exists(),
+        )
+
+
+@dataclass
+class Page:
+    """A run of a room's messages, oldest first, and what lies either side."""
+
+    messages: list
+    has_older: bool
+    has_newer: bool
+
+
+class Membership(models.Model):
+    """A person's place in a private room."""
+
+    room = models.ForeignKey(Room, related_name="memberships", on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="one_membership")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.room}"
 
 
 class MessageQuerySet(models.QuerySet):
@@ -45,6 +149,30 @@ class MessageQuerySet(models.QuerySet):
         """Return the newest `size` messages, oldest first."""
         newest = self.order_by("-pk")[:size]
         return sorted(newest, key=lambda message: message.pk)
+
+    def readable_by(self, user):
+        return self.filter(room__in=Room.objects.visible_to(user))
+
+    def search(self, terms):
+        """Return the messages matching every word of terms, newest first."""
+        if connections[self.db].vendor == "postgresql":
+            query = SearchQuery(terms, config="english", search_type="websearch")
+            found = self.annotate(
+                document=SearchVector("body", config="english")
+            ).filter(document=query)
+        else:
+            found = self
+            for word in terms.split():
+                found = found.filter(body__icontains=word)
+        return found.order_by("-pk")
+
+    def older_than(self, message_id, size):
+        """Return the `size` messages before message_id, oldest first."""
+        return self.filter(pk__lt=message_id).latest_page(size)
+
+    def newer_than(self, message_id, size):
+        """Return the `size` messages after message_id, oldest first."""
+        return list(self.filter(pk__gt=message_id).order_by("pk")[:size])
 
     def after(self, message_id):
         """Return messages newer than message_id, plus late commits near it."""
@@ -74,6 +202,11 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.author}: {self.body[:40]}"
+
+    def get_absolute_url(self):
+        """Return the permalink: the room opened around this message."""
+        room_url = reverse("rooms:room", args=[self.room.slug])
+        return f"{room_url}?around={self.pk}#message-{self.pk}"
 
 
 class PresenceQuerySet(models.QuerySet):

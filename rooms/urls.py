@@ -6,6 +6,14 @@ app_name = "rooms"
 urlpatterns = [
     path("", views.lobby, name="lobby"),
     path("rooms/new/", views.create_room, name="create"),
+    path("dm/<str:username>/", views.direct, name="direct"),
+    path("search/", views.search, name="search"),
     path("rooms/<slug:slug>/", views.show_room, name="room"),
     path("rooms/<slug:slug>/messages/", views.post_message, name="messages"),
+    path("rooms/<slug:slug>/members/", views.members, name="members"),
+    path(
+        "rooms/<slug:slug>/members/<int:user_id>/remove/",
+        views.remove_member,
+        name="remove_member",
+    ),
 ]

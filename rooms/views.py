@@ -1,15 +1,24 @@
 from asgiref.sync import async_to_sync
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from . import broadcast
-from .forms import MessageForm, RoomForm
-from .models import Presence, Room
+from .forms import HistoryForm, MemberForm, MessageForm, RoomForm, SearchForm
+from .models import PAGE_SIZE, Message, Presence, Room
 
 
 def lobby(request):
-    return render(request, "rooms/lobby.html", {"rooms": Room.objects.all()})
+    rooms = Room.objects.visible_to(request.user)
+    context = {
+        "rooms": rooms.exclude(kind=Room.Kind.DIRECT),
+        "conversations": rooms.filter(kind=Room.Kind.DIRECT),
+    }
+    return render(request, "rooms/lobby.html", context)
 
 
 @login_required
@@ -18,18 +27,35 @@ def create_room(request):
     if form.is_valid():
         form.instance.created_by = request.user
         room = form.save()
+        if room.is_private:
+            room.members.add(request.user)
         return redirect(room)
     return render(
         request, "rooms/new.html", {"form": form}, status=400 if form.errors else 200
     )
 
 
+@vary_on_headers("HX-Request")
 def show_room(request, slug, form=None):
-    room = get_object_or_404(Room, slug=slug)
-    messages = room.latest_messages()
+    room = room_for(request, slug)
+    history = HistoryForm(request.GET)
+    if not history.is_valid():
+        raise Http404("No such page of messages.")
+    around = history.cleaned_data["around"]
+    if around is not None:
+        get_object_or_404(room.messages, pk=around)
+    page = room.history(**history.cleaned_data)
+    if request.htmx:
+        # Older messages loading into the top of the log as it scrolls.
+        return render(
+            request, "rooms/room.html#older-page", {"room": room, "page": page}
+        )
+    messages = page.messages
     context = {
         "room": room,
+        "page": page,
         "messages": messages,
+        "highlighted": around,
         "after": messages[-1].pk if messages else 0,
         "online": Presence.objects.people_in(room),
         "form": form or MessageForm(),
@@ -41,7 +67,7 @@ def show_room(request, slug, form=None):
 @require_POST
 def post_message(request, slug):
     """Post without JavaScript; the same form goes over the socket with it."""
-    room = get_object_or_404(Room, slug=slug)
+    room = room_for(request, slug)
     form = MessageForm(request.POST)
     if form.is_blank():
         return redirect(room)
@@ -52,3 +78,61 @@ def post_message(request, slug):
     )
     async_to_sync(broadcast.message_posted)(message)
     return redirect(room)
+
+
+def members(request, slug):
+    """List a private room's members; its creator adds people by name."""
+    room = room_for(request, slug)
+    if room.kind != Room.Kind.PRIVATE:
+        raise Http404("Only private rooms have a member list to manage.")
+    form = MemberForm(request.POST or None, room=room)
+    if request.method == "POST":
+        if not room.is_managed_by(request.user):
+            raise PermissionDenied
+        if form.is_valid():
+            room.members.add(form.user)
+            return redirect("rooms:members", room.slug)
+    context = {
+        "room": room,
+        "members": room.members.order_by("username"),
+        "manages": room.is_managed_by(request.user),
+        "form": form,
+    }
+    return render(
+        request, "rooms/members.html", context, status=400 if form.errors else 200
+    )
+
+
+@require_POST
+def remove_member(request, slug, user_id):
+    room = room_for(request, slug)
+    if not room.is_managed_by(request.user) or user_id == room.created_by_id:
+        raise PermissionDenied
+    user = get_object_or_404(get_user_model(), pk=user_id)
+    room.members.remove(user)
+    async_to_sync(broadcast.member_removed)(room.pk, user.pk)
+    return redirect("rooms:members", room.slug)
+
+
+@login_required
+def direct(request, username):
+    """Open the conversation with this person, starting it the first time."""
+    person = get_object_or_404(get_user_model(), username=username)
+    return redirect(Room.objects.direct_for([request.user, person]))
+
+
+def search(request):
+    """Search the messages this person may read; link each to its context."""
+    form = SearchForm(request.GET)
+    terms = form.cleaned_data["q"] if form.is_valid() else ""
+    results = []
+    if terms:
+        found = Message.objects.readable_by(request.user).search(terms)
+        results = found.select_related("author", "room")[:PAGE_SIZE]
+    context = {"terms": terms, "results": results, "page_size": PAGE_SIZE}
+    return render(request, "rooms/search.html", context)
+
+
+def room_for(request, slug):
+    """Return the room if this person may read it; 404 hides the others."""
+    return get_object_or_404(Room.objects.visible_to(request.user), slug=slug)

@@ -233,11 +233,11 @@ async def test_presence_shows_arrivals_and_departures_after_the_grace(
         watcher = Tab(a)
         async with open_tab(chat_server, person=bob):
             frames = await watcher.expect("bob joined")
-            assert re.search(r"<li>alice</li>\s*<li>bob</li>", frames)
+            assert re.search(r">alice</a></li>\s*<li><a [^>]+>bob</a></li>", frames)
         watcher.seen = ""
         await watcher.expect_nothing(within=0.5)  # still inside the grace period
         frames = await watcher.expect("bob left")
-        assert "<li>bob</li>" not in frames.split("bob left")[0]
+        assert ">bob</a></li>" not in frames.split("bob left")[0]
 
 
 async def test_a_tab_closed_in_the_middle_of_a_burst_still_leaves(

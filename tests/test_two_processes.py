@@ -28,7 +28,7 @@ async def test_messages_and_presence_cross_processes(processes, general, alice, 
         async with open_tab(second, person=bob) as b:
             bob_tab = Tab(b)
             frames = await alice_tab.expect("bob joined")
-            assert "<li>alice</li>" in frames and "<li>bob</li>" in frames
+            assert ">alice</a></li>" in frames and ">bob</a></li>" in frames
             await alice_tab.send(action="send", message="from process one")
             await bob_tab.expect("from process one")
             await bob_tab.send(action="send", message="from process two")

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rooms", "0002_general_room"),
+        ("rooms", "0004_direct_rooms"),
     ]
 
     operations = [

@@ -1,0 +1,75 @@
+"""Search over plain HTTP: only what the person may read, linked in context."""
+
+import re
+
+import pytest
+
+from rooms.models import Room
+
+from .test_private_rooms import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alice():
+    return client_for("alice")
+
+
+@pytest.fixture
+def bob():
+    return client_for("bob")
+
+
+@pytest.fixture
+def said(alice, bob):
+    """Return what alice said: in general, in a private room, and to bob."""
+    general, _ = Room.objects.get_or_create(
+        slug="general", defaults={"name": "general"}
+    )
+    secret = Room.objects.create(name="secret", slug="secret", kind="private")
+    secret.members.add(alice.user)
+    direct = Room.objects.direct_for([alice.user, bob.user])
+    return {
+        room.slug: room.messages.create(author=alice.user, body=body)
+        for room, body in [
+            (general, "The Launch is on Friday"),
+            (secret, "launch budget is secret"),
+            (direct, "bob, launch party at mine"),
+        ]
+    }
+
+
+def hits(client, terms):
+    page = client.get("/search/", {"q": terms}).content.decode()
+    return re.findall(r'<li class="search-result">\s*<a href="([^"]+)"', page)
+
+
+def test_search_finds_what_you_may_read_newest_first(said, alice):
+    newest_first = reversed(list(said.values()))
+    assert hits(alice, "launch") == [m.get_absolute_url() for m in newest_first]
+
+
+def test_search_leaves_out_rooms_you_may_not_read(said, bob, client):
+    direct = next(m for m in said.values() if m.room.is_direct)
+    assert hits(bob, "LAUNCH") == [
+        direct.get_absolute_url(),
+        said["general"].get_absolute_url(),
+    ]
+    assert hits(client, "launch") == [said["general"].get_absolute_url()]
+
+
+def test_every_word_must_match(said, alice):
+    assert hits(alice, "launch friday") == [said["general"].get_absolute_url()]
+
+
+def test_no_match_and_no_terms(said, alice):
+    assert "No messages match" in alice.get("/search/?q=zebra").content.decode()
+    page = alice.get("/search/").content.decode()
+    assert 'id="search-q"' in page and "search-result" not in page
+
+
+def test_a_result_opens_the_message_in_context(said, alice):
+    url = hits(alice, "budget")[0]
+    page = alice.get(url).content.decode()
+    assert f'id="message-{said["secret"].pk}" class="message is-highlighted"' in page
