@@ -103,6 +103,13 @@ TEMPLATE_SYNTAX = [
 ]
 
 UNICODE = [
+    # Valid usernames: letters of any script, NFKC look-alikes, ligatures.
+    "аdmin",  # a Cyrillic "а"
+    "𝔞𝔡𝔪𝔦𝔫",
+    "שלום_مرحبا",
+    "ǅǈǋ",
+    "١٢٣@x.y+z-_",
+    "ﷺ" * 8,
     "Z" + "\u0336\u0338\u0334\u0335" * 250,
     "e" + "\u0301" * 1000,
     "👩‍👩‍👧‍👦🏳️‍🌈🧑🏽‍🚀",
