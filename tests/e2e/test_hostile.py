@@ -188,6 +188,22 @@ def expect_bodies(page, texts):
     assert page.evaluate(BODY_TEXTS) == texts
 
 
+def test_the_watch_sees_what_a_working_payload_would_do(watched_page):
+    page = watched_page("/accounts/login/")
+    with page.expect_request("**/pwned.png"):
+        page.evaluate(
+            """() => document.body.insertAdjacentHTML("beforeend", '<img src="/pwned.png">')"""
+        )
+    page.evaluate("() => alert('hi')")
+    page.evaluate("() => { window.__pwned = 1; return window.__alarm('last'); }")
+    assert [alarm.split(" ")[0] for alarm in page.alarms] == [
+        "fetch",
+        "dialog",
+        "window.__pwned",
+        "last",
+    ]
+
+
 def test_every_payload_typed_into_the_composer(watched_page, general, alice, bob):
     writer, reader = watched_page(person=alice), watched_page(person=bob)
     join_room(writer)
