@@ -5,15 +5,45 @@ PYTHON ?= $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 ||
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format browser clean
+.PHONY: run test bench lint format browser lock audit outdated clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test]"
+# Exactly the locked versions, each file checked against its hash; the
+# project itself goes on top without touching them.
+$(VENV)/.installed: requirements-test.txt | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-test.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# The lock files, from pyproject.toml: requirements.txt to deploy,
+# requirements-test.txt for the tests, requirements-bench.txt for make bench. `make lock LOCK_ARGS=--upgrade`
+# moves unpinned dependencies to their newest releases.
+TOOLS := .venv-tools
+PIP_COMPILE = $(TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(LOCK_ARGS)
+
+$(TOOLS)/.installed:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet pip-tools==7.6.2 pip-audit==2.10.1
+	touch $@
+
+lock: $(TOOLS)/.installed
+	$(PIP_COMPILE) --output-file requirements.txt pyproject.toml
+	$(PIP_COMPILE) --extra test --output-file requirements-test.txt pyproject.toml
+	$(PIP_COMPILE) --extra test --extra bench --output-file requirements-bench.txt pyproject.toml
+
+# Known vulnerabilities in the locked versions, from PyPI's advisory data.
+# --strict fails when a package could not be checked, rather than pass.
+audit: $(TOOLS)/.installed
+	$(TOOLS)/bin/pip-audit --strict --require-hashes --disable-pip \
+		--requirement requirements.txt --requirement requirements-test.txt
+
+# Locked packages with a newer release: what works where audit cannot.
+outdated: $(VENV)/.installed
+	$(PY) -m pip list --outdated
 
 run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
@@ -39,8 +69,9 @@ test: $(VENV)/.installed browser lint
 		echo "--- skipped the Postgres run: nothing at $(POSTGRES_URL)"; \
 	fi
 
-$(VENV)/.bench: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[bench]"
+$(VENV)/.bench: requirements-bench.txt | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-bench.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 # The figures of the README's "Speed" section, from one run (a few minutes).
@@ -57,4 +88,4 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 test-db.sqlite3*
+	rm -rf $(VENV) $(TOOLS) staticfiles db.sqlite3 test-db.sqlite3*

@@ -24,11 +24,17 @@ CLOSE_NO_ROOM = 4404
 CLOSE_SIGNED_OUT = 4401
 CLOSE_MEMBERS_ONLY = 4403
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def text(frame, key):
     """Return frame[key] if it is a string; hostile frames send anything."""
     value = frame.get(key)
-    return value if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    # JSON may carry lone surrogates ("\ud800"), which no database can
+    # store. Replace them as a browser does when it posts a form.
+    return LONE_SURROGATE.sub("\ufffd", value)
 
 
 class RoomConsumer(AsyncWebsocketConsumer):

@@ -8,8 +8,9 @@
     if (form.id !== "composer") return;
     const message = event.detail.message.values.message;
     // The server refuses long messages with a clear error, but a huge paste
-    // would exceed the socket's frame limit and close it for good.
-    if (message.length > Number(form.dataset.maxLength)) {
+    // would exceed the socket's frame limit and close it for good. Count
+    // characters as the server does: an emoji is one, not two UTF-16 units.
+    if ([...message].length > Number(form.dataset.maxLength)) {
       event.detail.cancelled = true;
       document.getElementById("composer-error").textContent = form.dataset.tooLong;
       return;

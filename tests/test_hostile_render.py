@@ -1,0 +1,128 @@
+"""Every hostile payload rendered into every fragment that carries user text.
+
+Each template is rendered twice: once with the payload in every user field
+(message, username, room name, composer and form values) and once with a
+harmless twin of the same shape. Their tags and attributes must match
+exactly, so no payload adds an element or an attribute, or reaches an id,
+href, hx-* or swap attribute. Only the text attributes below may differ.
+"""
+
+import re
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import AnonymousUser, User
+from django.template.loader import render_to_string
+
+from rooms.forms import MessageForm, RoomForm
+from rooms.models import Message, Room
+
+from .hostile_payloads import PAYLOADS
+
+# Attributes whose value is user text, escaped: the composer's value, its
+# placeholder ("Message <room>") and the log's label ("Messages in <room>").
+TEXT_ATTRIBUTES = {"value", "placeholder", "aria-label"}
+SENT = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+
+
+class Skeleton(HTMLParser):
+    """Collect tags and attributes, and the text of each message body."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags = []
+        self.bodies = []
+        self.authors = []
+        self.open_text = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(
+            (tag, [(k, "<text>" if k in TEXT_ATTRIBUTES else v) for k, v in attrs])
+        )
+        classes = dict(attrs).get("class")
+        if classes == "message-body":
+            self.open_text = self.bodies
+            self.bodies.append("")
+        elif classes == "message-author":
+            self.open_text = self.authors
+            self.authors.append("")
+        elif tag == "br" and self.open_text is self.bodies:
+            self.bodies[-1] += "\n"
+
+    def handle_endtag(self, tag):
+        self.tags.append(f"/{tag}")
+        if tag in {"p", "span"}:
+            self.open_text = None
+
+    def handle_data(self, data):
+        if self.open_text is not None:
+            self.open_text[-1] += data
+
+
+def parse(html):
+    skeleton = Skeleton()
+    skeleton.feed(html)
+    skeleton.close()
+    return skeleton
+
+
+def twin(payload):
+    """Return a harmless string that renders to the same shape as payload."""
+    return "".join(c if c.isspace() or c == "\x00" else "x" for c in payload)
+
+
+def renders(text):
+    """Render every template that shows user text, with text in every field."""
+    user = User(pk=3, username=text)
+    room = Room(pk=5, name=text, slug="general")
+    message = Message(pk=7, room=room, author=user, body=text, created=SENT)
+    people = {"room": room, "online": [user], "joined": [user], "left": [user]}
+    page = {
+        "room": room,
+        "messages": [message],
+        "after": message.pk,
+        "online": [user],
+        "user": user,
+        "form": MessageForm(initial={"message": text}),
+        "csrf_token": "token",
+    }
+    return {
+        "broadcast": render_to_string(
+            "rooms/room.html#messages-update", {"messages": [message]}
+        ),
+        "people": render_to_string("rooms/room.html#people-update", people),
+        "room page": render_to_string("rooms/room.html", page),
+        "anonymous room page": render_to_string(
+            "rooms/room.html", {**page, "user": AnonymousUser()}
+        ),
+        "composer": render_to_string("rooms/room.html#composer-update", page),
+        "viewer": render_to_string("rooms/room.html#viewer-update", page),
+        "lobby": render_to_string("rooms/lobby.html", {"rooms": [room], "user": user}),
+        "sign-up": render_to_string(
+            "registration/signup.html",
+            {"form": UserCreationForm(initial={"username": text}), "next": "/"},
+        ),
+        "new room": render_to_string(
+            "rooms/new.html",
+            {"form": RoomForm(initial={"name": text}), "csrf_token": "token"},
+        ),
+    }
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
+def test_payload_changes_no_tag_or_attribute_and_stays_text(payload):
+    harmless = renders(twin(payload))
+    for name, html in renders(payload).items():
+        rendered, expected = parse(html), parse(harmless[name])
+        assert rendered.tags == expected.tags, name
+    broadcast = parse(renders(payload)["broadcast"])
+    shown = re.sub(r"\r\n?", "\n", payload)
+    assert broadcast.bodies == [shown]
+    assert broadcast.authors == [payload]
+
+
+def test_the_corpus_is_large_and_has_no_duplicates():
+    assert len(PAYLOADS) >= 80
+    assert len(set(PAYLOADS)) == len(PAYLOADS)
