@@ -22,23 +22,24 @@ def test_every_pin_in_pyproject_is_locked_at_that_version():
     project = tomllib.loads(lock("pyproject.toml"))["project"]
     runtime = pins("\n".join(project["dependencies"]))
     test = pins("\n".join(project["optional-dependencies"]["test"]))
-    locked, locked_test = (
-        pins(lock("requirements.txt")),
-        pins(lock("requirements-test.txt")),
-    )
+    bench = pins("\n".join(project["optional-dependencies"]["bench"]))
+    locked = pins(lock("requirements.txt"))
     assert runtime.items() <= locked.items(), "pyproject.toml changed: run make lock"
+    locked_test = pins(lock("requirements-test.txt"))
     assert (runtime | test).items() <= locked_test.items(), "run make lock"
+    locked_bench = pins(lock("requirements-bench.txt"))
+    assert (runtime | test | bench).items() <= locked_bench.items(), "run make lock"
 
 
-def test_deploy_and_test_locks_agree():
+def test_deploy_test_and_bench_locks_agree():
+    deploy, test = pins(lock("requirements.txt")), pins(lock("requirements-test.txt"))
     assert (
-        pins(lock("requirements.txt")).items()
-        <= pins(lock("requirements-test.txt")).items()
+        deploy.items() <= test.items() <= pins(lock("requirements-bench.txt")).items()
     )
 
 
 def test_every_locked_package_has_a_hash():
-    for name in ("requirements.txt", "requirements-test.txt"):
+    for name in ("requirements.txt", "requirements-test.txt", "requirements-bench.txt"):
         entries = re.split(r"\n(?=\S)", lock(name))
         locked = [entry for entry in entries if PIN.match(entry)]
         assert locked and all("--hash=sha256:" in entry for entry in locked), name
