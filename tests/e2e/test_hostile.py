@@ -47,12 +47,18 @@ AUDIT_MESSAGES = """() => {
   const allowed = {
     ARTICLE: ["id", "class", "data-author"], HEADER: ["class"], SPAN: ["class"],
     TIME: ["class", "datetime"], P: ["class"], BR: [],
+    A: ["class", "href", "hx-get", "hx-trigger", "hx-swap", "data-htmx-powered"],
   };
+  // Links go to a conversation with the author, or to older or newer pages.
+  const link = /^\\/(dm\\/[^\\/?#]+\\/|rooms\\/[\\w-]+\\/\\?(before|after)=\\d+)$/;
   const problems = [];
   for (const element of document.querySelectorAll("#messages *")) {
     const names = allowed[element.tagName];
     const extra = names ? element.getAttributeNames().filter(n => !names.includes(n)) : [];
     if (!names || extra.length) problems.push(element.outerHTML.slice(0, 200));
+    if (element.tagName === "A" && !link.test(element.getAttribute("href"))) {
+      problems.push("link " + element.getAttribute("href"));
+    }
     if (element.tagName === "ARTICLE" && !/^message-\\d+$/.test(element.id)) {
       problems.push("article id " + element.id);
     }
