@@ -45,6 +45,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # sent; sent_ids holds what was sent beyond that, live or by catch-up.
     synced_id = None
     sent_ids = frozenset()
+    # Sent ids under this are forgotten at the next catch-up: the read before
+    # last saw nothing older, and a live copy still on its way (a busy
+    # process runs behind) is recognised until then.
+    forget_below = 0
 
     async def connect(self):
         await self.accept()
@@ -198,8 +202,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.send_messages([m for m in missed if m.pk not in self.sent_ids])
         if ids:
             self.synced_id = max(self.synced_id, ids[-1])
-            # Ids under the oldest one read can never be missed again.
-            self.sent_ids = {pk for pk in self.sent_ids if pk >= ids[0]}
+            self.sent_ids = {pk for pk in self.sent_ids if pk >= self.forget_below}
+            self.forget_below = ids[0]
 
     def send_messages(self, messages):
         # A page per frame keeps frames small (a message may be 20 KB).
