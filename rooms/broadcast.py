@@ -49,10 +49,10 @@ async def people_changed(room, online, *, joined=(), left=()):
     )
 
 
-async def user_signed_out(user_id):
+async def user_signed_out(user_id, reason="signed-out"):
     """Tell every open socket of this person that the session is over."""
     await get_channel_layer().group_send(
-        user_group(user_id), {"type": "user.signed_out"}
+        user_group(user_id), {"type": "user.signed_out", "reason": reason}
     )
 
 

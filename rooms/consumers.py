@@ -108,7 +108,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # Group events
 
     async def user_signed_out(self, event):
-        signed_out = {"reason": "signed-out", "user": AnonymousUser()}
+        signed_out = {"reason": event["reason"], "user": AnonymousUser()}
         await self.send_fragment("refusal", signed_out)
         await self.close(code=CLOSE_SIGNED_OUT)
 

@@ -59,7 +59,7 @@ async def refresh(sockets):
         try:
             await arrive(room, user, name)
         except IntegrityError:  # the account was deleted: end its sockets
-            await broadcast.user_signed_out(user.pk)
+            await broadcast.user_signed_out(user.pk, "account-changed")
 
 
 async def depart(room, channel_name):

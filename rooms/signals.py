@@ -1,22 +1,50 @@
 import logging
 
 from asgiref.sync import async_to_sync
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
+from django.db import transaction
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
 from . import broadcast
 
 logger = logging.getLogger(__name__)
 
+# Open sockets keep the user they connected with (django/channels#1324), so
+# every way a session ends must close them.
+
 
 @receiver(user_logged_out)
 def close_sockets_on_sign_out(sender, user, **kwargs):
-    # Open sockets keep the user they connected with (django/channels#1324).
-    if user is None:
+    if user is not None:
+        close_sockets(user.pk, "signed-out")
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL)
+def close_sockets_when_access_changes(sender, instance, update_fields, **kwargs):
+    """A new password or a deactivation ends every session, sockets too."""
+    if update_fields and not {"password", "is_active"} & set(update_fields):
+        return  # e.g. last_login, on every sign-in
+    before = (
+        get_user_model()
+        .objects.filter(pk=instance.pk)
+        .values("password", "is_active")
+        .first()
+    )
+    if before is None or (
+        before["password"] == instance.password
+        and before["is_active"] <= instance.is_active
+    ):
         return
+    transaction.on_commit(lambda: close_sockets(instance.pk, "account-changed"))
+
+
+def close_sockets(user_id, reason):
     try:
-        async_to_sync(broadcast.user_signed_out)(user.pk)
+        async_to_sync(broadcast.user_signed_out)(user_id, reason)
     except Exception:
-        # Django sends this signal before it ends the session: a channel
-        # layer outage must not keep anyone signed in.
-        logger.exception("Could not close the sockets of user %s", user.pk)
+        # Sign-out goes on without the channel layer: an outage must not
+        # keep anyone signed in.
+        logger.exception("Could not close the sockets of user %s", user_id)

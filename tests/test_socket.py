@@ -13,14 +13,18 @@ from http.cookies import SimpleCookie
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.contrib.auth import get_user_model
+from django.test import Client
 from django.utils import timezone
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from rooms import broadcast
 from rooms.consumers import CATCH_UP_LIMIT
 from rooms.models import Message
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, Person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -288,6 +292,49 @@ async def test_signing_out_over_http_closes_every_socket_of_that_person(
             assert "You signed out." in tab.seen
 
 
+async def test_a_new_password_closes_every_socket_and_other_sessions(
+    chat_server, general, alice
+):
+    elsewhere = await sync_to_async(signed_in_again)(alice.user)
+    async with open_tab(chat_server, person=elsewhere) as ws:
+        tab = Tab(ws)
+        await tab.expect("alice joined")
+        passwords = {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-horse-battery",
+            "new_password2": "a-new-horse-battery",
+        }
+        response = await sync_to_async(http_post)(
+            chat_server, "/accounts/password/", passwords, "p" * 32, alice.session_id
+        )
+        assert response.status == 200  # the "password changed" page
+        assert await tab.expect_close() == 4401
+        assert "Your password or account changed." in tab.seen
+    # The session elsewhere is dead: its new socket reads as nobody.
+    async with open_tab(chat_server, person=elsewhere) as ws:
+        tab = Tab(ws)
+        await tab.send(action="send", message="still me?")
+        assert await tab.expect_close() == 4401
+        assert "Sign in to post." in tab.seen
+
+
+async def test_deactivating_someone_tells_their_sockets_to_close(transactional_db):
+    layer = get_channel_layer()
+    user = await get_user_model().objects.acreate(username="mallory")
+    channel = await layer.new_channel()
+    await layer.group_add(broadcast.user_group(user.pk), channel)
+    user.is_active = False
+    await user.asave()
+    event = await asyncio.wait_for(layer.receive(channel), timeout=5)
+    assert event == {"type": "user.signed_out", "reason": "account-changed"}
+
+
+def signed_in_again(user):
+    client = Client()
+    client.force_login(user)
+    return Person(user, client.cookies["sessionid"].value)
+
+
 def http_sign_out(server, session_id):
     csrf = "a" * 32
     request = urllib.request.Request(
@@ -377,12 +424,12 @@ class Response:
     cookies: dict
 
 
-def http_post(server, path, data, csrf):
+def http_post(server, path, data, csrf, session_id=""):
     request = urllib.request.Request(
         f"{server.url}{path}",
         data=urllib.parse.urlencode(data).encode(),
         headers={
-            "Cookie": f"csrftoken={csrf}",
+            "Cookie": f"csrftoken={csrf}; sessionid={session_id}",
             "X-CSRFToken": csrf,
             "Origin": server.url,
         },
