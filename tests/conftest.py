@@ -1,6 +1,5 @@
 import asyncio
 import os
-import shlex
 import socket
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.test import Client
 
+from bench.servers import free_port, procfile_uvicorn_options
 from rooms.models import Room
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,32 +30,12 @@ def require(condition, reason):
     pytest.skip(reason)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def database_url():
     """Return a URL for the test database pytest-django has set up."""
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
         return f"sqlite:///{db['NAME']}"
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-def procfile_uvicorn_options():
-    """Return the web process's uvicorn options from the Procfile, less host and port."""
-    web = next(
-        line
-        for line in (ROOT / "Procfile").read_text().splitlines()
-        if line.startswith("web:")
-    )
-    options = shlex.split(web.split(" -- ", 1)[1])
-    for name in ("--host", "--port"):
-        index = options.index(name)
-        del options[index : index + 2]
-    return options
 
 
 @dataclass
