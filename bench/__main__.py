@@ -41,6 +41,8 @@ def environment(workdir):
         "PRESENCE_HEARTBEAT_SECONDS": "3600",
         "PRESENCE_TTL_SECONDS": "7200",
         "PRESENCE_GRACE_SECONDS": "0.5",
+        # Ten senders at up to hundreds of messages a second, on purpose.
+        "MESSAGE_RATE_LIMIT": "1000000/1",
         "PYTHONUNBUFFERED": "1",
     }
     if env.get("REDIS_URL"):

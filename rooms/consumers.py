@@ -125,8 +125,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send_fragment("refusal", {"reason": "sign-in-to-post"})
             await self.close(code=CLOSE_SIGNED_OUT)
             return
-        form = MessageForm({"message": text(frame, "message")})
-        if not form.is_valid():
+        form = MessageForm({"message": text(frame, "message")}, author=self.user)
+        if not await db.run(form.is_valid):
             if not form.is_blank():
                 await self.send_fragment("composer-update", {"form": form})
             return

@@ -1,17 +1,36 @@
+from datetime import timedelta
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.text import slugify
 
 from .models import MESSAGE_MAX_LENGTH, Room
 
 MAX_ID = 2**63 - 1  # the largest id a database's bigint holds
+TOO_FAST = "You are sending messages too fast. Wait a few seconds, then send again."
 
 
 class MessageForm(forms.Form):
+    """A message, from the socket or the no-JavaScript form alike."""
+
     message = forms.CharField(max_length=MESSAGE_MAX_LENGTH)
+
+    def __init__(self, *args, author=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.author = author
 
     def is_blank(self):
         return self.has_error("message", "required")
+
+    def clean(self):
+        # Counted from stored messages, so every web process agrees.
+        if self.author is not None and "message" in self.cleaned_data:
+            count, seconds = settings.MESSAGE_RATE_LIMIT
+            since = timezone.now() - timedelta(seconds=seconds)
+            if self.author.messages.filter(created__gte=since).count() >= count:
+                self.add_error("message", TOO_FAST)
 
 
 class HistoryForm(forms.Form):

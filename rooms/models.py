@@ -198,6 +198,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["room", "id"], name="message_room_id"),
             models.Index(fields=["room", "created"], name="message_room_created"),
+            models.Index(fields=["author", "created"], name="message_author_created"),
         ]
 
     def __str__(self):

@@ -68,7 +68,7 @@ def show_room(request, slug, form=None):
 def post_message(request, slug):
     """Post without JavaScript; the same form goes over the socket with it."""
     room = room_for(request, slug)
-    form = MessageForm(request.POST)
+    form = MessageForm(request.POST, author=request.user)
     if form.is_blank():
         return redirect(room)
     if not form.is_valid():

@@ -186,6 +186,11 @@ PRESENCE_HEARTBEAT_SECONDS = float(os.environ.get("PRESENCE_HEARTBEAT_SECONDS", 
 PRESENCE_TTL_SECONDS = float(os.environ.get("PRESENCE_TTL_SECONDS", 45))
 PRESENCE_GRACE_SECONDS = float(os.environ.get("PRESENCE_GRACE_SECONDS", 15))
 
+# How many messages one person may post in how many seconds ("10/10").
+MESSAGE_RATE_LIMIT = tuple(
+    int(part) for part in os.environ.get("MESSAGE_RATE_LIMIT", "10/10").split("/")
+)
+
 # A socket whose sends cannot go out for this long is dropped (it stopped
 # reading); it reconnects and catches up once it reads again.
 WEBSOCKET_SEND_TIMEOUT_SECONDS = float(

@@ -130,3 +130,16 @@ def test_unknown_room_is_404(client):
 def test_sign_out_is_post_only(alice_client):
     assert alice_client.get("/accounts/logout/").status_code == 405
     assert alice_client.post("/accounts/logout/").status_code == 302
+
+
+def test_posting_too_fast_without_javascript_keeps_the_text_and_says_why(
+    alice_client, general
+):
+    for n in range(10):  # the default limit: 10 messages in 10 seconds
+        response = alice_client.post("/rooms/general/messages/", {"message": f"{n}"})
+        assert response.status_code == 302
+    response = alice_client.post("/rooms/general/messages/", {"message": "one more"})
+    page = response.content.decode()
+    assert "You are sending messages too fast." in page
+    assert 'value="one more"' in page
+    assert Message.objects.count() == 10
