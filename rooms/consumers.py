@@ -101,14 +101,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
         message_id = event.get("id")
         if message_id is not None:
             if message_id in self.sent_ids:
-                return  # the ticker's catch-up got there first
+                return  # the heartbeat's catch-up got there first
             self.sent_ids.add(message_id)
         self.outbox.put(event["html"])
 
     # Group events
 
     async def user_signed_out(self, event):
-        signed_out = {"reason": event["reason"], "user": AnonymousUser()}
+        # Processes still on the previous release send no reason.
+        reason = event.get("reason", "signed-out")
+        signed_out = {"reason": reason, "user": AnonymousUser()}
         await self.send_fragment("refusal", signed_out)
         await self.close(code=CLOSE_SIGNED_OUT)
 

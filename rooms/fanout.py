@@ -45,10 +45,12 @@ class Outbox:
             run_in_background(self._send_queued(sending))
 
     async def _send_queued(self, sending):
-        await sending
-        while self._queued:
-            await self._send(text_data=self._queued.popleft())
-        self._queued = None
+        try:
+            await sending
+            while self._queued:
+                await self._send(text_data=self._queued.popleft())
+        finally:
+            self._queued = None  # even after a failed send: never queue forever
 
 
 class _Rooms:
