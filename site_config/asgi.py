@@ -8,10 +8,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_config.settings")
 # Django's app must load before anything that imports models.
 django_asgi_app = get_asgi_application()
 
+from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from accounts.middleware import AuthMiddlewareStack  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
 
 # AllowedHostsOriginValidator reads ALLOWED_HOSTS once, here, at import. It
