@@ -42,23 +42,25 @@ def browser():
         browser.close()
 
 
+def person_context(browser, server, person=None, javascript=True):
+    """Return a fresh browser context, signed in as person if given."""
+    context = browser.new_context(
+        java_script_enabled=javascript, viewport={"width": 1000, "height": 700}
+    )
+    if person is not None:
+        cookie = {"name": "sessionid", "value": person.session_id, "url": server.url}
+        context.add_cookies([cookie])
+    return context
+
+
 @pytest.fixture
 def open_page(browser, chat_server):
     """Open a page as a person (or anonymously) in a fresh browser context."""
     contexts = []
 
     def open_page(path="/rooms/general/", person=None, javascript=True):
-        context = browser.new_context(
-            java_script_enabled=javascript, viewport={"width": 1000, "height": 700}
-        )
+        context = person_context(browser, chat_server, person, javascript)
         contexts.append(context)
-        if person is not None:
-            cookie = {
-                "name": "sessionid",
-                "value": person.session_id,
-                "url": chat_server.url,
-            }
-            context.add_cookies([cookie])
         page = context.new_page()
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(error))

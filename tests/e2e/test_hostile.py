@@ -21,7 +21,7 @@ from rooms.models import Room
 
 from ..conftest import PASSWORD, Person
 from ..hostile_payloads import PAYLOADS
-from .conftest import join_room, message_bodies, send_message
+from .conftest import join_room, message_bodies, person_context, send_message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -114,13 +114,8 @@ def watched_page(browser, chat_server):
     contexts = []
 
     def open_page(path="/rooms/general/", person=None, javascript=True):
-        context = browser.new_context(
-            java_script_enabled=javascript, viewport={"width": 1000, "height": 700}
-        )
+        context = person_context(browser, chat_server, person, javascript)
         contexts.append(context)
-        if person is not None:
-            cookie = {"name": "sessionid", "value": person.session_id}
-            context.add_cookies([{**cookie, "url": chat_server.url}])
         alarms = []
         context.expose_binding("__alarm", lambda source, what: alarms.append(what))
         context.add_init_script(SENTINEL)
