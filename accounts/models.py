@@ -11,3 +11,24 @@ class SessionHandoff(models.Model):
 
     def __str__(self):
         return f"handoff until {self.expires:%H:%M:%S}"
+
+
+class FailedSignIn(models.Model):
+    """A wrong password, counted against the account and the address."""
+
+    username = models.CharField(max_length=150)
+    client_address = models.CharField(max_length=45)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["username", "created"], name="failed_sign_in_username"
+            ),
+            models.Index(
+                fields=["client_address", "created"], name="failed_sign_in_address"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.username} from {self.client_address} at {self.created:%H:%M:%S}"

@@ -6,11 +6,11 @@ from urllib.parse import parse_qs
 from channels.auth import login, logout
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 
-from accounts import session_exchange
+from accounts import client_address, session_exchange
+from accounts.forms import SignInForm
 
 from . import broadcast, db, fanout, heartbeat, presence
 from .forms import MessageForm
@@ -146,8 +146,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def sign_in(self, frame):
         if self.user.is_authenticated:
             return  # a stale form from before this tab signed in
-        form = AuthenticationForm(
-            data={key: text(frame, key) for key in ("username", "password")}
+        form = SignInForm(
+            data={key: text(frame, key) for key in ("username", "password")},
+            client_address=client_address.of_scope(self.scope),
         )
         if not await db.run(form.is_valid):
             context = {"sign_in_form": form, "focus": "sign-in"}

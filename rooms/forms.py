@@ -52,6 +52,24 @@ class RoomForm(forms.ModelForm):
         model = Room
         fields = ["name"]
 
+    def __init__(self, *args, creator=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.created_by = creator
+
+    def clean(self):
+        # Counted from stored rooms, so every web process agrees.
+        creator = self.instance.created_by
+        if creator is not None:
+            count, seconds = settings.ROOM_CREATION_LIMIT
+            since = timezone.now() - timedelta(seconds=seconds)
+            created = Room.objects.filter(created_by=creator, created__gte=since)
+            if created.count() >= count:
+                raise forms.ValidationError(
+                    f"You have created {count} rooms in the last {seconds // 60} "
+                    "minutes, the most allowed. Try again later."
+                )
+        return super().clean()
+
     def clean_private(self):
         private = self.cleaned_data["private"]
         self.instance.kind = Room.Kind.PRIVATE if private else Room.Kind.OPEN

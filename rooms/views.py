@@ -23,9 +23,8 @@ def lobby(request):
 
 @login_required
 def create_room(request):
-    form = RoomForm(request.POST or None)
+    form = RoomForm(request.POST or None, creator=request.user)
     if form.is_valid():
-        form.instance.created_by = request.user
         room = form.save()
         if room.is_private:
             room.members.add(request.user)

@@ -191,6 +191,21 @@ MESSAGE_RATE_LIMIT = tuple(
     int(part) for part in os.environ.get("MESSAGE_RATE_LIMIT", "10/10").split("/")
 )
 
+# Failed sign-ins one account, or one address, may make per seconds
+# ("10/180"); more are refused until the oldest falls out of the window.
+SIGN_IN_ATTEMPT_LIMIT = tuple(
+    int(part) for part in os.environ.get("SIGN_IN_ATTEMPT_LIMIT", "10/180").split("/")
+)
+
+# Rooms one person may create per seconds ("5/3600").
+ROOM_CREATION_LIMIT = tuple(
+    int(part) for part in os.environ.get("ROOM_CREATION_LIMIT", "5/3600").split("/")
+)
+
+# How many proxies in front append to X-Forwarded-For (1 behind a PaaS
+# router): the address they saw is what sign-in limits count.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
+
 # A socket whose sends cannot go out for this long is dropped (it stopped
 # reading); it reconnects and catches up once it reads again.
 WEBSOCKET_SEND_TIMEOUT_SECONDS = float(

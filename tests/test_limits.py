@@ -1,18 +1,31 @@
-"""Posting too fast is refused with a clear message; nobody else is held up."""
+"""Too fast or too many is refused with a clear message; nobody else is held up."""
+
+from datetime import timedelta
 
 import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+from websockets.asyncio.client import connect
 
-from rooms.models import Message
+from accounts.models import FailedSignIn
+from rooms.models import Message, Room
 
-from .conftest import start_chat_server
-from .test_socket import Tab, open_tab
+from .conftest import PASSWORD, start_chat_server
+from .test_socket import Tab, http_post, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(scope="module")
 def server(django_db_setup, django_db_blocker):
-    server = start_chat_server("limits", django_db_blocker, MESSAGE_RATE_LIMIT="3/10")
+    server = start_chat_server(
+        "limits",
+        django_db_blocker,
+        MESSAGE_RATE_LIMIT="3/10",
+        SIGN_IN_ATTEMPT_LIMIT="3/180",
+    )
     yield server
     server.stop()
 
@@ -33,3 +46,133 @@ async def test_posting_too_fast_is_refused_and_the_text_kept(
         await writer.expect("bob is fine")
     assert "quick 3" not in reader.seen
     assert await Message.objects.acount() == 4
+
+
+TOO_MANY_SIGN_INS = "Too many failed sign-ins"
+WRONG_PASSWORD = "Please enter a correct username and password"
+
+
+def sign_in(username, password, address="192.0.2.1", **headers):
+    """Post the sign-in page from an address; return the page or redirect."""
+    return Client(REMOTE_ADDR=address, **headers).post(
+        "/accounts/login/", {"username": username, "password": password}
+    )
+
+
+def test_ten_wrong_passwords_lock_the_account_and_say_why(transactional_db):
+    get_user_model().objects.create_user("alice", password=PASSWORD)
+    get_user_model().objects.create_user("bob", password=PASSWORD)
+    for n in range(10):
+        response = sign_in("alice", "guess", address=f"192.0.2.{n}")
+        assert WRONG_PASSWORD in response.content.decode()
+    # Even the right password, lest the answer tell a guesser they had it.
+    refused = sign_in("alice", PASSWORD, address="198.51.100.1")
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert "Too many failed sign-ins for this account or from this network." in page
+    assert "Wait 3 minutes, then try again." in page
+    assert "_auth_user_id" not in refused.client.session
+    # Someone else signs in as usual.
+    assert sign_in("bob", PASSWORD, address="198.51.100.2").status_code == 302
+
+
+def test_ten_wrong_passwords_from_one_address_lock_that_address(transactional_db):
+    get_user_model().objects.create_user("alice", password=PASSWORD)
+    for n in range(10):
+        sign_in(f"someone{n}", "guess", address="203.0.113.5")
+    page = sign_in("alice", PASSWORD, address="203.0.113.5").content.decode()
+    assert TOO_MANY_SIGN_INS in page
+    assert sign_in("alice", PASSWORD, address="203.0.113.6").status_code == 302
+
+
+def test_signing_in_works_again_once_the_window_has_passed(transactional_db):
+    get_user_model().objects.create_user("alice", password=PASSWORD)
+    for _ in range(10):
+        sign_in("alice", "guess")
+    assert TOO_MANY_SIGN_INS in sign_in("alice", PASSWORD).content.decode()
+    three_minutes_ago = timezone.now() - timedelta(minutes=3, seconds=1)
+    FailedSignIn.objects.update(created=three_minutes_ago)
+    assert sign_in("alice", PASSWORD).status_code == 302
+    sign_in("alice", "guess")  # old failures are swept as new ones come
+    assert FailedSignIn.objects.count() == 1
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_address_limit(
+    transactional_db, settings
+):
+    settings.PROXY_COUNT = 1  # one router in front, appending what it saw
+    get_user_model().objects.create_user("alice", password=PASSWORD)
+    for n in range(10):
+        forged = {"HTTP_X_FORWARDED_FOR": f"10.9.9.{n}, 203.0.113.7"}
+        sign_in(f"someone{n}", "guess", **forged)
+    behind_router = {"HTTP_X_FORWARDED_FOR": "10.0.0.1, 203.0.113.7"}
+    page = sign_in("alice", PASSWORD, **behind_router).content.decode()
+    assert TOO_MANY_SIGN_INS in page
+    assert set(FailedSignIn.objects.values_list("client_address", flat=True)) == {
+        "203.0.113.7"
+    }
+
+
+def test_the_admin_sign_in_page_has_the_same_limit(transactional_db):
+    get_user_model().objects.create_superuser("root", password=PASSWORD)
+    for _ in range(10):
+        Client().post("/admin/login/", {"username": "root", "password": "guess"})
+    response = Client().post(
+        "/admin/login/", {"username": "root", "password": PASSWORD}
+    )
+    assert TOO_MANY_SIGN_INS in response.content.decode()
+
+
+async def test_wrong_passwords_over_the_socket_and_http_share_one_count(
+    server, general, alice, bob
+):
+    def anonymous_tab(address):
+        return connect(
+            f"{server.ws_url}/ws/rooms/general/?after=0",
+            origin=server.url,
+            # The test server trusts X-Forwarded-For, as the Procfile does.
+            additional_headers={"X-Forwarded-For": address},
+        )
+
+    wrong = {"username": "alice", "password": "guess"}
+    page = await sync_to_async(http_post)(server, "/accounts/login/", wrong, "s" * 32)
+    assert page.status == 200  # the sign-in page again, with the error
+    async with anonymous_tab("198.51.100.20") as ws:
+        tab = Tab(ws)
+        for _ in range(2):
+            await tab.send(action="sign-in", username="alice", password="guess")
+            await tab.expect(WRONG_PASSWORD)
+            tab.seen = ""
+        await tab.send(action="sign-in", username="alice", password=PASSWORD)
+        await tab.expect("Too many failed sign-ins for this account or from this")
+        assert 'role="alert"' in tab.seen
+        assert '"token"' not in tab.seen
+    # Another person, from elsewhere, is not held up.
+    async with anonymous_tab("198.51.100.21") as ws:
+        tab = Tab(ws)
+        await tab.send(action="sign-in", username="bob", password=PASSWORD)
+        await tab.expect('"token": "')
+        await tab.send(action="send", message="bob signed in")
+        await tab.expect("bob signed in")
+
+
+def test_creating_too_many_rooms_is_refused_with_a_clear_error(transactional_db):
+    alice = get_user_model().objects.create_user("alice", password=PASSWORD)
+    bob = get_user_model().objects.create_user("bob", password=PASSWORD)
+    client = Client()
+    client.force_login(alice)
+    for n in range(5):
+        assert client.post("/rooms/new/", {"name": f"room {n}"}).status_code == 302
+    refused = client.post("/rooms/new/", {"name": "room 5", "private": "on"})
+    page = refused.content.decode()
+    assert refused.status_code == 400
+    assert "You have created 5 rooms in the last 60 minutes, the most allowed." in page
+    assert 'value="room 5"' in page
+    assert not Room.objects.filter(slug="room-5").exists()
+    # Bob is not held up, and neither is alice once the hour has passed.
+    client.force_login(bob)
+    assert client.post("/rooms/new/", {"name": "bobs room"}).status_code == 302
+    an_hour_ago = timezone.now() - timedelta(hours=1, seconds=1)
+    Room.objects.filter(created_by=alice).update(created=an_hour_ago)
+    client.force_login(alice)
+    assert client.post("/rooms/new/", {"name": "room 5"}).status_code == 302
