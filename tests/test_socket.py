@@ -197,6 +197,45 @@ async def test_foreign_origin_is_refused_at_the_handshake(chat_server, general, 
     assert refused.value.response.status_code == 403
 
 
+@pytest.mark.parametrize(
+    "origin", [None, "null", "http://127.0.0.1.evil.example", "ws://evil.example"]
+)
+async def test_a_missing_or_lookalike_origin_is_refused_at_the_handshake(
+    chat_server, general, alice, origin
+):
+    url = f"{chat_server.ws_url}/ws/rooms/general/?after=0"
+    cookie = {"Cookie": f"sessionid={alice.session_id}"}
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(url, origin=origin, additional_headers=cookie):
+            pass
+    assert refused.value.response.status_code == 403
+
+
+async def test_a_signed_out_session_opens_a_socket_that_cannot_post(
+    chat_server, general, alice
+):
+    await sync_to_async(http_sign_out)(chat_server, alice.session_id)
+    async with open_tab(chat_server, person=alice) as ws:
+        tab = Tab(ws)
+        await tab.send(action="send", message="after signing out")
+        assert await tab.expect_close() == 4401
+        assert "Sign in to post." in tab.seen
+    assert not await Message.objects.aexists()
+
+
+async def test_a_deactivated_person_opens_a_socket_that_cannot_post(
+    chat_server, general, alice
+):
+    alice.user.is_active = False
+    await alice.user.asave()
+    async with open_tab(chat_server, person=alice) as ws:
+        tab = Tab(ws)
+        await tab.send(action="send", message="while deactivated")
+        assert await tab.expect_close() == 4401
+        assert "Sign in to post." in tab.seen
+    assert not await Message.objects.aexists()
+
+
 async def test_bad_input_is_refused_and_the_socket_stays_usable(
     chat_server, general, alice
 ):
