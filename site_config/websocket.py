@@ -24,6 +24,11 @@ logger = logging.getLogger(__name__)
 
 class WebSocketProtocol(WebSocketsSansIOProtocol):
     async def send(self, message):
+        if self.close_sent and message["type"] == "websocket.send":
+            # uvicorn closed it first (an unanswered ping, a bad frame) and
+            # the consumer has not heard yet: a client gone, as the consumer
+            # expects, not uvicorn's RuntimeError for a misbehaving app.
+            raise ClientDisconnected
         if not self.writable.is_set():
             await self.wait_until_writable()
         await super().send(message)
