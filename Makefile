@@ -5,7 +5,7 @@ PYTHON ?= $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 ||
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format browser lock audit outdated clean
+.PHONY: run test bench soak lint format browser lock audit outdated clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,11 @@ $(VENV)/.bench: requirements-bench.txt | $(PY)
 # Pins itself and its servers to one core each; leaves bench/results/*.
 bench: $(VENV)/.bench
 	$(PY) -m bench
+
+# A bounded soak (README, "Soak"): a few minutes of a crowd's life with a
+# restart in the middle. SOAK_ARGS="--people 500 --seconds 600" to vary it.
+soak: $(VENV)/.installed
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

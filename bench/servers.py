@@ -45,12 +45,15 @@ def free_port():
 class Server:
     """One uvicorn process serving `kind` on its own port and core."""
 
-    def __init__(self, kind, env):
+    def __init__(self, kind, env, log_name=None):
         self.kind = kind
         self.env = env
         self.port = free_port()
-        self.log_path = LOGS / f"{kind}.log"
+        self.log_path = LOGS / f"{log_name or kind}.log"
         self.process = None
+        # One log for the server's life, restarts included.
+        LOGS.mkdir(exist_ok=True)
+        self.log_path.unlink(missing_ok=True)
 
     @property
     def url(self):
@@ -60,19 +63,18 @@ class Server:
         # ?after=0: a fresh room has nothing to catch up on.
         return f"ws://127.0.0.1:{self.port}/ws/rooms/{room}/?after=0"
 
-    def start(self):
+    def start(self, timeout=30):
         command = [
             *("taskset", "-c", str(SERVER_CORE), sys.executable),
             *COMMANDS[self.kind],
             *procfile_uvicorn_options(),
             *("--host", "127.0.0.1", "--port", str(self.port)),
         ]
-        LOGS.mkdir(exist_ok=True)
-        log = self.log_path.open("wb")
+        log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=self.env, stdout=log, stderr=log
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.kind} exited; see {self.log_path}")
@@ -81,7 +83,9 @@ class Server:
                 return self
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError(f"{self.kind} did not listen in 30 s; see {self.log_path}")
+        raise RuntimeError(
+            f"{self.kind} did not listen in {timeout} s; see {self.log_path}"
+        )
 
     def stop(self):
         if self.process and self.process.poll() is None:
