@@ -23,7 +23,7 @@ def _vouched(forwarded_for, peer):
     # leftmost X-Forwarded-For entry, which the client may write itself.
     # Each proxy appends the address it saw, so with PROXY_COUNT proxies in
     # front, the entry that far from the right is the one they vouch for.
-    entries = [entry.strip() for entry in forwarded_for.split(",")]
+    entries = [entry.strip() for entry in forwarded_for.split(",") if entry.strip()]
     proxies = settings.PROXY_COUNT
     address = entries[-proxies] if proxies and len(entries) >= proxies else peer
     try:

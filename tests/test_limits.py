@@ -113,6 +113,12 @@ def test_a_forged_forwarded_for_does_not_escape_the_address_limit(
     }
 
 
+def test_without_a_forwarded_for_the_peer_address_counts(transactional_db, settings):
+    settings.PROXY_COUNT = 1
+    sign_in("someone", "guess", address="192.0.2.77")
+    assert FailedSignIn.objects.get().client_address == "192.0.2.77"
+
+
 def test_the_admin_sign_in_page_has_the_same_limit(transactional_db):
     get_user_model().objects.create_superuser("root", password=PASSWORD)
     for _ in range(10):
