@@ -181,6 +181,7 @@ def start_chat_server(name, django_db_blocker, **env_overrides):
         "PRESENCE_GRACE_SECONDS": "1",
         # Tests flood rooms on purpose; test_limits starts its own servers.
         "MESSAGE_RATE_LIMIT": "100000/1",
+        "ROOM_CREATION_LIMIT": "100000/1",
         "PYTHONUNBUFFERED": "1",
         **env_overrides,
     }
