@@ -29,7 +29,7 @@ async def message_posted(message):
     Open sockets never catch up by themselves, so a failed send is retried
     in the background until the layer is back.
     """
-    html = render_to_string("rooms/room.html#messages-update", {"messages": [message]})
+    html = render_to_string("rooms/room.html#message-posted", {"messages": [message]})
     event = {"room": message.room_id, "html": html, "id": message.pk}
     group = room_group(message.room_id)
     try:
@@ -47,6 +47,16 @@ async def people_changed(room, online, *, joined=(), left=()):
     await get_channel_layer().group_send(
         room_group(room.pk), {"room": room.pk, "html": html}
     )
+
+
+async def typing(room, user):
+    """Tell a room this person is typing: a hint, so dropped if it fails."""
+    html = render_to_string("rooms/room.html#typing-update", {"typist": user})
+    event = {"room": room.pk, "html": html, "typist": user.pk}
+    try:
+        await get_channel_layer().group_send(room_group(room.pk), event)
+    except Exception as error:
+        logger.warning("Typing notice in room %s dropped: %r", room.pk, error)
 
 
 async def user_signed_out(user_id, reason="signed-out"):

@@ -1,6 +1,7 @@
 import contextlib
 import json
 import re
+import time
 from urllib.parse import parse_qs
 
 from channels.auth import login, logout
@@ -23,6 +24,10 @@ CATCH_UP_LIMIT = 500
 CLOSE_NO_ROOM = 4404
 CLOSE_SIGNED_OUT = 4401
 CLOSE_MEMBERS_ONLY = 4403
+
+# The composer reports typing at most every 2 s (room.html); faster reports
+# come from a hostile client. Less than 2 s leaves room for network jitter.
+TYPING_REPORT_SECONDS = 1.5
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -49,6 +54,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # last saw nothing older, and a live copy still on its way (a busy
     # process runs behind) is recognised until then.
     forget_below = 0
+    # Typing reports before this time.monotonic() are dropped.
+    next_typing_at = 0
 
     async def connect(self):
         await self.accept()
@@ -87,6 +94,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             frame, action = {}, None
         handler = {
             "send": self.post_message,
+            "typing": self.announce_typing,
             "sign-in": self.sign_in,
             "sign-out": self.sign_out,
         }.get(action)
@@ -98,6 +106,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # Room broadcasts, from this process's fan-out
 
     def deliver(self, event):
+        # Skipped here, not hidden by CSS: CSS words "alice and bob are
+        # typing…" from the names in #typing, so yours must not be there.
+        if "typist" in event and event["typist"] == self.user.pk:
+            return
         message_id = event.get("id")
         if message_id is not None:
             if message_id in self.sent_ids:
@@ -142,6 +154,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.send_messages([message])
             await self.send_fragment("alert", {"alert": "delivery-delayed"})
         await self.send_fragment("composer-update", {"form": MessageForm()})
+
+    async def announce_typing(self, frame):
+        """Tell the room this person is typing; never stored, never replayed."""
+        if not self.user.is_authenticated:
+            return
+        # A flood is dropped, not refused: typing is only a hint.
+        now = time.monotonic()
+        if now < self.next_typing_at:
+            return
+        self.next_typing_at = now + TYPING_REPORT_SECONDS
+        await broadcast.typing(self.room, self.user)
 
     async def sign_in(self, frame):
         if self.user.is_authenticated:

@@ -110,6 +110,10 @@ def renders(text):
         "broadcast": render_to_string(
             "rooms/room.html#messages-update", {"messages": [message]}
         ),
+        "posted": render_to_string(
+            "rooms/room.html#message-posted", {"messages": [message]}
+        ),
+        "typing": render_to_string("rooms/room.html#typing-update", {"typist": user}),
         "people": render_to_string("rooms/room.html#people-update", people),
         "room page": render_to_string("rooms/room.html", page),
         "anonymous room page": render_to_string(
