@@ -1,11 +1,13 @@
-"""Who is typing, in real Chromium."""
+"""Who is typing, and a log that lets a reader scroll up, in real Chromium."""
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+from rooms.models import Message
+
 from ..conftest import ARTIFACTS, sign_up
-from .conftest import join_room, message_bodies
+from .conftest import join_room, message_bodies, send_message
 from .test_chat import set_hidden
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -118,3 +120,40 @@ def test_the_typing_line_does_not_linger_for_someone_who_was_away(
     # Live again, bob hears her next report.
     alice_page.locator("#composer-message").press_sequentially(" more")
     expect_typing_line(bob_page, "alice is typing…")
+
+
+def test_a_reader_scrolled_up_is_offered_the_way_to_the_newest(
+    open_page, general, alice, bob
+):
+    for n in range(40):
+        Message.objects.create(room=general, author=alice.user, body=f"history {n}")
+    alice_page, bob_page = open_page(person=alice), open_page(person=bob)
+    join_room(alice_page)
+    join_room(bob_page)
+    jump = bob_page.get_by_role("button", name="Jump to newest")
+    scroller = bob_page.locator(".messages-scroller")
+
+    send_message(alice_page, "while bob is at the bottom")
+    expect(message_bodies(bob_page).last).to_have_text("while bob is at the bottom")
+    expect(message_bodies(bob_page).last).to_be_in_viewport()
+    expect(jump).to_be_hidden()
+
+    scroller.evaluate("e => e.scrollTop = -e.scrollHeight")
+    send_message(alice_page, "while bob reads history")
+    expect(jump).to_be_visible()
+    expect(message_bodies(bob_page).last).to_have_text("while bob reads history")
+    expect(message_bodies(bob_page).last).not_to_be_in_viewport()
+    expect(message_bodies(bob_page).first).to_be_in_viewport()
+    bob_page.screenshot(path=ARTIFACTS / "jump-to-newest.png")
+
+    jump.focus()  # the keyboard's way: Tab to it, then Enter
+    bob_page.keyboard.press("Enter")
+    expect(message_bodies(bob_page).last).to_be_in_viewport()
+    expect(jump).to_be_hidden()
+    expect(scroller).to_be_focused()
+
+    scroller.evaluate("e => e.scrollTop = -e.scrollHeight")
+    send_message(alice_page, "once more")
+    expect(jump).to_be_visible()
+    scroller.evaluate("e => e.scrollTop = 0")  # scrolling down by hand
+    expect(jump).to_be_hidden()
