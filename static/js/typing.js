@@ -16,15 +16,17 @@
   // A closed socket hears no more reports, so what is shown may be over.
   document.addEventListener("htmx:ws:close", () => typing.replaceChildren());
 
-  // Report a draft only: emptying the composer is not typing, and neither
-  // is the message just sent (the throttle's last report can fire after
-  // Enter, before the server clears the composer).
+  // Report a draft, now: emptying the composer is not typing, nor is the
+  // message just sent (the throttle's last report can fire after Enter,
+  // before the server clears the composer). A closed socket would queue the
+  // report, to arrive stale, and a full queue refuses the message itself.
   let sent = null;
   document.addEventListener("htmx:ws:before:message:outgoing", (event) => {
-    const values = event.detail.message.values;
-    if (values.action === "send") sent = values.message;
-    if (values.action !== "typing") return;
+    const { connection, message } = event.detail;
+    if (message.values.action === "send") sent = message.values.message;
+    if (message.values.action !== "typing") return;
     const draft = document.getElementById("composer-message")?.value ?? "";
-    if (!draft.trim() || draft === sent) event.detail.cancelled = true;
+    const open = connection.socket?.readyState === WebSocket.OPEN;
+    if (!open || !draft.trim() || draft === sent) event.detail.cancelled = true;
   });
 })();

@@ -112,6 +112,11 @@ def test_the_typing_line_does_not_linger_for_someone_who_was_away(
     alice_page.locator("#composer-message").press("Enter")
     type_into_composer(alice_page, "and another")
     expect(message_bodies(alice_page)).to_have_text(["a long thought"])
+    # Typing while the socket is closed reports nothing: it would be stale.
+    watch_typing_reports(bob_page)
+    type_into_composer(bob_page, "typed while away")
+    bob_page.wait_for_function("() => typingReports.length === 1")
+    assert bob_page.evaluate("typingReports") == ["cancelled"]
     set_hidden(bob_page, False)
     join_room(bob_page)
     expect(message_bodies(bob_page)).to_have_text(["a long thought"])
