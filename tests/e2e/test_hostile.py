@@ -39,6 +39,9 @@ Object.defineProperty(window, "__pwned", {
 OUTSIDE_MESSAGES = """() => {
   const copy = document.documentElement.cloneNode(true);
   copy.querySelector("#messages").replaceChildren();
+  // Typing names come and go with the writer's keystrokes, not the payload;
+  // test_hostile_render checks the typing fragment with every payload.
+  copy.querySelector("#typing")?.replaceChildren();
   return copy.outerHTML.replace(/>\\s+</g, "><");
 }"""
 
