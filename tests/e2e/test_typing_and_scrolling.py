@@ -162,3 +162,29 @@ def test_a_reader_scrolled_up_is_offered_the_way_to_the_newest(
     expect(jump).to_be_visible()
     scroller.evaluate("e => e.scrollTop = 0")  # scrolling down by hand
     expect(jump).to_be_hidden()
+
+
+def test_the_typing_line_reads_right_for_any_number_of_typists(
+    open_page, general, alice
+):
+    page = open_page(person=alice)
+    join_room(page)
+    names = ["bob", "carol", "dave", "erin"]
+    lines = [
+        "bob is typing…",
+        "bob and carol are typing…",
+        "bob, carol and dave are typing…",
+        "Several people are typing…",
+    ]
+    for count, line in enumerate(lines, start=1):
+        # The markup the server's typing-update puts in #typing, one per name.
+        page.evaluate(
+            """names => document.getElementById("typing").replaceChildren(
+                ...names.map((name, n) => Object.assign(
+                    document.createElement("span"),
+                    {id: `typist-${n + 10}`, className: "typist", textContent: name},
+                ))
+            )""",
+            names[:count],
+        )
+        assert typing_line(page) == line
