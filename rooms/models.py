@@ -261,8 +261,8 @@ class Message(models.Model):
 
     def body_parts(self):
         """Return the body as (text, mentioned person or None) pieces."""
-        if "@" not in self.body:
-            return [(self.body, None)]
+        if not MENTION.search(self.body):
+            return [(self.body, None)]  # and no query, as when stored
         mentioned = {user.username: user for user in self.mentions.all()}
         parts, start = [], 0
         for found in MENTION.finditer(self.body):

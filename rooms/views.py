@@ -68,11 +68,11 @@ def show_room(request, slug, form=None):
         "unread_poll_seconds": settings.UNREAD_POLL_SECONDS,
     }
     if request.user.is_authenticated and not page.has_newer:
-        context.update(read_to_the_end(request.user, room, messages))
+        context.update(mark_read(request.user, room, messages))
     return render(request, "rooms/room.html", context, status=400 if form else 200)
 
 
-def read_to_the_end(user, room, messages):
+def mark_read(user, room, messages):
     """Mark the room read; return where the new messages start, and muting."""
     before = ReadMark.objects.advance(user, room, messages[-1].pk if messages else 0)
     if before is None:
