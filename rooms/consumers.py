@@ -75,16 +75,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if self.room is None:
             return
-        if self.user.is_authenticated:
-            # First: the person may be on their way to the lobby, which asks
-            # how far they read. A hidden tab closes too, so what arrives
-            # after this stays unread.
-            await db.run(
-                ReadMark.objects.advance, self.user, self.room, self.newest_sent_id()
-            )
-        await fanout.rooms.leave(self.room.pk, self)
-        if self.user.is_authenticated:
-            await self.leave_as_member()
+        try:
+            if self.user.is_authenticated:
+                # First: the person may be on their way to the lobby, which
+                # asks how far they read. A hidden tab closes too, so what
+                # arrives after this stays unread.
+                await db.run(
+                    ReadMark.objects.advance,
+                    self.user,
+                    self.room,
+                    self.newest_sent_id(),
+                )
+        finally:  # a database blip must not leave the socket registered
+            await fanout.rooms.leave(self.room.pk, self)
+            if self.user.is_authenticated:
+                await self.leave_as_member()
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
