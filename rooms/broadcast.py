@@ -41,6 +41,23 @@ async def message_posted(message):
     return True
 
 
+async def message_changed(message):
+    """Show an edit, a deletion or a reaction wherever the message is shown."""
+    html = render_to_string("rooms/room.html#messages-changed", {"messages": [message]})
+    event = {
+        "room": message.room_id,
+        "html": html,
+        "changed": message.pk,
+        "revision": message.revision,
+    }
+    group = room_group(message.room_id)
+    try:
+        await get_channel_layer().group_send(group, event)
+    except Exception:
+        logger.exception("Could not broadcast a change to %s; retrying", message.pk)
+        run_in_background(_send_eventually(group, event))
+
+
 async def people_changed(room, online, *, joined=(), left=()):
     context = {"room": room, "online": online, "joined": joined, "left": left}
     html = render_to_string("rooms/room.html#people-update", context)

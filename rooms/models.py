@@ -12,6 +12,15 @@ from django.utils import timezone
 MESSAGE_MAX_LENGTH = 5000
 PAGE_SIZE = 50
 
+# The fixed set of reactions, in the order every message shows them.
+REACTIONS = {
+    "👍": "Thumbs up",
+    "❤️": "Heart",
+    "😂": "Laughing",
+    "🎉": "Party",
+    "😮": "Surprised",
+}
+
 # A message may commit a moment after one with a higher id (Postgres hands
 # out ids before commit). Catch-up re-sends this window below the client's
 # newest id; the page's upsert makes the overlap harmless.
@@ -46,6 +55,17 @@ class RoomQuerySet(models.QuerySet):
                 room.members.add(*users)
         return room
 
+    def next_revision(self, room_id):
+        """Return a room's next change number; call inside a transaction.
+
+        The UPDATE locks the room's row until commit, so a room's changes
+        commit in the order of their numbers: a socket that has read up to
+        one has seen every change before it.
+        """
+        rooms = self.filter(pk=room_id)
+        rooms.update(revision=models.F("revision") + 1)
+        return rooms.values_list("revision", flat=True).get()
+
 
 class Room(models.Model):
     class Kind(models.TextChoices):
@@ -63,6 +83,9 @@ class Room(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="member_of"
     )
+    # The last change number handed out to a message here (edit, deletion,
+    # reaction): sockets catch up on changes by it.
+    revision = models.PositiveBigIntegerField(default=0)
 
     objects = RoomQuerySet.as_manager()
 
@@ -174,6 +197,10 @@ class MessageQuerySet(models.QuerySet):
         """Return the `size` messages after message_id, oldest first."""
         return list(self.filter(pk__gt=message_id).order_by("pk")[:size])
 
+    def changed_since(self, revision):
+        """Return the messages edited, deleted or reacted to after revision."""
+        return self.filter(revision__gt=revision).order_by("revision")
+
     def after(self, message_id):
         """Return messages newer than message_id, plus late commits near it."""
         anchor = self.filter(pk=message_id).values_list("created", flat=True).first()
@@ -190,6 +217,13 @@ class Message(models.Model):
     )
     body = models.TextField(max_length=MESSAGE_MAX_LENGTH)
     created = models.DateTimeField(auto_now_add=True)
+    edited = models.DateTimeField(null=True, blank=True)
+    # A deleted message keeps its place in the log, not its text.
+    deleted = models.DateTimeField(null=True, blank=True)
+    # The emoji of REACTIONS, each with the ids of the people who chose it.
+    reactors = models.JSONField(default=dict, blank=True)
+    # The room's revision at this message's last change; 0 if never changed.
+    revision = models.PositiveBigIntegerField(default=0)
 
     objects = MessageQuerySet.as_manager()
 
@@ -199,6 +233,7 @@ class Message(models.Model):
             models.Index(fields=["room", "id"], name="message_room_id"),
             models.Index(fields=["room", "created"], name="message_room_created"),
             models.Index(fields=["author", "created"], name="message_author_created"),
+            models.Index(fields=["room", "revision"], name="message_room_revision"),
         ]
 
     def __str__(self):
@@ -208,6 +243,56 @@ class Message(models.Model):
         """Return the permalink: the room opened around this message."""
         room_url = reverse("rooms:room", args=[self.room.slug])
         return f"{room_url}?around={self.pk}#message-{self.pk}"
+
+    # Who may change it: the socket, the forms and the admin all ask here.
+
+    def can_be_edited_by(self, user):
+        return user.pk == self.author_id and user.is_active and not self.deleted
+
+    def can_be_deleted_by(self, user):
+        is_allowed = user.pk == self.author_id or user.is_staff
+        return is_allowed and user.is_active and not self.deleted
+
+    def can_be_reacted_to_by(self, user):
+        return user.is_authenticated and not self.deleted
+
+    # Changes: each takes the room's next revision, for catch-up.
+
+    def edit(self, body):
+        with transaction.atomic():
+            self.revision = Room.objects.next_revision(self.room_id)
+            self.body, self.edited = body, timezone.now()
+            self.save(update_fields=["body", "edited", "revision"])
+
+    def remove(self):
+        with transaction.atomic():
+            self.revision = Room.objects.next_revision(self.room_id)
+            self.body, self.deleted, self.reactors = "", timezone.now(), {}
+            self.save(update_fields=["body", "deleted", "reactors", "revision"])
+
+    def toggle_reaction(self, user, emoji):
+        with transaction.atomic():
+            self.revision = Room.objects.next_revision(self.room_id)
+            # Read again under the room's lock: a concurrent toggle is kept.
+            self.reactors = Message.objects.values_list("reactors", flat=True).get(
+                pk=self.pk
+            )
+            people = set(self.reactors.get(emoji, []))
+            people ^= {user.pk}
+            self.reactors[emoji] = sorted(people)
+            self.save(update_fields=["reactors", "revision"])
+
+    def reactions(self):
+        """Return each reaction's emoji, name, count and reactors' ids."""
+        return [
+            {
+                "emoji": emoji,
+                "name": name,
+                "count": len(self.reactors.get(emoji, [])),
+                "reactors": " ".join(map(str, self.reactors.get(emoji, []))),
+            }
+            for emoji, name in REACTIONS.items()
+        ]
 
 
 class PresenceQuerySet(models.QuerySet):
