@@ -5,7 +5,6 @@ through these, so each change is stored once and broadcast once. Each asks
 the permission first: callers cannot forget it.
 """
 
-from asgiref.sync import async_to_sync
 from django.core.exceptions import PermissionDenied
 
 from . import broadcast
@@ -15,18 +14,18 @@ def edit(message, user, body):
     if not message.can_be_edited_by(user):
         raise PermissionDenied
     message.edit(body)
-    async_to_sync(broadcast.message_changed)(message)
+    broadcast.message_changed(message)
 
 
 def delete(message, user):
     if not message.can_be_deleted_by(user):
         raise PermissionDenied
     message.remove()
-    async_to_sync(broadcast.message_changed)(message)
+    broadcast.message_changed(message)
 
 
 def react(message, user, emoji):
     if not message.can_be_reacted_to_by(user):
         raise PermissionDenied
     message.toggle_reaction(user, emoji)
-    async_to_sync(broadcast.message_changed)(message)
+    broadcast.message_changed(message)
