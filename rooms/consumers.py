@@ -181,8 +181,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def react(self, frame):
         message = await self.changeable_message(frame)
-        if message is not None and text(frame, "emoji") in REACTIONS:
-            await self.change(changes.react, message, text(frame, "emoji"))
+        if message is None:
+            return
+        if text(frame, "emoji") not in REACTIONS:
+            await self.send_fragment("alert", {"alert": "not-understood"})
+            return
+        await self.change(changes.react, message, text(frame, "emoji"))
 
     async def changeable_message(self, frame):
         """Return the message of this room the frame names, or None."""
