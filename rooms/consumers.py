@@ -191,8 +191,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def changeable_message(self, frame):
         """Return the message of this room the frame names, or None."""
         if not self.user.is_authenticated:
-            await self.send_fragment("refusal", {"reason": "sign-in-to-post"})
-            await self.close(code=CLOSE_SIGNED_OUT)
+            # A reader who clicks a reaction keeps reading live.
+            await self.send_fragment("alert", {"alert": "sign-in-to-change"})
             return None
         message_id = frame.get("message_id")
         message = None
