@@ -56,6 +56,7 @@ def test_author_edits_live_and_a_person_away_catches_up(open_page, general, alic
     look_away(bob_page)
     message_of(alice_page, message).locator(".message-edit").click()
     expect(composer).to_have_value("hello bob")
+    alice_page.screenshot(path=ARTIFACTS / "editing-alice.png")
     composer.fill("hello bob, edited while you were away")
     composer.press("Enter")
     expect(message_bodies(alice_page)).to_have_text(
