@@ -1,31 +1,24 @@
 """Change a stored message, then show the change in every open room.
 
 The socket, the no-JavaScript forms and the admin all change messages
-through these, so each change is stored once and broadcast once. Each asks
-the permission first: callers cannot forget it.
+through these, so each change is stored once and broadcast once. The
+message checks the permission itself (PermissionDenied), under its room's
+lock: callers cannot forget it, nor act on a stale copy.
 """
-
-from django.core.exceptions import PermissionDenied
 
 from . import broadcast
 
 
 def edit(message, user, body):
-    if not message.can_be_edited_by(user):
-        raise PermissionDenied
-    message.edit(body)
+    message.edit(body, by=user)
     broadcast.message_changed(message)
 
 
 def delete(message, user):
-    if not message.can_be_deleted_by(user):
-        raise PermissionDenied
-    message.remove()
+    message.remove(by=user)
     broadcast.message_changed(message)
 
 
 def react(message, user, emoji):
-    if not message.can_be_reacted_to_by(user):
-        raise PermissionDenied
-    message.toggle_reaction(user, emoji)
+    message.toggle_reaction(emoji, by=user)
     broadcast.message_changed(message)

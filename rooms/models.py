@@ -1,9 +1,11 @@
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import PermissionDenied
 from django.db import connections, models, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -252,29 +254,37 @@ class Message(models.Model):
 
     # Changes: each takes the room's next revision, for catch-up.
 
-    def edit(self, body):
-        with transaction.atomic():
-            self.revision = Room.objects.next_revision(self.room_id)
+    def edit(self, body, *, by):
+        with self._changing(self.can_be_edited_by, by):
             self.body, self.edited = body, timezone.now()
             self.save(update_fields=["body", "edited", "revision"])
 
-    def remove(self):
-        with transaction.atomic():
-            self.revision = Room.objects.next_revision(self.room_id)
+    def remove(self, *, by):
+        with self._changing(self.can_be_deleted_by, by):
             self.body, self.deleted, self.reactors = "", timezone.now(), {}
             self.save(update_fields=["body", "deleted", "reactors", "revision"])
 
-    def toggle_reaction(self, user, emoji):
-        with transaction.atomic():
-            self.revision = Room.objects.next_revision(self.room_id)
-            # Read again under the room's lock: a concurrent toggle is kept.
-            self.reactors = Message.objects.values_list("reactors", flat=True).get(
-                pk=self.pk
-            )
-            people = set(self.reactors.get(emoji, []))
-            people ^= {user.pk}
+    def toggle_reaction(self, emoji, *, by):
+        with self._changing(self.can_be_reacted_to_by, by):
+            people = set(self.reactors.get(emoji, [])) ^ {by.pk}
             self.reactors[emoji] = sorted(people)
             self.save(update_fields=["reactors", "revision"])
+
+    @contextmanager
+    def _changing(self, may_change, user):
+        """Take the room's next revision, then re-read and check the message.
+
+        Under the room's lock nothing else changes it: no concurrent
+        reaction is lost, no deleted message is edited back, and what is
+        broadcast is the whole message as stored.
+        """
+        with transaction.atomic():
+            revision = Room.objects.next_revision(self.room_id)
+            self.refresh_from_db(fields=["body", "edited", "deleted", "reactors"])
+            if not may_change(user):
+                raise PermissionDenied
+            self.revision = revision
+            yield
 
     def reactions(self):
         """Return each reaction's emoji, count and reactors' ids."""

@@ -3,6 +3,7 @@
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 
 from rooms import changes
 from rooms.models import Message, Room
@@ -63,7 +64,7 @@ async def test_a_change_the_layer_dropped_still_arrives(chat_server, general, al
     async with open_tab(chat_server, after=at_cursor(message, 0)) as ws:
         reader = Tab(ws)
         # Stored but never broadcast, as when the layer drops it.
-        await sync_to_async(message.edit)("as corrected")
+        await sync_to_async(message.edit)("as corrected", by=alice.user)
         await reader.expect("as corrected", timeout=5)  # the heartbeat, every 1 s
 
 
@@ -113,13 +114,25 @@ async def test_anonymous_reader_cannot_react_and_keeps_reading(
 
 def test_reactions_toggle_per_person_and_take_revisions(general, alice, bob):
     message = general.messages.create(author=alice.user, body="hi")
-    message.toggle_reaction(alice.user, "👍")
-    message.toggle_reaction(bob.user, "👍")
-    message.toggle_reaction(alice.user, "👍")
+    stale = Message.objects.get(pk=message.pk)
+    message.toggle_reaction("👍", by=alice.user)
+    stale.toggle_reaction("👍", by=bob.user)  # read before alice's: both kept
+    message.toggle_reaction("👍", by=alice.user)
     message.refresh_from_db()
     assert message.reactors == {"👍": [bob.pk]}
     assert message.revision == 3
     assert Room.objects.get(pk=general.pk).revision == 3
+
+
+def test_a_stale_copy_cannot_edit_a_deleted_message_back(general, alice):
+    message = general.messages.create(author=alice.user, body="regret")
+    stale = Message.objects.get(pk=message.pk)
+    message.remove(by=alice.user)
+    with pytest.raises(PermissionDenied):
+        stale.edit("regret, again", by=alice.user)
+    message.refresh_from_db()
+    assert (message.body, message.revision) == ("", 1)
+    assert Room.objects.get(pk=general.pk).revision == 1
 
 
 @pytest.fixture
