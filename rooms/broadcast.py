@@ -3,6 +3,7 @@
 import asyncio
 import logging
 
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
@@ -49,6 +50,30 @@ async def message_posted(message):
         run_in_background(_send_eventually(group, event))
         return False
     return True
+
+
+def message_changed(message):
+    """Show an edit, a deletion or a reaction wherever the message is shown.
+
+    Sync, unlike the others: its callers are sync, and the fragment reads
+    the author from the database, which the event loop may not.
+    """
+    html = render_to_string("rooms/room.html#messages-changed", {"messages": [message]})
+    event = {
+        "room": message.room_id,
+        "html": html,
+        "changed": message.pk,
+        "revision": message.revision,
+    }
+    async_to_sync(_send_now_or_eventually)(room_group(message.room_id), event)
+
+
+async def _send_now_or_eventually(group, event):
+    try:
+        await get_channel_layer().group_send(group, event)
+    except Exception:
+        logger.exception("Could not broadcast to %s; retrying", group)
+        run_in_background(_send_eventually(group, event))
 
 
 async def people_changed(room, online, *, joined=(), left=()):

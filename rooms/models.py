@@ -1,10 +1,12 @@
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import PermissionDenied
 from django.db import connections, models, transaction
 from django.db.models import (
     BooleanField,
@@ -26,6 +28,8 @@ PAGE_SIZE = 50
 # "@name" where a username may start: not inside a word or an address.
 # A name ends on a letter or digit, so "ask @bob." mentions bob.
 MENTION = re.compile(r"(?<![\w.@+-])@([\w.@+-]*\w)")
+# The fixed set of reactions, in the order every message shows them.
+REACTIONS = ["👍", "❤️", "😂", "🎉", "😮"]
 
 # A message may commit a moment after one with a higher id (Postgres hands
 # out ids before commit). Catch-up re-sends this window below the client's
@@ -80,6 +84,17 @@ class RoomQuerySet(models.QuerySet):
                 room.members.add(*users)
         return room
 
+    def next_revision(self, room_id):
+        """Return a room's next change number; call inside a transaction.
+
+        The UPDATE locks the room's row until commit, so a room's changes
+        commit in the order of their numbers: a socket that has read up to
+        one has seen every change before it.
+        """
+        rooms = self.filter(pk=room_id)
+        rooms.update(revision=models.F("revision") + 1)
+        return rooms.values_list("revision", flat=True).get()
+
 
 class Room(models.Model):
     class Kind(models.TextChoices):
@@ -97,6 +112,9 @@ class Room(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="member_of"
     )
+    # The last change number handed out to a message here (edit, deletion,
+    # reaction): sockets catch up on changes by it.
+    revision = models.PositiveBigIntegerField(default=0)
 
     objects = RoomQuerySet.as_manager()
 
@@ -120,12 +138,8 @@ class Room(models.Model):
     def post(self, author, body):
         """Store a message, with the people it mentions."""
         message = self.messages.create(author=author, body=body)
-        names = set(MENTION.findall(body))
-        if names:
-            users = get_user_model().objects.filter(username__in=names)
-            message.mentions.set(users)
-            # The broadcast draws it next, maybe where the ORM may not run.
-            prefetch_related_objects([message], "mentions")
+        if MENTION.search(body):
+            message.remember_mentions()
         return message
 
     def admits(self, user):
@@ -220,6 +234,10 @@ class MessageQuerySet(models.QuerySet):
         """Return the `size` messages after message_id, oldest first."""
         return list(self.filter(pk__gt=message_id).order_by("pk")[:size])
 
+    def changed_since(self, revision):
+        """Return the messages edited, deleted or reacted to after revision."""
+        return self.filter(revision__gt=revision).order_by("revision")
+
     def after(self, message_id):
         """Return messages newer than message_id, plus late commits near it."""
         anchor = self.filter(pk=message_id).values_list("created", flat=True).first()
@@ -240,6 +258,13 @@ class Message(models.Model):
     mentions = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="mentioned_in", blank=True
     )
+    edited = models.DateTimeField(null=True, blank=True)
+    # A deleted message keeps its place in the log, not its text.
+    deleted = models.DateTimeField(null=True, blank=True)
+    # The emoji of REACTIONS, each with the ids of the people who chose it.
+    reactors = models.JSONField(default=dict, blank=True)
+    # The room's revision at this message's last change; 0 if never changed.
+    revision = models.PositiveBigIntegerField(default=0)
 
     objects = MessageQuerySet.as_manager()
 
@@ -249,6 +274,7 @@ class Message(models.Model):
             models.Index(fields=["room", "id"], name="message_room_id"),
             models.Index(fields=["room", "created"], name="message_room_created"),
             models.Index(fields=["author", "created"], name="message_author_created"),
+            models.Index(fields=["room", "revision"], name="message_room_revision"),
         ]
 
     def __str__(self):
@@ -258,6 +284,13 @@ class Message(models.Model):
         """Return the permalink: the room opened around this message."""
         room_url = reverse("rooms:room", args=[self.room.slug])
         return f"{room_url}?around={self.pk}#message-{self.pk}"
+
+    def remember_mentions(self):
+        """Store whom the body mentions, and keep them for drawing it."""
+        names = set(MENTION.findall(self.body))
+        self.mentions.set(get_user_model().objects.filter(username__in=names))
+        # The broadcast draws it next, maybe where the ORM may not run.
+        prefetch_related_objects([self], "mentions")
 
     def body_parts(self):
         """Return the body as (text, mentioned person or None) pieces."""
@@ -273,6 +306,65 @@ class Message(models.Model):
                 start = found.end()
         parts.append((self.body[start:], None))
         return parts
+
+    # Who may change it: the socket, the forms and the admin all ask here.
+
+    def can_be_edited_by(self, user):
+        return user.pk == self.author_id and user.is_active and not self.deleted
+
+    def can_be_deleted_by(self, user):
+        is_allowed = user.pk == self.author_id or user.is_staff
+        return is_allowed and user.is_active and not self.deleted
+
+    def can_be_reacted_to_by(self, user):
+        return user.is_authenticated and not self.deleted
+
+    # Changes: each takes the room's next revision, for catch-up.
+
+    def edit(self, body, *, by):
+        with self._changing(self.can_be_edited_by, by):
+            self.body, self.edited = body, timezone.now()
+            self.save(update_fields=["body", "edited", "revision"])
+            self.remember_mentions()
+
+    def remove(self, *, by):
+        with self._changing(self.can_be_deleted_by, by):
+            self.body, self.deleted, self.reactors = "", timezone.now(), {}
+            self.save(update_fields=["body", "deleted", "reactors", "revision"])
+
+    def toggle_reaction(self, emoji, *, by):
+        with self._changing(self.can_be_reacted_to_by, by):
+            people = set(self.reactors.get(emoji, [])) ^ {by.pk}
+            self.reactors[emoji] = sorted(people)
+            self.save(update_fields=["reactors", "revision"])
+
+    @contextmanager
+    def _changing(self, may_change, user):
+        """Take the room's next revision, then re-read and check the message.
+
+        Under the room's lock nothing else changes it: no concurrent
+        reaction is lost, no deleted message is edited back, and what is
+        broadcast is the whole message as stored.
+        """
+        with transaction.atomic():
+            revision = Room.objects.next_revision(self.room_id)
+            self.refresh_from_db(fields=["body", "edited", "deleted", "reactors"])
+            if not may_change(user):
+                raise PermissionDenied
+            self.revision = revision
+            yield
+
+    def reactions(self):
+        """Return each reaction's emoji, count and reactors' ids."""
+        # Strings, not numbers: templates localise numbers, at a cost.
+        return [
+            {
+                "emoji": emoji,
+                "count": str(len(self.reactors.get(emoji, []))),
+                "reactors": " ".join(map(str, self.reactors.get(emoji, []))),
+            }
+            for emoji in REACTIONS
+        ]
 
 
 class PresenceQuerySet(models.QuerySet):

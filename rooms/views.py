@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from . import broadcast
+from . import broadcast, changes
 from .forms import HistoryForm, MemberForm, MessageForm, RoomForm, SearchForm
 from .models import PAGE_SIZE, Message, Presence, ReadMark, Room
 
@@ -132,6 +132,34 @@ def post_message(request, slug):
     return redirect(room)
 
 
+@login_required
+def edit_message(request, pk):
+    """Edit a message without JavaScript; the composer does it with."""
+    message = message_for(request, pk)
+    if not message.can_be_edited_by(request.user):
+        raise PermissionDenied
+    form = MessageForm(request.POST or None, initial={"message": message.body})
+    if form.is_valid():
+        changes.edit(message, request.user, form.cleaned_data["message"])
+        return redirect(message)
+    context = {"message": message, "form": form}
+    return render(
+        request, "rooms/edit_message.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def delete_message(request, pk):
+    """Ask, then delete a message; without JavaScript as with."""
+    message = message_for(request, pk)
+    if not message.can_be_deleted_by(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        changes.delete(message, request.user)
+        return redirect(message)
+    return render(request, "rooms/delete_message.html", {"message": message})
+
+
 def members(request, slug):
     """List a private room's members; its creator adds people by name."""
     room = room_for(request, slug)
@@ -188,3 +216,9 @@ def search(request):
 def room_for(request, slug):
     """Return the room if this person may read it; 404 hides the others."""
     return get_object_or_404(Room.objects.visible_to(request.user), slug=slug)
+
+
+def message_for(request, pk):
+    """Return the message if this person may read its room; 404 hides the rest."""
+    readable = Message.objects.readable_by(request.user).select_related("room")
+    return get_object_or_404(readable, pk=pk)

@@ -48,12 +48,16 @@ OUTSIDE_MESSAGES = """() => {
 # Elements the log may hold, with the attributes each may carry.
 AUDIT_MESSAGES = """() => {
   const allowed = {
-    ARTICLE: ["id", "class", "data-author"], HEADER: ["class"], SPAN: ["class"],
+    ARTICLE: ["id", "class", "data-author", "data-revision"], HEADER: ["class"], SPAN: ["class"],
     TIME: ["class", "datetime"], P: ["class", "id", "data-key"], BR: [],
-    A: ["class", "href", "hx-get", "hx-trigger", "hx-swap", "data-htmx-powered", "data-user"],
+    A: ["class", "href", "hx-get", "hx-trigger", "hx-swap", "data-htmx-powered", "data-user",
+        "aria-label", "hx-ws:send", "hx-vals"],
+    FORM: ["class", "role", "aria-label", "hx-ws:send", "hx-vals", "data-htmx-powered"],
+    BUTTON: ["class", "name", "value", "data-emoji", "data-count", "data-reactors"],
   };
-  // Links go to a conversation with the author, or to older or newer pages.
-  const link = /^\\/(dm\\/[^\\/?#]+\\/|rooms\\/[\\w-]+\\/\\?(before|after)=\\d+)$/;
+  // Links go to a conversation with the author, to older or newer pages, or
+  // to a message's edit and delete forms.
+  const link = /^\\/(dm\\/[^\\/?#]+\\/|rooms\\/[\\w-]+\\/\\?(before|after)=\\d+|messages\\/\\d+\\/(edit|delete)\\/)$/;
   const problems = [];
   for (const element of document.querySelectorAll("#messages *")) {
     const names = allowed[element.tagName];
