@@ -1,20 +1,22 @@
 import contextlib
 import json
 import re
+import time
 from urllib.parse import parse_qs
 
 from channels.auth import login, logout
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.template.loader import render_to_string
 
 from accounts import client_address, session_exchange
 from accounts.forms import SignInForm
 
-from . import broadcast, db, fanout, heartbeat, presence
+from . import broadcast, changes, db, fanout, heartbeat, presence
 from .forms import MessageForm
-from .models import PAGE_SIZE, Room
+from .models import PAGE_SIZE, REACTIONS, ReadMark, Room
 
 CATCH_UP_LIMIT = 500
 
@@ -23,6 +25,10 @@ CATCH_UP_LIMIT = 500
 CLOSE_NO_ROOM = 4404
 CLOSE_SIGNED_OUT = 4401
 CLOSE_MEMBERS_ONLY = 4403
+
+# The composer reports typing at most every 2 s (room.html); faster reports
+# come from a hostile client. Less than 2 s leaves room for network jitter.
+TYPING_REPORT_SECONDS = 1.5
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -49,6 +55,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # last saw nothing older, and a live copy still on its way (a busy
     # process runs behind) is recognised until then.
     forget_below = 0
+    # Typing reports before this time.monotonic() are dropped.
+    next_typing_at = 0
+    # Every change (edit, deletion, reaction) up to synced_revision has been
+    # read and sent; changes_sent maps message ids to the revision sent
+    # beyond that, so neither a repeat nor an older copy replaces it.
+    synced_revision = 0
+    changes_sent = None
 
     async def connect(self):
         await self.accept()
@@ -63,8 +76,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.room = None  # never joined: nothing to leave on disconnect
             await self.close(code=CLOSE_MEMBERS_ONLY)
             return
-        self.synced_id = self.cursor_from_query()
+        self.synced_id = self.cursor_from_query("after")
+        self.synced_revision = self.cursor_from_query("revision") or 0
         self.sent_ids = set()
+        self.changes_sent = {}
         self.outbox = fanout.Outbox(self.send)
         await fanout.rooms.join(self.room.pk, self)
         await self.catch_up()
@@ -75,9 +90,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if self.room is None:
             return
-        await fanout.rooms.leave(self.room.pk, self)
-        if self.user.is_authenticated:
-            await self.leave_as_member()
+        try:
+            if self.user.is_authenticated:
+                # First: the person may be on their way to the lobby, which
+                # asks how far they read. A hidden tab closes too, so what
+                # arrives after this stays unread.
+                await db.run(
+                    ReadMark.objects.advance,
+                    self.user,
+                    self.room,
+                    self.newest_sent_id(),
+                )
+        finally:  # a database blip must not leave the socket registered
+            await fanout.rooms.leave(self.room.pk, self)
+            if self.user.is_authenticated:
+                await self.leave_as_member()
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
@@ -87,6 +114,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             frame, action = {}, None
         handler = {
             "send": self.post_message,
+            "typing": self.announce_typing,
+            "edit": self.edit_message,
+            "delete": self.delete_message,
+            "react": self.react,
             "sign-in": self.sign_in,
             "sign-out": self.sign_out,
         }.get(action)
@@ -98,6 +129,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # Room broadcasts, from this process's fan-out
 
     def deliver(self, event):
+        # Skipped here, not hidden by CSS: CSS words "alice and bob are
+        # typing…" from the names in #typing, so yours must not be there.
+        if "typist" in event and event["typist"] == self.user.pk:
+            return
+        changed_id = event.get("changed")
+        if changed_id is not None:
+            # Sent already, by the catch-up or live: an older copy must not
+            # replace a newer one.
+            revision = event["revision"]
+            if revision <= self.synced_revision:
+                return
+            if revision <= self.changes_sent.get(changed_id, 0):
+                return
+            self.changes_sent[changed_id] = revision
         message_id = event.get("id")
         if message_id is not None:
             if message_id in self.sent_ids:
@@ -132,16 +177,67 @@ class RoomConsumer(AsyncWebsocketConsumer):
             if not form.is_blank():
                 await self.send_fragment("composer-update", {"form": form})
             return
-        message = await db.run(
-            self.room.messages.create,
-            author=self.user,
-            body=form.cleaned_data["message"],
-        )
+        message = await db.run(self.room.post, self.user, form.cleaned_data["message"])
         if not await broadcast.message_posted(message):
             # Stored, so nothing is lost; say so rather than pretend.
             self.send_messages([message])
             await self.send_fragment("alert", {"alert": "delivery-delayed"})
         await self.send_fragment("composer-update", {"form": MessageForm()})
+
+    async def announce_typing(self, frame):
+        """Tell the room this person is typing; never stored, never replayed."""
+        if not self.user.is_authenticated:
+            return
+        # A flood is dropped, not refused: typing is only a hint.
+        now = time.monotonic()
+        if now < self.next_typing_at:
+            return
+        self.next_typing_at = now + TYPING_REPORT_SECONDS
+        await broadcast.typing(self.room, self.user)
+
+    async def edit_message(self, frame):
+        form = MessageForm({"message": text(frame, "message")})
+        message = await self.changeable_message(frame)
+        if message is None or not await db.run(form.is_valid):
+            context = {"form": form, "editing": message and message.pk}
+            await self.send_fragment("composer-update", context)
+            return
+        await self.change(changes.edit, message, form.cleaned_data["message"])
+        await self.send_fragment("composer-update", {"form": MessageForm()})
+
+    async def delete_message(self, frame):
+        message = await self.changeable_message(frame)
+        if message is not None:
+            await self.change(changes.delete, message)
+
+    async def react(self, frame):
+        message = await self.changeable_message(frame)
+        if message is None:
+            return
+        if text(frame, "emoji") not in REACTIONS:
+            await self.send_fragment("alert", {"alert": "not-understood"})
+            return
+        await self.change(changes.react, message, text(frame, "emoji"))
+
+    async def changeable_message(self, frame):
+        """Return the message of this room the frame names, or None."""
+        if not self.user.is_authenticated:
+            # A reader who clicks a reaction keeps reading live.
+            await self.send_fragment("alert", {"alert": "sign-in-to-change"})
+            return None
+        message_id = frame.get("message_id")
+        message = None
+        if isinstance(message_id, int):
+            message = await db.run(self.room.messages.filter(pk=message_id).first)
+        if message is None:
+            await self.send_fragment("alert", {"alert": "not-understood"})
+        return message
+
+    async def change(self, verb, message, *args):
+        try:
+            await db.run(verb, message, self.user, *args)
+        except PermissionDenied:
+            await self.send_fragment("alert", {"alert": "not-yours"})
 
     async def sign_in(self, frame):
         if self.user.is_authenticated:
@@ -194,19 +290,34 @@ class RoomConsumer(AsyncWebsocketConsumer):
         """Send what this tab has not been sent, or the latest page if too much."""
         read = await db.run(self.read_missed, frozenset(self.sent_ids))
         if read is None:
-            latest = await db.run(self.room.latest_messages)
+            latest, revision = await db.run(self.read_latest)
             context = {"messages": latest, "swap": "innerHTML"}
             self.outbox.put(self.render("messages-update", context))
             self.sent_ids = {message.pk for message in latest}
             self.synced_id = latest[-1].pk if latest else 0
+            self.synced_revision, self.changes_sent = revision, {}
             return
-        missed, ids = read
+        missed, ids, changed = read
         # Live delivery may have sent some of them while the query ran.
         self.send_messages([m for m in missed if m.pk not in self.sent_ids])
         if ids:
             self.synced_id = max(self.synced_id, ids[-1])
             self.sent_ids = {pk for pk in self.sent_ids if pk >= self.forget_below}
             self.forget_below = ids[0]
+        self.send_changes(changed)
+
+    def send_changes(self, changed):
+        fresh = [m for m in changed if m.revision > self.changes_sent.get(m.pk, 0)]
+        for start in range(0, len(fresh), PAGE_SIZE):
+            page = fresh[start : start + PAGE_SIZE]
+            self.outbox.put(self.render("messages-changed", {"messages": page}))
+        if changed:
+            self.synced_revision = max(self.synced_revision, changed[-1].revision)
+            self.changes_sent = {
+                pk: revision
+                for pk, revision in self.changes_sent.items()
+                if revision > self.synced_revision
+            }
 
     def send_messages(self, messages):
         # A page per frame keeps frames small (a message may be 20 KB).
@@ -215,26 +326,37 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.outbox.put(self.render("messages-update", {"messages": page}))
             self.sent_ids.update(message.pk for message in page)
 
+    def read_latest(self):
+        """Return the latest page and the room's revision read before it."""
+        revision = Room.objects.values_list("revision", flat=True).get(pk=self.room.pk)
+        return self.room.latest_messages(), revision
+
     def read_missed(self, sent_ids):
-        """Return (messages not yet sent, ids read) since the synced id.
+        """Return (messages not yet sent, ids read, messages changed since).
 
         None means start over with the latest page: the cursor is unknown or
-        more than CATCH_UP_LIMIT messages were missed.
+        more than CATCH_UP_LIMIT messages were missed or changed.
         """
         if self.synced_id is None:
             return None
         newer = self.room.messages.after(self.synced_id).values_list("pk", flat=True)
         ids = list(newer[: len(sent_ids) + CATCH_UP_LIMIT + 1])
         unsent = [pk for pk in ids if pk not in sent_ids]
-        if len(unsent) > CATCH_UP_LIMIT:
+        changed = self.room.messages.changed_since(self.synced_revision)
+        changed = list(changed.with_author()[: CATCH_UP_LIMIT + 1])
+        if len(unsent) > CATCH_UP_LIMIT or len(changed) > CATCH_UP_LIMIT:
             return None
         missed = self.room.messages.with_author().filter(pk__in=unsent).order_by("pk")
-        return list(missed), ids
+        return list(missed), ids, changed
 
-    def cursor_from_query(self):
-        """Return the newest message id the page has (?after=), or None."""
-        after = parse_qs(self.scope["query_string"].decode()).get("after", [""])[0]
-        return int(after) if re.fullmatch(r"[0-9]{1,18}", after) else None
+    def newest_sent_id(self):
+        return max(self.synced_id or 0, max(self.sent_ids, default=0))
+
+    def cursor_from_query(self, name):
+        """Return the page's newest message id (?after=) or revision, or None."""
+        query = parse_qs(self.scope["query_string"].decode())
+        value = query.get(name, [""])[0]
+        return int(value) if re.fullmatch(r"[0-9]{1,18}", value) else None
 
     async def send(self, text_data=None, bytes_data=None, close=False):
         # The tab has gone. ASGI servers raise OSError on a closed socket,
@@ -254,3 +376,68 @@ class RoomConsumer(AsyncWebsocketConsumer):
             **context,
         }
         return render_to_string(f"rooms/room.html#{partial}", context)
+
+
+class LobbyConsumer(AsyncWebsocketConsumer):
+    """A signed-in person's lobby: which rooms have unread messages, live."""
+
+    room_ids = ()
+
+    async def connect(self):
+        await self.accept()
+        if not self.user.is_authenticated:
+            await self.close(code=CLOSE_SIGNED_OUT)
+            return
+        self.outbox = fanout.Outbox(self.send)
+        self.unread = set()
+        self.muted = set()
+        rooms = Room.objects.visible_to(self.user)
+        self.room_ids = await db.run(list, rooms.values_list("pk", flat=True))
+        await self.channel_layer.group_add(
+            broadcast.user_group(self.user.pk), self.channel_name
+        )
+        for room_id in self.room_ids:
+            await fanout.rooms.watch(room_id, self)
+        # Read after watching, so nothing posted in between is missed; a
+        # reconnect (a hidden tab shown again) redraws the lists.
+        rooms = await db.run(list, rooms.with_unread_for(self.user))
+        self.unread = {room.pk for room in rooms if room.has_unread}
+        self.muted = {room.pk for room in rooms if room.muted}
+        context = {
+            "rooms": [room for room in rooms if not room.is_direct],
+            "conversations": [room for room in rooms if room.is_direct],
+        }
+        self.outbox.put(render_to_string("rooms/lobby.html#lists-update", context))
+
+    async def disconnect(self, code):
+        for room_id in self.room_ids:
+            await fanout.rooms.leave(room_id, self)
+        if self.user.is_authenticated:
+            await self.channel_layer.group_discard(
+                broadcast.user_group(self.user.pk), self.channel_name
+            )
+
+    def deliver(self, event):
+        room_id = event["room"]
+        if "unread" not in event or room_id in self.unread:
+            return  # presence news, or the room is already marked
+        if event["author"] == self.user.pk:
+            return
+        if room_id in self.muted and self.user.pk not in event["mentions"]:
+            return
+        self.unread.add(room_id)
+        self.outbox.put(event["unread"])
+
+    async def user_signed_out(self, event):
+        await self.close(code=CLOSE_SIGNED_OUT)
+
+    async def user_removed(self, event):
+        await fanout.rooms.leave(event["room_id"], self)
+
+    @property
+    def user(self):
+        return self.scope["user"]
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        with contextlib.suppress(OSError):  # as RoomConsumer.send
+            await super().send(text_data, bytes_data, close)

@@ -15,7 +15,10 @@ TOO_FAST = "You are sending messages too fast. Wait a few seconds, then send aga
 class MessageForm(forms.Form):
     """A message, from the socket or the no-JavaScript form alike."""
 
-    message = forms.CharField(max_length=MESSAGE_MAX_LENGTH)
+    message = forms.CharField(
+        max_length=MESSAGE_MAX_LENGTH,
+        error_messages={"required": "A message can't be empty."},
+    )
 
     def __init__(self, *args, author=None, **kwargs):
         super().__init__(*args, **kwargs)

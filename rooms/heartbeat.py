@@ -2,7 +2,7 @@
 
 Every beat keeps the presence rows of the process's signed-in sockets alive
 (one UPDATE), sweeps lapsed rows in every room (people on a process that
-died leave after the TTL, even from a room nobody is left in), and sends each socket any stored message it was
+died leave after the TTL, even from a room nobody is left in), and sends each socket any stored message or change it was
 not sent: group messages are at most once (a Redis restart, a full channel)
 and an open socket never reconnects to catch up by itself.
 """
@@ -14,7 +14,7 @@ from django.db.models import Max
 
 from . import db, fanout, presence
 from .background import run_in_background
-from .models import Message
+from .models import Message, Room
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +48,13 @@ async def beat():
     )
     await presence.say_all_goodbyes()
     newest = await db.run(_newest_message_ids, list(sockets))
+    revisions = await db.run(_room_revisions, list(sockets))
     behind = [
         socket
         for room, members in sockets.items()
         for socket in members
         if newest.get(room, 0) > (socket.synced_id or 0)
+        or revisions.get(room, 0) > socket.synced_revision
     ]
     for error in await asyncio.gather(
         *(socket.catch_up() for socket in behind), return_exceptions=True
@@ -68,3 +70,7 @@ def _newest_message_ids(room_ids):
         .annotate(newest=Max("pk"))
     )
     return {row["room"]: row["newest"] for row in newest}
+
+
+def _room_revisions(room_ids):
+    return dict(Room.objects.filter(pk__in=room_ids).values_list("pk", "revision"))

@@ -1,16 +1,35 @@
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import PermissionDenied
 from django.db import connections, models, transaction
-from django.db.models import Q
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 MESSAGE_MAX_LENGTH = 5000
 PAGE_SIZE = 50
+
+# "@name" where a username may start: not inside a word or an address.
+# A name ends on a letter or digit, so "ask @bob." mentions bob.
+MENTION = re.compile(r"(?<![\w.@+-])@([\w.@+-]*\w)")
+# The fixed set of reactions, in the order every message shows them.
+REACTIONS = ["👍", "❤️", "😂", "🎉", "😮"]
 
 # A message may commit a moment after one with a higher id (Postgres hands
 # out ids before commit). Catch-up re-sends this window below the client's
@@ -30,6 +49,25 @@ class RoomQuerySet(models.QuerySet):
         members = Membership.objects.filter(user=user).values("room_id")
         return self.filter(Q(kind=Room.Kind.OPEN) | Q(pk__in=members))
 
+    def with_unread_for(self, user):
+        """Annotate has_unread: messages by others since this person read it.
+
+        A muted room counts only messages that mention them. A room never
+        opened counts from its first message.
+        """
+        mark = ReadMark.objects.filter(room=OuterRef("pk"), user=user)
+        read_up_to = Coalesce(Subquery(mark.values("last_read_id")[:1]), Value(0))
+        muted = Coalesce(Subquery(mark.values("muted")[:1]), Value(False))
+        unread = Message.objects.filter(
+            room=OuterRef("pk"), pk__gt=OuterRef("read_up_to")
+        ).exclude(author=user)
+        has_unread = (Q(muted=False) & Exists(unread)) | Exists(
+            unread.filter(mentions=user)
+        )
+        return self.annotate(read_up_to=read_up_to, muted=muted).annotate(
+            has_unread=ExpressionWrapper(has_unread, output_field=BooleanField())
+        )
+
     def direct_for(self, users):
         """Return the direct conversation of exactly these people; start it."""
         users = sorted(set(users), key=lambda user: user.pk)
@@ -45,6 +83,17 @@ class RoomQuerySet(models.QuerySet):
             if created:
                 room.members.add(*users)
         return room
+
+    def next_revision(self, room_id):
+        """Return a room's next change number; call inside a transaction.
+
+        The UPDATE locks the room's row until commit, so a room's changes
+        commit in the order of their numbers: a socket that has read up to
+        one has seen every change before it.
+        """
+        rooms = self.filter(pk=room_id)
+        rooms.update(revision=models.F("revision") + 1)
+        return rooms.values_list("revision", flat=True).get()
 
 
 class Room(models.Model):
@@ -63,6 +112,9 @@ class Room(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="member_of"
     )
+    # The last change number handed out to a message here (edit, deletion,
+    # reaction): sockets catch up on changes by it.
+    revision = models.PositiveBigIntegerField(default=0)
 
     objects = RoomQuerySet.as_manager()
 
@@ -82,6 +134,13 @@ class Room(models.Model):
     @property
     def is_direct(self):
         return self.kind == self.Kind.DIRECT
+
+    def post(self, author, body):
+        """Store a message, with the people it mentions."""
+        message = self.messages.create(author=author, body=body)
+        if MENTION.search(body):
+            message.remember_mentions()
+        return message
 
     def admits(self, user):
         """Return whether this user may read this room."""
@@ -143,7 +202,8 @@ class Membership(models.Model):
 
 class MessageQuerySet(models.QuerySet):
     def with_author(self):
-        return self.select_related("author")
+        """Return messages ready to draw: author and mentions read with them."""
+        return self.select_related("author").prefetch_related("mentions")
 
     def latest_page(self, size):
         """Return the newest `size` messages, oldest first."""
@@ -174,6 +234,10 @@ class MessageQuerySet(models.QuerySet):
         """Return the `size` messages after message_id, oldest first."""
         return list(self.filter(pk__gt=message_id).order_by("pk")[:size])
 
+    def changed_since(self, revision):
+        """Return the messages edited, deleted or reacted to after revision."""
+        return self.filter(revision__gt=revision).order_by("revision")
+
     def after(self, message_id):
         """Return messages newer than message_id, plus late commits near it."""
         anchor = self.filter(pk=message_id).values_list("created", flat=True).first()
@@ -190,6 +254,17 @@ class Message(models.Model):
     )
     body = models.TextField(max_length=MESSAGE_MAX_LENGTH)
     created = models.DateTimeField(auto_now_add=True)
+    # Found once, when stored, so drawing a message looks nothing up.
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="mentioned_in", blank=True
+    )
+    edited = models.DateTimeField(null=True, blank=True)
+    # A deleted message keeps its place in the log, not its text.
+    deleted = models.DateTimeField(null=True, blank=True)
+    # The emoji of REACTIONS, each with the ids of the people who chose it.
+    reactors = models.JSONField(default=dict, blank=True)
+    # The room's revision at this message's last change; 0 if never changed.
+    revision = models.PositiveBigIntegerField(default=0)
 
     objects = MessageQuerySet.as_manager()
 
@@ -199,6 +274,7 @@ class Message(models.Model):
             models.Index(fields=["room", "id"], name="message_room_id"),
             models.Index(fields=["room", "created"], name="message_room_created"),
             models.Index(fields=["author", "created"], name="message_author_created"),
+            models.Index(fields=["room", "revision"], name="message_room_revision"),
         ]
 
     def __str__(self):
@@ -208,6 +284,87 @@ class Message(models.Model):
         """Return the permalink: the room opened around this message."""
         room_url = reverse("rooms:room", args=[self.room.slug])
         return f"{room_url}?around={self.pk}#message-{self.pk}"
+
+    def remember_mentions(self):
+        """Store whom the body mentions, and keep them for drawing it."""
+        names = set(MENTION.findall(self.body))
+        self.mentions.set(get_user_model().objects.filter(username__in=names))
+        # The broadcast draws it next, maybe where the ORM may not run.
+        prefetch_related_objects([self], "mentions")
+
+    def body_parts(self):
+        """Return the body as (text, mentioned person or None) pieces."""
+        if not MENTION.search(self.body):
+            return [(self.body, None)]  # and no query, as when stored
+        mentioned = {user.username: user for user in self.mentions.all()}
+        parts, start = [], 0
+        for found in MENTION.finditer(self.body):
+            person = mentioned.get(found[1])
+            if person is not None:
+                parts.append((self.body[start : found.start()], None))
+                parts.append((found[0], person))
+                start = found.end()
+        parts.append((self.body[start:], None))
+        return parts
+
+    # Who may change it: the socket, the forms and the admin all ask here.
+
+    def can_be_edited_by(self, user):
+        return user.pk == self.author_id and user.is_active and not self.deleted
+
+    def can_be_deleted_by(self, user):
+        is_allowed = user.pk == self.author_id or user.is_staff
+        return is_allowed and user.is_active and not self.deleted
+
+    def can_be_reacted_to_by(self, user):
+        return user.is_authenticated and not self.deleted
+
+    # Changes: each takes the room's next revision, for catch-up.
+
+    def edit(self, body, *, by):
+        with self._changing(self.can_be_edited_by, by):
+            self.body, self.edited = body, timezone.now()
+            self.save(update_fields=["body", "edited", "revision"])
+            self.remember_mentions()
+
+    def remove(self, *, by):
+        with self._changing(self.can_be_deleted_by, by):
+            self.body, self.deleted, self.reactors = "", timezone.now(), {}
+            self.save(update_fields=["body", "deleted", "reactors", "revision"])
+
+    def toggle_reaction(self, emoji, *, by):
+        with self._changing(self.can_be_reacted_to_by, by):
+            people = set(self.reactors.get(emoji, [])) ^ {by.pk}
+            self.reactors[emoji] = sorted(people)
+            self.save(update_fields=["reactors", "revision"])
+
+    @contextmanager
+    def _changing(self, may_change, user):
+        """Take the room's next revision, then re-read and check the message.
+
+        Under the room's lock nothing else changes it: no concurrent
+        reaction is lost, no deleted message is edited back, and what is
+        broadcast is the whole message as stored.
+        """
+        with transaction.atomic():
+            revision = Room.objects.next_revision(self.room_id)
+            self.refresh_from_db(fields=["body", "edited", "deleted", "reactors"])
+            if not may_change(user):
+                raise PermissionDenied
+            self.revision = revision
+            yield
+
+    def reactions(self):
+        """Return each reaction's emoji, count and reactors' ids."""
+        # Strings, not numbers: templates localise numbers, at a cost.
+        return [
+            {
+                "emoji": emoji,
+                "count": str(len(self.reactors.get(emoji, []))),
+                "reactors": " ".join(map(str, self.reactors.get(emoji, []))),
+            }
+            for emoji in REACTIONS
+        ]
 
 
 class PresenceQuerySet(models.QuerySet):
@@ -242,3 +399,42 @@ class Presence(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.room}"
+
+
+class ReadMarkQuerySet(models.QuerySet):
+    def advance(self, user, room, message_id):
+        """Move this person's mark in the room up to message_id, never back.
+
+        Return the mark as it was before, or None the first time they are
+        here. Tabs close in any order; the one that read furthest wins.
+        """
+        mark, created = self.get_or_create(
+            user=user, room=room, defaults={"last_read_id": message_id}
+        )
+        if created:
+            return None
+        self.filter(pk=mark.pk, last_read_id__lt=message_id).update(
+            last_read_id=message_id
+        )
+        return mark
+
+
+class ReadMark(models.Model):
+    """How far a person has read a room, and whether they muted it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    room = models.ForeignKey(Room, related_name="read_marks", on_delete=models.CASCADE)
+    # The newest message id this person was shown in the room.
+    last_read_id = models.BigIntegerField(default=0)
+    # A muted room shows as unread only for messages that mention them.
+    muted = models.BooleanField(default=False)
+
+    objects = ReadMarkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "room"], name="one_read_mark")
+        ]
+
+    def __str__(self):
+        return f"{self.user} read {self.room} to {self.last_read_id}"

@@ -11,6 +11,10 @@ urlpatterns = [
     path("rooms/<slug:slug>/", views.show_room, name="room"),
     path("rooms/<slug:slug>/messages/", views.post_message, name="messages"),
     path("rooms/<slug:slug>/members/", views.members, name="members"),
+    path("rooms/<slug:slug>/mute/", views.mute, name="mute"),
+    path("rooms/<slug:slug>/unread/", views.unread_count, name="unread"),
+    path("messages/<int:pk>/edit/", views.edit_message, name="edit_message"),
+    path("messages/<int:pk>/delete/", views.delete_message, name="delete_message"),
     path(
         "rooms/<slug:slug>/members/<int:user_id>/remove/",
         views.remove_member,

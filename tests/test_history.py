@@ -38,7 +38,8 @@ def test_room_opens_at_the_latest_page_with_a_link_to_older(client, history):
     assert f'<a class="older" href="{older}"' in page
     assert f'hx-get="{older}" hx-trigger="revealed"' in page
     assert 'class="newer"' not in page
-    assert f'hx-ws:connect="/ws/rooms/general/?after={history[-1].pk}"' in page
+    socket_url = f"/ws/rooms/general/?after={history[-1].pk}&amp;revision=0"
+    assert f'hx-ws:connect="{socket_url}"' in page
 
 
 def test_older_link_without_javascript_opens_the_page_before(client, history):

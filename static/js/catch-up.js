@@ -1,16 +1,26 @@
-// Keep the socket URL's ?after= at the newest message on the page, so every
-// reconnect (network loss, restart, a tab shown again) asks the server for
-// exactly what this page has not seen.
+// Keep the socket URL's ?after= at the newest message on the page, and
+// ?revision= at the newest change it shows, so every reconnect (network
+// loss, restart, a tab shown again) asks the server for exactly what this
+// page has not seen: new messages, and edits, deletions and reactions.
 (() => {
   function newestMessageId() {
     const newest = document.querySelector("#messages > article.message:last-of-type");
     return newest ? newest.id.replace("message-", "") : "0";
   }
 
+  function newestRevision(url) {
+    let newest = Number(url.searchParams.get("revision")) || 0;
+    for (const message of document.querySelectorAll("#messages > article.message")) {
+      newest = Math.max(newest, Number(message.dataset.revision) || 0);
+    }
+    return String(newest);
+  }
+
   function pointAtNewest(event) {
     const connection = event.detail.connection;
     const url = new URL(connection.url);
     url.searchParams.set("after", newestMessageId());
+    url.searchParams.set("revision", newestRevision(url));
     connection.url = url.toString();
   }
 

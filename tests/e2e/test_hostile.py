@@ -39,18 +39,25 @@ Object.defineProperty(window, "__pwned", {
 OUTSIDE_MESSAGES = """() => {
   const copy = document.documentElement.cloneNode(true);
   copy.querySelector("#messages").replaceChildren();
+  // Typing names come and go with the writer's keystrokes, not the payload;
+  // test_hostile_render checks the typing fragment with every payload.
+  copy.querySelector("#typing")?.replaceChildren();
   return copy.outerHTML.replace(/>\\s+</g, "><");
 }"""
 
 # Elements the log may hold, with the attributes each may carry.
 AUDIT_MESSAGES = """() => {
   const allowed = {
-    ARTICLE: ["id", "class", "data-author"], HEADER: ["class"], SPAN: ["class"],
-    TIME: ["class", "datetime"], P: ["class"], BR: [],
-    A: ["class", "href", "hx-get", "hx-trigger", "hx-swap", "data-htmx-powered"],
+    ARTICLE: ["id", "class", "data-author", "data-revision"], HEADER: ["class"], SPAN: ["class"],
+    TIME: ["class", "datetime"], P: ["class", "id", "data-key"], BR: [],
+    A: ["class", "href", "hx-get", "hx-trigger", "hx-swap", "data-htmx-powered", "data-user",
+        "aria-label", "hx-ws:send", "hx-vals"],
+    FORM: ["class", "role", "aria-label", "hx-ws:send", "hx-vals", "data-htmx-powered"],
+    BUTTON: ["class", "name", "value", "data-emoji", "data-count", "data-reactors"],
   };
-  // Links go to a conversation with the author, or to older or newer pages.
-  const link = /^\\/(dm\\/[^\\/?#]+\\/|rooms\\/[\\w-]+\\/\\?(before|after)=\\d+)$/;
+  // Links go to a conversation with the author, to older or newer pages, or
+  // to a message's edit and delete forms.
+  const link = /^\\/(dm\\/[^\\/?#]+\\/|rooms\\/[\\w-]+\\/\\?(before|after)=\\d+|messages\\/\\d+\\/(edit|delete)\\/)$/;
   const problems = [];
   for (const element of document.querySelectorAll("#messages *")) {
     const names = allowed[element.tagName];
@@ -61,6 +68,15 @@ AUDIT_MESSAGES = """() => {
     }
     if (element.tagName === "ARTICLE" && !/^message-\\d+$/.test(element.id)) {
       problems.push("article id " + element.id);
+    }
+    // The one other id: the "new since you were here" line, keyed by a pk.
+    if (element.tagName === "P" && element.id && (element.id !== "unread-line"
+        || !/^message-\\d+$/.test(element.dataset.key))) {
+      problems.push("line " + element.outerHTML.slice(0, 200));
+    }
+    // A mention names its person by pk only.
+    if (element.hasAttribute("data-user") && !/^\\d+$/.test(element.dataset.user)) {
+      problems.push("mention " + element.dataset.user);
     }
   }
   return problems;

@@ -1,0 +1,24 @@
+"""Change a stored message, then show the change in every open room.
+
+The socket, the no-JavaScript forms and the admin all change messages
+through these, so each change is stored once and broadcast once. The
+message checks the permission itself (PermissionDenied), under its room's
+lock: callers cannot forget it, nor act on a stale copy.
+"""
+
+from . import broadcast
+
+
+def edit(message, user, body):
+    message.edit(body, by=user)
+    broadcast.message_changed(message)
+
+
+def delete(message, user):
+    message.remove(by=user)
+    broadcast.message_changed(message)
+
+
+def react(message, user, emoji):
+    message.toggle_reaction(emoji, by=user)
+    broadcast.message_changed(message)

@@ -1,0 +1,214 @@
+"""Edits, deletions and reactions in real Chromium, live and after being away."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from rooms.models import Message
+
+from ..conftest import ARTIFACTS, sign_up
+from .conftest import join_room, message_bodies, send_message
+from .test_chat import set_hidden
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def message_of(page, message):
+    return page.locator(f"#message-{message.pk}")
+
+
+def expect_deleted(message):
+    expect(message).to_have_class(re.compile(r"\bmessage-deleted\b"))
+
+
+def look_away(page):
+    set_hidden(page, True)  # htmx closes a hidden tab's socket
+    expect(page.locator("#connection")).to_have_attribute("data-state", "connecting")
+
+
+def come_back(page):
+    set_hidden(page, False)
+    join_room(page)
+
+
+def test_author_edits_live_and_a_person_away_catches_up(open_page, general, alice, bob):
+    alice_page, bob_page = open_page(person=alice), open_page(person=bob)
+    join_room(alice_page)
+    join_room(bob_page)
+    send_message(alice_page, "helo bob")
+    expect(message_bodies(bob_page)).to_have_text(["helo bob"])
+    message = Message.objects.get(body="helo bob")
+    expect(message_of(alice_page, message).locator(".message-edit")).to_be_visible()
+    expect(message_of(bob_page, message).locator(".message-edit")).to_be_hidden()
+    expect(message_of(bob_page, message).locator(".message-delete")).to_be_hidden()
+
+    composer = alice_page.locator("#composer-message")
+    composer.press("ArrowUp")  # in an empty composer: edit my last message
+    expect(composer).to_have_value("helo bob")
+    composer.fill("hello bob")
+    composer.press("Enter")
+    expect(message_bodies(bob_page)).to_have_text(["hello bob"])
+    expect(message_of(bob_page, message).locator(".message-edited")).to_be_visible()
+    expect(composer).to_have_value("")
+    expect(composer).not_to_have_attribute("data-editing", str(message.pk))
+
+    look_away(bob_page)
+    message_of(alice_page, message).locator(".message-edit").click()
+    expect(composer).to_have_value("hello bob")
+    alice_page.screenshot(path=ARTIFACTS / "editing-alice.png")
+    composer.fill("hello bob, edited while you were away")
+    composer.press("Enter")
+    expect(message_bodies(alice_page)).to_have_text(
+        ["hello bob, edited while you were away"]
+    )
+    come_back(bob_page)
+    expect(message_bodies(bob_page)).to_have_text(
+        ["hello bob, edited while you were away"]
+    )
+    bob_page.screenshot(path=ARTIFACTS / "edited-bob.png")
+    assert not alice_page.errors and not bob_page.errors
+
+
+def test_escape_leaves_editing_and_a_blank_edit_is_refused(open_page, general, alice):
+    page = open_page(person=alice)
+    join_room(page)
+    send_message(page, "keep me")
+    expect(message_bodies(page)).to_have_text(["keep me"])
+    composer = page.locator("#composer-message")
+    composer.press("ArrowUp")
+    expect(composer).to_have_value("keep me")
+    composer.press("Escape")
+    expect(composer).to_have_value("")
+    composer.press("ArrowUp")
+    composer.fill(" ")
+    composer.press("Enter")
+    expect(page.locator("#composer-error")).to_have_text("A message can't be empty.")
+    expect(message_bodies(page)).to_have_text(["keep me"])
+
+
+def test_author_deletes_live_and_a_person_away_catches_up(
+    open_page, general, alice, bob
+):
+    alice_page, bob_page = open_page(person=alice), open_page(person=bob)
+    join_room(alice_page)
+    join_room(bob_page)
+    send_message(alice_page, "first secret")
+    send_message(alice_page, "second secret")
+    expect(message_bodies(bob_page)).to_have_count(2)
+    first, second = Message.objects.order_by("pk")
+
+    message_of(alice_page, first).locator(".message-delete").click()
+    expect_deleted(message_of(bob_page, first))
+    expect(message_of(bob_page, first)).not_to_contain_text("first secret")
+
+    look_away(bob_page)
+    message_of(alice_page, second).locator(".message-delete").click()
+    expect_deleted(message_of(alice_page, second))
+    come_back(bob_page)
+    expect_deleted(message_of(bob_page, second))
+    expect(bob_page.locator("#messages")).not_to_contain_text("secret")
+    assert not alice_page.errors and not bob_page.errors
+
+
+def test_reactions_count_toggle_live_and_reach_a_person_away(
+    open_page, general, alice, bob
+):
+    alice_page, bob_page = open_page(person=alice), open_page(person=bob)
+    join_room(alice_page)
+    join_room(bob_page)
+    send_message(alice_page, "cake in the kitchen")
+    expect(message_bodies(bob_page)).to_have_count(1)
+    message = Message.objects.get()
+
+    def thumbs(page):
+        return message_of(page, message).locator('button.reaction[data-emoji="👍"]')
+
+    thumbs(bob_page).click()
+    expect(thumbs(alice_page).locator(".reaction-count")).to_have_text("1")
+    thumbs(alice_page).click()
+    expect(thumbs(bob_page).locator(".reaction-count")).to_have_text("2")
+    party = message_of(alice_page, message).locator('button.reaction[data-emoji="🎉"]')
+    party.click()
+    expect(party.locator(".reaction-count")).to_have_text("1")
+    # Alice's own choices are marked for her, not for Bob.
+    chosen = thumbs(alice_page).evaluate("e => getComputedStyle(e).borderColor")
+    unchosen = thumbs(bob_page).evaluate("e => getComputedStyle(e).borderColor")
+    assert chosen == unchosen  # both chose 👍
+    bob_party = message_of(bob_page, message).locator(
+        'button.reaction[data-emoji="🎉"]'
+    )
+    assert party.evaluate("e => getComputedStyle(e).borderColor") != (
+        bob_party.evaluate("e => getComputedStyle(e).borderColor")
+    )
+
+    look_away(bob_page)
+    thumbs(alice_page).click()  # takes hers back
+    expect(thumbs(alice_page).locator(".reaction-count")).to_have_text("1")
+    come_back(bob_page)
+    expect(thumbs(bob_page).locator(".reaction-count")).to_have_text("1")
+    expect(bob_party.locator(".reaction-count")).to_have_text("1")
+    bob_page.screenshot(path=ARTIFACTS / "reactions-bob.png")
+    assert not alice_page.errors and not bob_page.errors
+
+
+def test_staff_delete_any_message_in_the_room_and_in_the_admin(
+    open_page, general, alice, bob
+):
+    moderator = sign_up("moderator")
+    moderator.user.is_staff = moderator.user.is_superuser = True
+    moderator.user.save()
+    rude, ruder = (
+        Message.objects.create(room=general, author=alice.user, body=body)
+        for body in ("rude", "ruder")
+    )
+    bob_page, moderator_page = open_page(person=bob), open_page(person=moderator)
+    join_room(bob_page)
+    join_room(moderator_page)
+    expect(message_of(moderator_page, rude).locator(".message-delete")).to_be_visible()
+    expect(message_of(moderator_page, rude).locator(".message-edit")).to_be_hidden()
+    message_of(moderator_page, rude).locator(".message-delete").click()
+    expect_deleted(message_of(bob_page, rude))
+
+    look_away(bob_page)  # away while the admin deletes
+    admin = moderator_page.context.new_page()
+    admin.goto(moderator_page.url.replace("/rooms/general/", "/admin/rooms/message/"))
+    admin.locator(f'input[name="_selected_action"][value="{ruder.pk}"]').check()
+    admin.locator('select[name="action"]').select_option("delete_selected")
+    admin.get_by_role("button", name="Run").click()
+    admin.get_by_role("button", name="Yes, I’m sure").click()
+    expect(admin.locator(".messagelist")).to_contain_text("Successfully deleted")
+    expect_deleted(message_of(moderator_page, ruder))
+    come_back(bob_page)
+    expect_deleted(message_of(bob_page, ruder))
+    assert Message.objects.get(pk=ruder.pk).body == ""
+
+
+def test_without_javascript_authors_edit_and_delete_by_links_and_forms(
+    open_page, general, alice, bob
+):
+    Message.objects.create(room=general, author=bob.user, body="not yours")
+    mine = Message.objects.create(room=general, author=alice.user, body="typo hre")
+    alice_page = open_page(person=alice, javascript=False)
+    bob_page = open_page(person=bob)
+    join_room(bob_page)
+    theirs = alice_page.locator("article.message").first
+    expect(theirs.locator(".message-edit")).to_be_hidden()
+    expect(theirs.locator(".message-delete")).to_be_hidden()
+
+    message_of(alice_page, mine).get_by_role("link", name="Edit your message").click()
+    alice_page.get_by_label("Message", exact=True).fill("typo here")
+    alice_page.get_by_role("button", name="Save").click()
+    expect(message_of(alice_page, mine).locator(".message-body")).to_have_text(
+        "typo here"
+    )
+    expect(message_of(alice_page, mine).locator(".message-edited")).to_be_visible()
+    expect(message_of(bob_page, mine).locator(".message-body")).to_have_text(
+        "typo here"
+    )
+
+    message_of(alice_page, mine).get_by_role("link", name="Delete this message").click()
+    expect(alice_page.locator("h1")).to_have_text("Delete this message?")
+    alice_page.get_by_role("button", name="Delete").click()
+    expect_deleted(message_of(alice_page, mine))
+    expect_deleted(message_of(bob_page, mine))
