@@ -39,7 +39,9 @@ def samples():
         name="secret", slug="secret", kind=Room.Kind.PRIVATE, created_by=alice
     )
     room.members.add(alice, bob)
+    message = room.messages.create(author=alice, body="hello")
     return alice, {
+        "pk": message.pk,
         "slug": room.slug,
         "user_id": bob.pk,
         "username": bob.username,
