@@ -8,6 +8,7 @@ urlpatterns = [
     path("rooms/new/", views.create_room, name="create"),
     path("dm/<str:username>/", views.direct, name="direct"),
     path("search/", views.search, name="search"),
+    path("viewer.css", views.viewer_css, name="viewer_css"),
     path("rooms/<slug:slug>/", views.show_room, name="room"),
     path("rooms/<slug:slug>/messages/", views.post_message, name="messages"),
     path("rooms/<slug:slug>/members/", views.members, name="members"),
