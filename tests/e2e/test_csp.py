@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from rooms.gallery import exhibits
 from rooms.models import Message, Room
 
 from ..conftest import PASSWORD
@@ -83,7 +84,9 @@ def test_every_page_runs_under_the_policy_without_a_violation(
         "/search/?q=history",
         "/dm/bob/",
         "/accounts/password/",
+        "/gallery/",
     ]
+    pages += [f"/gallery/{exhibit.slug}/" for exhibit in exhibits()]
     for path in pages:
         visit(page, base + path)
 
