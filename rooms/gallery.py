@@ -3,7 +3,8 @@
 Each exhibit renders a template, or one partial of one, exactly as
 production does, with unsaved instances: nothing is written. DEBUG or
 staff only. To add a fragment, add one line to exhibits(): a slug, a
-title, the template name (with #partial) and the context it needs.
+title, the template name (with #partial), the context it needs and, for a
+piece of the log or the online list, the stage it lands on.
 """
 
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ class Exhibit:
     title: str
     template: str
     context: dict = field(default_factory=dict)
+    # Where a fragment lands, drawn around it on its stage: "log" or "people".
+    stage: str = ""
 
     @property
     def is_page(self):
@@ -138,19 +141,19 @@ def exhibits():
     too_long = "x" * 5001
     return [
         # Messages and the log
-        Exhibit("message-short", "A message, theirs", f"{r}#message", {"message": SHORT}),
-        Exhibit("message-mine", "A message, mine", f"{r}#message", {"message": MINE}),
-        Exhibit("message-long", "A long message", f"{r}#message", {"message": LONG}),
-        Exhibit("message-multiline", "A multi-line message", f"{r}#message", {"message": MULTILINE}),
-        Exhibit("message-link", "A message with a link", f"{r}#message", {"message": LINK}),
-        Exhibit("message-highlighted", "A permalinked message", f"{r}#message", {"message": SHORT, "highlighted": SHORT.pk}),
-        Exhibit("older-link", "The link to older messages", f"{r}#older-link", {"page": Page(CONVERSATION, True, False)}),
-        Exhibit("older-page", "A page of older messages (HTTP)", f"{r}#older-page", {"page": Page(CONVERSATION, True, False)}),
-        Exhibit("messages-update", "New messages (socket)", f"{r}#messages-update", {"messages": CONVERSATION}),
+        Exhibit("message-short", "A message, theirs", f"{r}#message", {"message": SHORT}, stage="log"),
+        Exhibit("message-mine", "A message, mine", f"{r}#message", {"message": MINE}, stage="log"),
+        Exhibit("message-long", "A long message", f"{r}#message", {"message": LONG}, stage="log"),
+        Exhibit("message-multiline", "A multi-line message", f"{r}#message", {"message": MULTILINE}, stage="log"),
+        Exhibit("message-link", "A message with a link", f"{r}#message", {"message": LINK}, stage="log"),
+        Exhibit("message-highlighted", "A permalinked message", f"{r}#message", {"message": SHORT, "highlighted": SHORT.pk}, stage="log"),
+        Exhibit("older-link", "The link to older messages", f"{r}#older-link", {"page": Page(CONVERSATION, True, False)}, stage="log"),
+        Exhibit("older-page", "A page of older messages (HTTP)", f"{r}#older-page", {"page": Page(CONVERSATION, True, False)}, stage="log"),
+        Exhibit("messages-update", "New messages (socket)", f"{r}#messages-update", {"messages": CONVERSATION}, stage="log"),
         # People
-        Exhibit("online-empty", "Here now: nobody", f"{r}#online", {"online": []}),
-        Exhibit("online-one", "Here now: one", f"{r}#online", {"online": [ada]}),
-        Exhibit("online-many", "Here now: many", f"{r}#online", {"online": [ada, grace, linus]}),
+        Exhibit("online-empty", "Here now: nobody", f"{r}#online", {"online": []}, stage="people"),
+        Exhibit("online-one", "Here now: one", f"{r}#online", {"online": [ada]}, stage="people"),
+        Exhibit("online-many", "Here now: many", f"{r}#online", {"online": [ada, grace, linus]}, stage="people"),
         Exhibit("people-update", "Arrivals and departures (socket)", f"{r}#people-update", {"online": [ada, grace], "joined": [grace], "left": [linus]}),
         Exhibit("people-update-crowd", "Many arrive at once (socket)", f"{r}#people-update", {"online": [ada], "joined": [ada, grace, linus, ada], "left": []}),
         # Composer and controls
