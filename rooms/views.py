@@ -139,6 +139,7 @@ def search(request):
 @vary_on_cookie
 def viewer_css(request):
     """Serve this viewer's own style rules; the URL's ?viewer= only keys it."""
+    # Revalidated on every use (ETag): the rules follow the session cookie.
     return render(request, "rooms/viewer.css", content_type="text/css")
 
 
