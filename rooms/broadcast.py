@@ -29,8 +29,18 @@ async def message_posted(message):
     Open sockets never catch up by themselves, so a failed send is retried
     in the background until the layer is back.
     """
-    html = render_to_string("rooms/room.html#messages-update", {"messages": [message]})
-    event = {"room": message.room_id, "html": html, "id": message.pk}
+    html = render_to_string("rooms/room.html#message-posted", {"messages": [message]})
+    # For lobbies: the room's entry, marked unread. Each lobby socket
+    # decides from the author and mentions whether its person needs it.
+    unread = render_to_string("rooms/lobby.html#unread-update", {"room": message.room})
+    event = {
+        "room": message.room_id,
+        "html": html,
+        "id": message.pk,
+        "unread": unread,
+        "author": message.author_id,
+        "mentions": [person.pk for _, person in message.body_parts() if person],
+    }
     group = room_group(message.room_id)
     try:
         await get_channel_layer().group_send(group, event)
@@ -47,6 +57,16 @@ async def people_changed(room, online, *, joined=(), left=()):
     await get_channel_layer().group_send(
         room_group(room.pk), {"room": room.pk, "html": html}
     )
+
+
+async def typing(room, user):
+    """Tell a room this person is typing: a hint, so dropped if it fails."""
+    html = render_to_string("rooms/room.html#typing-update", {"typist": user})
+    event = {"room": room.pk, "html": html, "typist": user.pk}
+    try:
+        await get_channel_layer().group_send(room_group(room.pk), event)
+    except Exception as error:
+        logger.warning("Typing notice in room %s dropped: %r", room.pk, error)
 
 
 async def user_signed_out(user_id, reason="signed-out"):

@@ -1,6 +1,7 @@
 import contextlib
 import json
 import re
+import time
 from urllib.parse import parse_qs
 
 from channels.auth import login, logout
@@ -14,7 +15,7 @@ from accounts import session_exchange
 
 from . import broadcast, db, fanout, heartbeat, presence
 from .forms import MessageForm
-from .models import PAGE_SIZE, Room
+from .models import PAGE_SIZE, ReadMark, Room
 
 CATCH_UP_LIMIT = 500
 
@@ -23,6 +24,10 @@ CATCH_UP_LIMIT = 500
 CLOSE_NO_ROOM = 4404
 CLOSE_SIGNED_OUT = 4401
 CLOSE_MEMBERS_ONLY = 4403
+
+# The composer reports typing at most every 2 s (room.html); faster reports
+# come from a hostile client. Less than 2 s leaves room for network jitter.
+TYPING_REPORT_SECONDS = 1.5
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -49,6 +54,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # last saw nothing older, and a live copy still on its way (a busy
     # process runs behind) is recognised until then.
     forget_below = 0
+    # Typing reports before this time.monotonic() are dropped.
+    next_typing_at = 0
 
     async def connect(self):
         await self.accept()
@@ -75,9 +82,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if self.room is None:
             return
-        await fanout.rooms.leave(self.room.pk, self)
-        if self.user.is_authenticated:
-            await self.leave_as_member()
+        try:
+            if self.user.is_authenticated:
+                # First: the person may be on their way to the lobby, which
+                # asks how far they read. A hidden tab closes too, so what
+                # arrives after this stays unread.
+                await db.run(
+                    ReadMark.objects.advance,
+                    self.user,
+                    self.room,
+                    self.newest_sent_id(),
+                )
+        finally:  # a database blip must not leave the socket registered
+            await fanout.rooms.leave(self.room.pk, self)
+            if self.user.is_authenticated:
+                await self.leave_as_member()
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
@@ -87,6 +106,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             frame, action = {}, None
         handler = {
             "send": self.post_message,
+            "typing": self.announce_typing,
             "sign-in": self.sign_in,
             "sign-out": self.sign_out,
         }.get(action)
@@ -98,6 +118,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
     # Room broadcasts, from this process's fan-out
 
     def deliver(self, event):
+        # Skipped here, not hidden by CSS: CSS words "alice and bob are
+        # typing…" from the names in #typing, so yours must not be there.
+        if "typist" in event and event["typist"] == self.user.pk:
+            return
         message_id = event.get("id")
         if message_id is not None:
             if message_id in self.sent_ids:
@@ -132,16 +156,23 @@ class RoomConsumer(AsyncWebsocketConsumer):
             if not form.is_blank():
                 await self.send_fragment("composer-update", {"form": form})
             return
-        message = await db.run(
-            self.room.messages.create,
-            author=self.user,
-            body=form.cleaned_data["message"],
-        )
+        message = await db.run(self.room.post, self.user, form.cleaned_data["message"])
         if not await broadcast.message_posted(message):
             # Stored, so nothing is lost; say so rather than pretend.
             self.send_messages([message])
             await self.send_fragment("alert", {"alert": "delivery-delayed"})
         await self.send_fragment("composer-update", {"form": MessageForm()})
+
+    async def announce_typing(self, frame):
+        """Tell the room this person is typing; never stored, never replayed."""
+        if not self.user.is_authenticated:
+            return
+        # A flood is dropped, not refused: typing is only a hint.
+        now = time.monotonic()
+        if now < self.next_typing_at:
+            return
+        self.next_typing_at = now + TYPING_REPORT_SECONDS
+        await broadcast.typing(self.room, self.user)
 
     async def sign_in(self, frame):
         if self.user.is_authenticated:
@@ -230,6 +261,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         missed = self.room.messages.with_author().filter(pk__in=unsent).order_by("pk")
         return list(missed), ids
 
+    def newest_sent_id(self):
+        return max(self.synced_id or 0, max(self.sent_ids, default=0))
+
     def cursor_from_query(self):
         """Return the newest message id the page has (?after=), or None."""
         after = parse_qs(self.scope["query_string"].decode()).get("after", [""])[0]
@@ -253,3 +287,68 @@ class RoomConsumer(AsyncWebsocketConsumer):
             **context,
         }
         return render_to_string(f"rooms/room.html#{partial}", context)
+
+
+class LobbyConsumer(AsyncWebsocketConsumer):
+    """A signed-in person's lobby: which rooms have unread messages, live."""
+
+    room_ids = ()
+
+    async def connect(self):
+        await self.accept()
+        if not self.user.is_authenticated:
+            await self.close(code=CLOSE_SIGNED_OUT)
+            return
+        self.outbox = fanout.Outbox(self.send)
+        self.unread = set()
+        self.muted = set()
+        rooms = Room.objects.visible_to(self.user)
+        self.room_ids = await db.run(list, rooms.values_list("pk", flat=True))
+        await self.channel_layer.group_add(
+            broadcast.user_group(self.user.pk), self.channel_name
+        )
+        for room_id in self.room_ids:
+            await fanout.rooms.watch(room_id, self)
+        # Read after watching, so nothing posted in between is missed; a
+        # reconnect (a hidden tab shown again) redraws the lists.
+        rooms = await db.run(list, rooms.with_unread_for(self.user))
+        self.unread = {room.pk for room in rooms if room.has_unread}
+        self.muted = {room.pk for room in rooms if room.muted}
+        context = {
+            "rooms": [room for room in rooms if not room.is_direct],
+            "conversations": [room for room in rooms if room.is_direct],
+        }
+        self.outbox.put(render_to_string("rooms/lobby.html#lists-update", context))
+
+    async def disconnect(self, code):
+        for room_id in self.room_ids:
+            await fanout.rooms.leave(room_id, self)
+        if self.user.is_authenticated:
+            await self.channel_layer.group_discard(
+                broadcast.user_group(self.user.pk), self.channel_name
+            )
+
+    def deliver(self, event):
+        room_id = event["room"]
+        if "unread" not in event or room_id in self.unread:
+            return  # presence news, or the room is already marked
+        if event["author"] == self.user.pk:
+            return
+        if room_id in self.muted and self.user.pk not in event["mentions"]:
+            return
+        self.unread.add(room_id)
+        self.outbox.put(event["unread"])
+
+    async def user_signed_out(self, event):
+        await self.close(code=CLOSE_SIGNED_OUT)
+
+    async def user_removed(self, event):
+        await fanout.rooms.leave(event["room_id"], self)
+
+    @property
+    def user(self):
+        return self.scope["user"]
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        with contextlib.suppress(OSError):  # as RoomConsumer.send
+            await super().send(text_data, bytes_data, close)

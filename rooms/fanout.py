@@ -58,21 +58,35 @@ class _Rooms:
 
     def __init__(self):
         self.members = defaultdict(set)
+        # Sockets elsewhere that follow the room's broadcasts: lobbies.
+        self.watchers = defaultdict(set)
         self.channel = None
         self._opening = asyncio.Lock()
 
     async def join(self, room_id, consumer):
-        await self._open()
-        self.members[room_id].add(consumer)
-        # Every join renews the membership, which some layers expire.
-        await get_channel_layer().group_add(room_group(room_id), self.channel)
+        await self._add(self.members, room_id, consumer)
+
+    async def watch(self, room_id, consumer):
+        await self._add(self.watchers, room_id, consumer)
 
     async def leave(self, room_id, consumer):
-        members = self.members.get(room_id, set())
-        members.discard(consumer)
-        if not members and room_id in self.members:
-            del self.members[room_id]
+        was_followed = self._followed(room_id)
+        for sockets in (self.members, self.watchers):
+            if room_id in sockets:
+                sockets[room_id].discard(consumer)
+                if not sockets[room_id]:
+                    del sockets[room_id]
+        if was_followed and not self._followed(room_id):
             await get_channel_layer().group_discard(room_group(room_id), self.channel)
+
+    def _followed(self, room_id):
+        return room_id in self.members or room_id in self.watchers
+
+    async def _add(self, sockets, room_id, consumer):
+        await self._open()
+        sockets[room_id].add(consumer)
+        # Every join renews the membership, which some layers expire.
+        await get_channel_layer().group_add(room_group(room_id), self.channel)
 
     async def _open(self):
         async with self._opening:
@@ -89,7 +103,12 @@ class _Rooms:
                 logger.exception("Could not read room broadcasts; retrying")
                 await asyncio.sleep(1)
                 continue
-            for consumer in list(self.members.get(event["room"], ())):
+            room_id = event["room"]
+            followers = [
+                *self.members.get(room_id, ()),
+                *self.watchers.get(room_id, ()),
+            ]
+            for consumer in followers:
                 try:
                     consumer.deliver(event)
                 except Exception:  # one broken socket must not stop the rest

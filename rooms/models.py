@@ -1,3 +1,4 @@
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -5,12 +6,26 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connections, models, transaction
-from django.db.models import Q
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 MESSAGE_MAX_LENGTH = 5000
 PAGE_SIZE = 50
+
+# "@name" where a username may start: not inside a word or an address.
+# A name ends on a letter or digit, so "ask @bob." mentions bob.
+MENTION = re.compile(r"(?<![\w.@+-])@([\w.@+-]*\w)")
 
 # A message may commit a moment after one with a higher id (Postgres hands
 # out ids before commit). Catch-up re-sends this window below the client's
@@ -29,6 +44,25 @@ class RoomQuerySet(models.QuerySet):
             return self.filter(kind=Room.Kind.OPEN)
         members = Membership.objects.filter(user=user).values("room_id")
         return self.filter(Q(kind=Room.Kind.OPEN) | Q(pk__in=members))
+
+    def with_unread_for(self, user):
+        """Annotate has_unread: messages by others since this person read it.
+
+        A muted room counts only messages that mention them. A room never
+        opened counts from its first message.
+        """
+        mark = ReadMark.objects.filter(room=OuterRef("pk"), user=user)
+        read_up_to = Coalesce(Subquery(mark.values("last_read_id")[:1]), Value(0))
+        muted = Coalesce(Subquery(mark.values("muted")[:1]), Value(False))
+        unread = Message.objects.filter(
+            room=OuterRef("pk"), pk__gt=OuterRef("read_up_to")
+        ).exclude(author=user)
+        has_unread = (Q(muted=False) & Exists(unread)) | Exists(
+            unread.filter(mentions=user)
+        )
+        return self.annotate(read_up_to=read_up_to, muted=muted).annotate(
+            has_unread=ExpressionWrapper(has_unread, output_field=BooleanField())
+        )
 
     def direct_for(self, users):
         """Return the direct conversation of exactly these people; start it."""
@@ -82,6 +116,17 @@ class Room(models.Model):
     @property
     def is_direct(self):
         return self.kind == self.Kind.DIRECT
+
+    def post(self, author, body):
+        """Store a message, with the people it mentions."""
+        message = self.messages.create(author=author, body=body)
+        names = set(MENTION.findall(body))
+        if names:
+            users = get_user_model().objects.filter(username__in=names)
+            message.mentions.set(users)
+            # The broadcast draws it next, maybe where the ORM may not run.
+            prefetch_related_objects([message], "mentions")
+        return message
 
     def admits(self, user):
         """Return whether this user may read this room."""
@@ -143,7 +188,8 @@ class Membership(models.Model):
 
 class MessageQuerySet(models.QuerySet):
     def with_author(self):
-        return self.select_related("author")
+        """Return messages ready to draw: author and mentions read with them."""
+        return self.select_related("author").prefetch_related("mentions")
 
     def latest_page(self, size):
         """Return the newest `size` messages, oldest first."""
@@ -190,6 +236,10 @@ class Message(models.Model):
     )
     body = models.TextField(max_length=MESSAGE_MAX_LENGTH)
     created = models.DateTimeField(auto_now_add=True)
+    # Found once, when stored, so drawing a message looks nothing up.
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="mentioned_in", blank=True
+    )
 
     objects = MessageQuerySet.as_manager()
 
@@ -208,6 +258,21 @@ class Message(models.Model):
         """Return the permalink: the room opened around this message."""
         room_url = reverse("rooms:room", args=[self.room.slug])
         return f"{room_url}?around={self.pk}#message-{self.pk}"
+
+    def body_parts(self):
+        """Return the body as (text, mentioned person or None) pieces."""
+        if not MENTION.search(self.body):
+            return [(self.body, None)]  # and no query, as when stored
+        mentioned = {user.username: user for user in self.mentions.all()}
+        parts, start = [], 0
+        for found in MENTION.finditer(self.body):
+            person = mentioned.get(found[1])
+            if person is not None:
+                parts.append((self.body[start : found.start()], None))
+                parts.append((found[0], person))
+                start = found.end()
+        parts.append((self.body[start:], None))
+        return parts
 
 
 class PresenceQuerySet(models.QuerySet):
@@ -242,3 +307,42 @@ class Presence(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.room}"
+
+
+class ReadMarkQuerySet(models.QuerySet):
+    def advance(self, user, room, message_id):
+        """Move this person's mark in the room up to message_id, never back.
+
+        Return the mark as it was before, or None the first time they are
+        here. Tabs close in any order; the one that read furthest wins.
+        """
+        mark, created = self.get_or_create(
+            user=user, room=room, defaults={"last_read_id": message_id}
+        )
+        if created:
+            return None
+        self.filter(pk=mark.pk, last_read_id__lt=message_id).update(
+            last_read_id=message_id
+        )
+        return mark
+
+
+class ReadMark(models.Model):
+    """How far a person has read a room, and whether they muted it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    room = models.ForeignKey(Room, related_name="read_marks", on_delete=models.CASCADE)
+    # The newest message id this person was shown in the room.
+    last_read_id = models.BigIntegerField(default=0)
+    # A muted room shows as unread only for messages that mention them.
+    muted = models.BooleanField(default=False)
+
+    objects = ReadMarkQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "room"], name="one_read_mark")
+        ]
+
+    def __str__(self):
+        return f"{self.user} read {self.room} to {self.last_read_id}"

@@ -15,6 +15,8 @@ urlpatterns = [
     path("rooms/<slug:slug>/", views.show_room, name="room"),
     path("rooms/<slug:slug>/messages/", views.post_message, name="messages"),
     path("rooms/<slug:slug>/members/", views.members, name="members"),
+    path("rooms/<slug:slug>/mute/", views.mute, name="mute"),
+    path("rooms/<slug:slug>/unread/", views.unread_count, name="unread"),
     path(
         "rooms/<slug:slug>/members/<int:user_id>/remove/",
         views.remove_member,

@@ -1,8 +1,9 @@
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import conditional_page, require_POST
@@ -10,11 +11,16 @@ from django.views.decorators.vary import vary_on_cookie, vary_on_headers
 
 from . import broadcast
 from .forms import HistoryForm, MemberForm, MessageForm, RoomForm, SearchForm
-from .models import PAGE_SIZE, Message, Presence, Room
+from .models import PAGE_SIZE, Message, Presence, ReadMark, Room
+
+# A hidden tab's title counts up to this: "(99)" says enough.
+UNREAD_COUNT_LIMIT = 99
 
 
 def lobby(request):
     rooms = Room.objects.visible_to(request.user)
+    if request.user.is_authenticated:
+        rooms = rooms.with_unread_for(request.user)
     context = {
         "rooms": rooms.exclude(kind=Room.Kind.DIRECT),
         "conversations": rooms.filter(kind=Room.Kind.DIRECT),
@@ -60,8 +66,56 @@ def show_room(request, slug, form=None):
         "after": messages[-1].pk if messages else 0,
         "online": Presence.objects.people_in(room),
         "form": form or MessageForm(),
+        "unread_poll_seconds": settings.UNREAD_POLL_SECONDS,
     }
+    if request.user.is_authenticated and not page.has_newer:
+        context.update(mark_read(request.user, room, messages))
     return render(request, "rooms/room.html", context, status=400 if form else 200)
+
+
+def mark_read(user, room, messages):
+    """Mark the room read; return where the new messages start, and muting."""
+    before = ReadMark.objects.advance(user, room, messages[-1].pk if messages else 0)
+    if before is None:
+        return {}  # never here before: nothing is "new since"
+    unread = (
+        message
+        for message in messages
+        if message.pk > before.last_read_id and message.author_id != user.pk
+    )
+    first_unread = next(unread, None)
+    return {
+        "first_unread_id": first_unread.pk if first_unread else None,
+        "muted": before.muted,
+    }
+
+
+@login_required
+@require_POST
+def mute(request, slug):
+    """Mute or unmute a room: muted, only mentions show it as unread."""
+    room = room_for(request, slug)
+    muted = request.POST.get("muted") == "1"
+    ReadMark.objects.update_or_create(
+        user=request.user, room=room, defaults={"muted": muted}
+    )
+    return redirect(room)
+
+
+def unread_count(request, slug):
+    """Count messages by others after ?after=, for a hidden tab's title.
+
+    htmx closes a hidden tab's socket, so the tab asks now and then.
+    """
+    room = room_for(request, slug)
+    history = HistoryForm(request.GET)
+    after = history.cleaned_data["after"] if history.is_valid() else None
+    if after is None:
+        return JsonResponse({"count": 0})
+    newer = room.messages.filter(pk__gt=after)
+    if request.user.is_authenticated:
+        newer = newer.exclude(author=request.user)
+    return JsonResponse({"count": newer[:UNREAD_COUNT_LIMIT].count()})
 
 
 @login_required
@@ -74,9 +128,7 @@ def post_message(request, slug):
         return redirect(room)
     if not form.is_valid():
         return show_room(request, slug, form=form)
-    message = room.messages.create(
-        author=request.user, body=form.cleaned_data["message"]
-    )
+    message = room.post(request.user, form.cleaned_data["message"])
     async_to_sync(broadcast.message_posted)(message)
     return redirect(room)
 

@@ -179,6 +179,7 @@ def start_chat_server(name, django_db_blocker, **env_overrides):
         "PRESENCE_HEARTBEAT_SECONDS": "1",
         "PRESENCE_TTL_SECONDS": "3",
         "PRESENCE_GRACE_SECONDS": "1",
+        "UNREAD_POLL_SECONDS": "0.5",
         # Tests flood rooms on purpose; test_limits starts its own servers.
         "MESSAGE_RATE_LIMIT": "100000/1",
         "PYTHONUNBUFFERED": "1",

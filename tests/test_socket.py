@@ -110,7 +110,7 @@ async def test_catch_up_sends_what_the_tab_missed_in_order(chat_server, general,
         frames = await Tab(ws).expect(r"missed 2")
     ids = [int(pk) for pk in re.findall(r'id="message-(\d+)"', frames)]
     assert ids == [message.pk for message in missed]
-    assert 'hx-swap="upsert"' in frames
+    assert 'hx-swap="upsert' in frames
 
 
 async def test_catch_up_overlaps_messages_that_may_have_committed_late(

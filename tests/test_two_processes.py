@@ -21,7 +21,9 @@ def processes(django_db_setup, django_db_blocker):
         server.stop()
 
 
-async def test_messages_and_presence_cross_processes(processes, general, alice, bob):
+async def test_messages_typing_and_presence_cross_processes(
+    processes, general, alice, bob
+):
     first, second = processes
     async with open_tab(first, person=alice) as a:
         alice_tab = Tab(a)
@@ -29,6 +31,8 @@ async def test_messages_and_presence_cross_processes(processes, general, alice, 
             bob_tab = Tab(b)
             frames = await alice_tab.expect("bob joined")
             assert ">alice</a></li>" in frames and ">bob</a></li>" in frames
+            await alice_tab.send(action="typing")
+            await bob_tab.expect(f'id="typist-{alice.pk}"')
             await alice_tab.send(action="send", message="from process one")
             await bob_tab.expect("from process one")
             await bob_tab.send(action="send", message="from process two")

@@ -183,6 +183,8 @@ def test_hidden_tab_catches_up_exactly_once_in_order(open_page, general, alice, 
     join_room(bob_page)
     expected = ["before", "while away 0", "while away 1", "while away 2"]
     expect(message_bodies(bob_page)).to_have_text(expected)
+    # Closed on purpose, not lost: nothing to announce on return.
+    expect(bob_page.locator("#connection")).to_have_text("Live", use_inner_text=True)
 
 
 def test_restarted_server_is_caught_up_without_a_reload(
@@ -190,18 +192,21 @@ def test_restarted_server_is_caught_up_without_a_reload(
 ):
     bob_page = open_page(person=bob)
     join_room(bob_page)
+    banner = bob_page.locator("#connection")
     chat_server.stop()
-    expect(bob_page.locator("#connection")).to_have_attribute(
-        "data-state", "connecting"
-    )
+    expect(banner).to_have_attribute("data-state", "closed")
+    expect(banner).to_have_text("Connection lost. Reconnecting…", use_inner_text=True)
+    bob_page.screenshot(path=ARTIFACTS / "connection-lost.png")
     for n in range(3):  # as another web process would store them meanwhile
         Message.objects.create(
             room=general, author=alice.user, body=f"during restart {n}"
         )
     chat_server.start()
     join_room(bob_page)
+    expect(banner).to_have_text("Reconnected", use_inner_text=True)
     expected = [f"during restart {n}" for n in range(3)]
     expect(message_bodies(bob_page)).to_have_text(expected)
+    expect(banner).to_have_text("Live", use_inner_text=True)  # after a moment
 
 
 def test_markup_is_shown_literally_and_runs_nothing(open_page, general, alice, bob):
@@ -240,6 +245,9 @@ def test_signing_out_closes_the_other_tabs_socket(
     expect(first.locator("#sign-in-username")).to_be_focused()
     expect(first.locator("#connection")).to_have_attribute("data-state", "open")
     expect(second.locator("#connection")).to_have_attribute("data-state", "closed")
+    expect(second.locator("#connection")).to_have_text(
+        "Disconnected. Reload the page to reconnect.", use_inner_text=True
+    )
     expect(second.locator("#controls")).to_contain_text("You signed out.")
     expect(second.locator("#composer")).to_have_count(0)
     expect(second.locator("#account")).to_contain_text("Sign in")

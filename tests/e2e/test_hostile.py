@@ -39,6 +39,9 @@ Object.defineProperty(window, "__pwned", {
 OUTSIDE_MESSAGES = """() => {
   const copy = document.documentElement.cloneNode(true);
   copy.querySelector("#messages").replaceChildren();
+  // Typing names come and go with the writer's keystrokes, not the payload;
+  // test_hostile_render checks the typing fragment with every payload.
+  copy.querySelector("#typing")?.replaceChildren();
   return copy.outerHTML.replace(/>\\s+</g, "><");
 }"""
 
@@ -46,8 +49,8 @@ OUTSIDE_MESSAGES = """() => {
 AUDIT_MESSAGES = """() => {
   const allowed = {
     ARTICLE: ["id", "class", "data-author"], HEADER: ["class"], SPAN: ["class"],
-    TIME: ["class", "datetime"], P: ["class"], BR: [],
-    A: ["class", "href", "hx-get", "hx-trigger", "hx-swap", "data-htmx-powered"],
+    TIME: ["class", "datetime"], P: ["class", "id", "data-key"], BR: [],
+    A: ["class", "href", "hx-get", "hx-trigger", "hx-swap", "data-htmx-powered", "data-user"],
   };
   // Links go to a conversation with the author, or to older or newer pages.
   const link = /^\\/(dm\\/[^\\/?#]+\\/|rooms\\/[\\w-]+\\/\\?(before|after)=\\d+)$/;
@@ -61,6 +64,15 @@ AUDIT_MESSAGES = """() => {
     }
     if (element.tagName === "ARTICLE" && !/^message-\\d+$/.test(element.id)) {
       problems.push("article id " + element.id);
+    }
+    // The one other id: the "new since you were here" line, keyed by a pk.
+    if (element.tagName === "P" && element.id && (element.id !== "unread-line"
+        || !/^message-\\d+$/.test(element.dataset.key))) {
+      problems.push("line " + element.outerHTML.slice(0, 200));
+    }
+    // A mention names its person by pk only.
+    if (element.hasAttribute("data-user") && !/^\\d+$/.test(element.dataset.user)) {
+      problems.push("mention " + element.dataset.user);
     }
   }
   return problems;

@@ -37,9 +37,9 @@ def test_people_on_a_dead_process_catch_up_after_it_returns(
         first.stop()  # graceful: uvicorn closes sockets with 1012, a retry code
     else:
         first.kill()
-    expect(bob_page.locator("#connection")).to_have_attribute(
-        "data-state", "connecting"
-    )
+    banner = bob_page.locator("#connection")
+    expect(banner).to_have_attribute("data-state", "closed")
+    expect(banner).to_have_text("Connection lost. Reconnecting…", use_inner_text=True)
     missed = [f"while it was down {n}" for n in range(3)]
     for text in missed:
         send_message(alice_page, text)
@@ -48,6 +48,8 @@ def test_people_on_a_dead_process_catch_up_after_it_returns(
     first.start()
     restarted = time.monotonic()
     expect(message_bodies(bob_page)).to_have_text(["before the restart", *missed])
+    expect(banner).to_have_attribute("data-state", "open")
+    expect(banner).to_have_text("Reconnected", use_inner_text=True)
     print(
         f"\n{death}: restart -> last missed message shown: {time.monotonic() - restarted:.2f} s"
     )

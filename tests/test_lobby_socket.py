@@ -1,0 +1,103 @@
+"""The lobby's socket: which rooms turn unread, for whom, over real uvicorn."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from websockets.asyncio.client import connect
+
+from rooms.models import ReadMark, Room
+
+from .conftest import sign_up
+from .test_socket import Tab, http_sign_out, open_tab
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def open_lobby(server, person=None):
+    headers = {} if person is None else {"Cookie": f"sessionid={person.session_id}"}
+    return connect(
+        f"{server.ws_url}/ws/lobby/", origin=server.url, additional_headers=headers
+    )
+
+
+async def live_lobby(ws):
+    lobby = Tab(ws)
+    await lobby.expect("data-live")
+    return lobby
+
+
+def marked(room):
+    return f'<hx-partial hx-target="#room-{room.pk}"'
+
+
+async def test_a_post_marks_the_room_for_others_once_and_not_for_its_author(
+    chat_server, general, alice, bob
+):
+    async with (
+        open_lobby(chat_server, alice) as a,
+        open_lobby(chat_server, bob) as b,
+        open_tab(chat_server, person=bob) as room,
+    ):
+        alice_lobby, bob_lobby = await live_lobby(a), await live_lobby(b)
+        for n in range(2):
+            await Tab(room).send(action="send", message=f"hello {n}")
+        frames = await alice_lobby.expect(marked(general))
+        assert 'data-room="general" class=" has-unread"' in frames
+        await alice_lobby.expect_nothing()  # marked already: nothing more
+        await bob_lobby.expect_nothing()
+
+
+async def test_a_private_room_is_marked_only_in_its_members_lobbies(
+    chat_server, general, alice, bob
+):
+    secret = await Room.objects.acreate(
+        name="secret", slug="secret", kind=Room.Kind.PRIVATE
+    )
+    await secret.members.aadd(alice.user, bob.user)
+    carol = await sync_to_async(sign_up)("carol")
+    async with (
+        open_lobby(chat_server, alice) as a,
+        open_lobby(chat_server, carol) as c,
+        open_tab(chat_server, "secret", person=bob) as room,
+    ):
+        alice_lobby, carol_lobby = await live_lobby(a), await live_lobby(c)
+        assert "secret" not in carol_lobby.seen
+        await Tab(room).send(action="send", message="members only")
+        await alice_lobby.expect(marked(secret))
+        await carol_lobby.expect_nothing()
+
+
+async def test_a_muted_room_is_marked_only_for_a_mention(
+    chat_server, general, alice, bob
+):
+    await ReadMark.objects.acreate(user=alice.user, room=general, muted=True)
+    async with (
+        open_lobby(chat_server, alice) as a,
+        open_tab(chat_server, person=bob) as room,
+    ):
+        alice_lobby = await live_lobby(a)
+        await Tab(room).send(action="send", message="chatter")
+        await alice_lobby.expect_nothing(within=0.5)
+        await Tab(room).send(action="send", message="@alice over here")
+        await alice_lobby.expect(marked(general))
+
+
+async def test_the_lobby_redraws_what_turned_unread_while_it_was_away(
+    chat_server, general, alice, bob
+):
+    await ReadMark.objects.acreate(user=alice.user, room=general)
+    async with open_lobby(chat_server, alice) as a:
+        assert 'class=" has-unread"' not in (await live_lobby(a)).seen
+    await sync_to_async(general.post)(bob.user, "while the tab was hidden")
+    async with open_lobby(chat_server, alice) as a:
+        assert 'data-room="general" class=" has-unread"' in (await live_lobby(a)).seen
+
+
+async def test_signing_out_closes_the_lobby_and_strangers_get_none(
+    chat_server, general, alice
+):
+    async with open_lobby(chat_server) as ws:
+        assert await Tab(ws).expect_close() == 4401
+    async with open_lobby(chat_server, alice) as ws:
+        lobby = await live_lobby(ws)
+        await sync_to_async(http_sign_out)(chat_server, alice.session_id)
+        assert await lobby.expect_close() == 4401

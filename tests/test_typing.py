@@ -1,0 +1,76 @@
+"""Typing notices over a real websocket: a hint for the others, never stored."""
+
+import pytest
+
+from rooms.models import Message
+
+from .test_socket import Tab, open_tab
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def typist(person):
+    return f'<span id="typist-{person.pk}" class="typist">{person.user.username}</span>'
+
+
+async def test_typing_reaches_the_others_in_the_room_not_the_typist(
+    chat_server, general, alice, bob
+):
+    async with (
+        open_tab(chat_server, person=alice) as a,
+        open_tab(chat_server, person=bob) as b,
+    ):
+        alice_tab, bob_tab = Tab(a), Tab(b)
+        await alice_tab.expect("bob joined")
+        await bob_tab.expect("bob joined")
+        await alice_tab.send(action="typing", message="a draft stays private")
+        frames = await bob_tab.expect("typist-")
+        assert typist(alice) in frames
+        assert "a draft" not in frames
+        await alice_tab.expect_nothing()
+    assert not await Message.objects.aexists()
+
+
+async def test_a_flood_of_typing_frames_is_dropped_without_closing_the_socket(
+    chat_server, general, alice, bob
+):
+    async with (
+        open_tab(chat_server, person=alice) as a,
+        open_tab(chat_server, person=bob) as b,
+    ):
+        alice_tab, bob_tab = Tab(a), Tab(b)
+        await bob_tab.expect("bob joined")
+        for _ in range(200):
+            await alice_tab.send(action="typing")
+        await alice_tab.send(action="send", message="still here")
+        frames = await bob_tab.expect("still here")
+        assert frames.count(typist(alice)) == 1
+
+
+async def test_a_message_ends_its_authors_typing_notice(
+    chat_server, general, alice, bob
+):
+    async with (
+        open_tab(chat_server, person=alice) as a,
+        open_tab(chat_server, person=bob) as b,
+    ):
+        alice_tab, bob_tab = Tab(a), Tab(b)
+        await bob_tab.expect("bob joined")
+        await alice_tab.send(action="typing")
+        await bob_tab.expect("typist-")
+        await alice_tab.send(action="send", message="done typing")
+        frames = await bob_tab.expect("done typing")
+        assert f'hx-target="#typist-{alice.pk}" hx-swap="delete"' in frames
+
+
+async def test_anonymous_typing_is_ignored(chat_server, general, alice):
+    async with (
+        open_tab(chat_server, person=alice) as a,
+        open_tab(chat_server) as anon,
+    ):
+        alice_tab, reader = Tab(a), Tab(anon)
+        await alice_tab.expect("alice joined")
+        await reader.send(action="typing")
+        await alice_tab.expect_nothing(within=0.5)
+        await alice_tab.send(action="typing")
+        await reader.expect(typist(alice))
