@@ -5,7 +5,7 @@ PYTHON ?= $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 ||
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench soak lint format browser lock audit outdated clean
+.PHONY: run test bench soak lint format browser lock audit outdated clean screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,11 @@ bench: $(VENV)/.bench
 # restart in the middle. SOAK_ARGS="--people 500 --seconds 600" to vary it.
 soak: $(VENV)/.installed
 	$(PY) -m bench.soak $(SOAK_ARGS)
+
+# Take the approved pictures of the gallery and a live room again
+# (tests/e2e/screenshots/); commit them with the change that moved them.
+screenshots: $(VENV)/.installed browser
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/e2e/test_screenshots.py
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

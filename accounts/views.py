@@ -1,7 +1,7 @@
 from django.conf import settings
-from django.contrib.auth import login
+from django.contrib.auth import get_user, login
 from django.contrib.auth.forms import UserCreationForm
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,7 +36,9 @@ def redeem_session(request):
     request.session = type(request.session)(session_key=session_key)
     request.session.modified = True  # so SessionMiddleware sets the cookie
     rotate_token(request)  # as django.contrib.auth.login() does
-    return HttpResponse()
+    # Now that the cookie is this viewer's, so are the style rules.
+    request.user = get_user(request)
+    return render(request, "rooms/room.html#viewer-style-update")
 
 
 def _safe_next(request):

@@ -5,8 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
-from django.views.decorators.vary import vary_on_headers
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import conditional_page, require_POST
+from django.views.decorators.vary import vary_on_cookie, vary_on_headers
 
 from . import broadcast, changes
 from .forms import HistoryForm, MemberForm, MessageForm, RoomForm, SearchForm
@@ -210,6 +211,15 @@ def search(request):
         results = found.select_related("author", "room")[:PAGE_SIZE]
     context = {"terms": terms, "results": results, "page_size": PAGE_SIZE}
     return render(request, "rooms/search.html", context)
+
+
+@conditional_page
+@cache_control(private=True, no_cache=True)
+@vary_on_cookie
+def viewer_css(request):
+    """Serve this viewer's own style rules; the URL's ?viewer= only keys it."""
+    # Revalidated on every use (ETag): the rules follow the session cookie.
+    return render(request, "rooms/viewer.css", content_type="text/css")
 
 
 def room_for(request, slug):

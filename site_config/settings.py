@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,6 +87,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -116,6 +119,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("pool", True)
+
+# Enforced on every response. Scripts run only with the page's nonce: htmx
+# re-creates every <script> a swap brings in, and such a copy has none, so
+# nothing sent over the socket can run. No 'unsafe-eval' either, so hx-on
+# and js: values (htmx compiles them with Function) are off; the behaviour
+# lives in static/js. No inline styles: per-viewer rules come from
+# /viewer.css. 'self' in connect-src covers the room's ws(s):// socket.
+SECURE_CSP = {
+    "default-src": [CSP.NONE],
+    "script-src": [CSP.NONCE],
+    # The nonce is for the admin's one <style> block.
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -253,7 +253,9 @@ async def test_bad_input_is_refused_and_the_socket_stays_usable(
         await tab.send(action="send", message=["smuggled", "list"])
         await tab.send(action="send", message="still works")
         await tab.expect("still works")
-        await tab.expect(r'<p id="composer-error" class="field-error"></p>')
+        await tab.expect(
+            r'<p id="composer-error" class="field-error" role="alert"></p>'
+        )
     assert [m.body async for m in Message.objects.all()] == ["still works"]
 
 

@@ -115,7 +115,8 @@ def test_a_mention_links_to_the_person_and_names_them_by_pk(alice, bob, general)
     assert (
         f'<p class="message-body">ask {mention}, not @nobody or me@alice.</p>' in page
     )
-    assert f'.mention[data-user="{alice.user.pk}"]' in page  # alice's own rule
+    rules = alice.get("/viewer.css").content.decode()  # alice's own rules
+    assert f'.mention[data-user="{alice.user.pk}"]' in rules
 
 
 def test_a_name_that_looks_like_markup_stays_text_in_a_mention(alice, general):

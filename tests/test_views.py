@@ -77,7 +77,7 @@ def test_room_page_renders_history_with_the_socket_cursor(alice_client, general)
         f'id="message-{messages[0].pk}" class="message" data-author="{alice_client.user.pk}"'
         in page
     )
-    assert f'.message[data-author="{alice_client.user.pk}"]' in page
+    assert f'href="/viewer.css?viewer={alice_client.user.pk}"' in page
 
 
 def test_posting_without_javascript_stores_and_redirects(alice_client, general):

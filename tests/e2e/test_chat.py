@@ -143,6 +143,28 @@ def test_javascript_off_person_signs_in_and_posts(
     expect(message_bodies(watcher)).to_have_text(["sent without javascript"])
 
 
+def test_javascript_off_person_signs_up_finds_rooms_and_signs_out(open_page, general):
+    page = open_page("/accounts/signup/", javascript=False)
+    page.locator("#id_username").fill("dora")
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(re.compile(r"/rooms/general/$"))
+    expect(page.locator(".account-name")).to_have_text("dora")
+    page.locator("#composer-message").fill("plain forms all the way")
+    page.get_by_role("button", name="Send").click()
+    expect(message_bodies(page)).to_have_text(["plain forms all the way"])
+
+    page.get_by_role("link", name="Chat", exact=True).click()
+    page.locator('#rooms [data-room="general"] a').click()
+    expect(message_bodies(page)).to_have_text(["plain forms all the way"])
+    page.locator("#account").get_by_role("button", name="Sign out").click()
+    expect(page.locator("#account")).to_contain_text("Sign in")
+    page.locator('#rooms [data-room="general"] a').click()
+    expect(message_bodies(page)).to_have_text(["plain forms all the way"])
+    expect(page.locator("#sign-in")).to_be_visible()
+
+
 def test_hidden_tab_catches_up_exactly_once_in_order(open_page, general, alice, bob):
     alice_page, bob_page = open_page(person=alice), open_page(person=bob)
     join_room(alice_page)

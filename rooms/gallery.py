@@ -1,0 +1,248 @@
+"""The fragment gallery: every fragment the chat draws, from made-up data.
+
+Each exhibit renders a template, or one partial of one, exactly as
+production does, with unsaved instances: nothing is written. DEBUG or
+staff only. To add a fragment, add one line to exhibits(): a slug, a
+title, the template name (with #partial), the context it needs and, for a
+piece of the log or the online list, the stage it lands on.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    UserCreationForm,
+)
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+from django.shortcuts import render
+from django.template.loader import get_template, render_to_string
+from django.template.loader_tags import ExtendsNode
+from django.utils.csp import CSP
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
+
+from .forms import TOO_FAST, MemberForm, MessageForm, RoomForm
+from .models import Message, Page, Room
+
+User = get_user_model()
+
+
+@dataclass
+class Exhibit:
+    slug: str
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+    # Where a fragment lands, drawn around it on its stage: "log" or "people".
+    stage: str = ""
+
+    @property
+    def is_page(self):
+        """A whole page (shown as itself), not a fragment placed on a stage."""
+        if "#" in self.template or self.is_text:
+            return False
+        nodes = get_template(self.template).template.nodelist
+        return self.template == "base.html" or bool(
+            nodes.get_nodes_by_type(ExtendsNode)
+        )
+
+    @property
+    def is_text(self):
+        """Not HTML (a stylesheet): shown as its text."""
+        return not self.template.split("#")[0].endswith(".html")
+
+
+# The people and the room every exhibit shares. ada is the viewer.
+ada = User(pk=1, username="ada")
+grace = User(pk=2, username="grace")
+linus = User(pk=3, username="linus")
+room = Room(pk=1, name="general", slug="general")
+secret = Room(pk=2, name="design", slug="design", kind=Room.Kind.PRIVATE)
+direct = Room(pk=3, name="ada, grace", slug="_dm-1-2", kind=Room.Kind.DIRECT)
+NOON = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
+
+
+def said(pk, author, body, minutes=0):
+    created = NOON + timedelta(minutes=minutes)
+    return Message(pk=pk, room=room, author=author, body=body, created=created)
+
+
+SHORT = said(101, grace, "Morning! Coffee at ten?")
+MINE = said(102, ada, "On my way.", minutes=1)
+LONG = said(
+    103,
+    linus,
+    "I read the whole proposal last night and I think the second half needs "
+    "another pass: the part about moving the release is fine, but the numbers "
+    "in the table do not add up, and nobody says who signs off on the budget. "
+    + "Supercalifragilisticexpialidocious"
+    * 4,
+    minutes=2,
+)
+MULTILINE = said(104, grace, "Agenda:\n1. Release\n2. Budget\n3. Lunch", minutes=3)
+LINK = said(105, ada, "Notes: https://example.com/notes?week=11", minutes=4)
+CONVERSATION = [SHORT, MINE, LONG, MULTILINE, LINK]
+
+
+def composer_with_error(text, error=None):
+    form = MessageForm({"message": text})
+    form.is_valid()
+    if error:
+        form.add_error("message", error)
+    return form
+
+
+@cache  # a password hash is slow on purpose, even for a refusal
+def failed_sign_in():
+    form = AuthenticationForm(data={"username": "ada", "password": "wrong"})
+    form.is_valid()
+    return form
+
+
+def failed_sign_up():
+    form = UserCreationForm(
+        {"username": "ada!", "password1": "secret", "password2": "other"}
+    )
+    form.is_valid()
+    return form
+
+
+def room_page(messages, online, **extra):
+    page = Page(messages, has_older=bool(messages), has_newer=False)
+    return {
+        "room": room,
+        "page": page,
+        "messages": messages,
+        "after": messages[-1].pk if messages else 0,
+        "online": online,
+        "form": MessageForm(),
+        **extra,
+    }
+
+
+def refusal(reason):
+    return Exhibit(
+        f"refusal-{reason}",
+        f"Refusal: {reason}",
+        "rooms/room.html#refusal",
+        {"reason": reason},
+    )
+
+
+def exhibits():
+    """Return every exhibit, in the order the gallery shows them."""
+    r = "rooms/room.html"
+    too_long = "x" * 5001
+    return [
+        # Messages and the log
+        Exhibit("message-short", "A message, theirs", f"{r}#message", {"message": SHORT}, stage="log"),
+        Exhibit("message-mine", "A message, mine", f"{r}#message", {"message": MINE}, stage="log"),
+        Exhibit("message-long", "A long message", f"{r}#message", {"message": LONG}, stage="log"),
+        Exhibit("message-multiline", "A multi-line message", f"{r}#message", {"message": MULTILINE}, stage="log"),
+        Exhibit("message-link", "A message with a link", f"{r}#message", {"message": LINK}, stage="log"),
+        Exhibit("message-highlighted", "A permalinked message", f"{r}#message", {"message": SHORT, "highlighted": SHORT.pk}, stage="log"),
+        Exhibit("older-link", "The link to older messages", f"{r}#older-link", {"page": Page(CONVERSATION, True, False)}, stage="log"),
+        Exhibit("older-page", "A page of older messages (HTTP)", f"{r}#older-page", {"page": Page(CONVERSATION, True, False)}, stage="log"),
+        Exhibit("messages-update", "New messages (socket)", f"{r}#messages-update", {"messages": CONVERSATION}, stage="log"),
+        # People
+        Exhibit("online-empty", "Here now: nobody", f"{r}#online", {"online": []}, stage="people"),
+        Exhibit("online-one", "Here now: one", f"{r}#online", {"online": [ada]}, stage="people"),
+        Exhibit("online-many", "Here now: many", f"{r}#online", {"online": [ada, grace, linus]}, stage="people"),
+        Exhibit("people-update", "Arrivals and departures (socket)", f"{r}#people-update", {"online": [ada, grace], "joined": [grace], "left": [linus]}),
+        Exhibit("people-update-crowd", "Many arrive at once (socket)", f"{r}#people-update", {"online": [ada], "joined": [ada, grace, linus, ada], "left": []}),
+        # Composer and controls
+        Exhibit("composer", "The composer", f"{r}#composer"),
+        Exhibit("composer-refused", "A refused message, its error", f"{r}#composer", {"form": composer_with_error("Too many at once", TOO_FAST)}),
+        Exhibit("composer-too-long", "A message too long", f"{r}#composer", {"form": composer_with_error(too_long)}),
+        Exhibit("composer-input", "The composer's field", f"{r}#composer-input"),
+        Exhibit("composer-error", "The composer's error", f"{r}#composer-error", {"form": composer_with_error("Again", TOO_FAST)}),
+        Exhibit("composer-update", "The composer cleared (socket)", f"{r}#composer-update"),
+        Exhibit("sign-in", "Sign in, inline", f"{r}#sign-in", {"user": AnonymousUser()}),
+        Exhibit("sign-in-failed", "Sign in, inline, failed", f"{r}#sign-in", {"user": AnonymousUser(), "sign_in_form": failed_sign_in()}),
+        Exhibit("controls-signed-in", "Controls, signed in", f"{r}#controls"),
+        Exhibit("controls-anonymous", "Controls, anonymous", f"{r}#controls", {"user": AnonymousUser()}),
+        Exhibit("controls-update", "Controls replaced (socket)", f"{r}#controls-update"),
+        Exhibit("viewer-update", "After an inline sign-in (socket)", f"{r}#viewer-update", {"exchange_token": "token"}),
+        Exhibit("viewer-style", "The viewer's stylesheet link", f"{r}#viewer-style"),
+        Exhibit("viewer-style-update", "The viewer's stylesheet, swapped", f"{r}#viewer-style-update"),
+        Exhibit("viewer-css", "The viewer's rules, for ada", "rooms/viewer.css"),
+        # The room's state
+        Exhibit("connection-connecting", "Connection: connecting", f"{r}#connection", {"connection_state": "connecting"}),
+        Exhibit("connection-open", "Connection: live", f"{r}#connection", {"connection_state": "open"}),
+        Exhibit("connection-lost", "Connection: lost", f"{r}#connection", {"connection_state": "closed"}),
+        Exhibit("alert-delayed", "Alert: delivery delayed", f"{r}#alert", {"alert": "delivery-delayed"}),
+        Exhibit("alert-not-understood", "Alert: not understood", f"{r}#alert", {"alert": "not-understood"}),
+        *(refusal(reason) for reason in ["no-room", "signed-out", "account-changed", "sign-in-to-post", "members-only", "removed"]),
+        Exhibit("account-signed-in", "The account area, signed in", "accounts/account.html", {"room": room}),
+        Exhibit("account-anonymous", "The account area, anonymous", "accounts/account.html", {"user": AnonymousUser()}),
+        # Whole pages
+        Exhibit("room", "A room", r, room_page(CONVERSATION, [ada, grace])),
+        Exhibit("room-empty", "An empty room", r, room_page([], [])),
+        Exhibit("room-anonymous", "A room, anonymous", r, room_page(CONVERSATION, [grace], user=AnonymousUser())),
+        Exhibit("lobby-lists", "The lobby's lists", "rooms/lobby.html#lists", {"rooms": [room, secret], "conversations": [direct]}),
+        Exhibit("lobby-entry", "A room in the lobby", "rooms/lobby.html#room-entry", {"room": room}),
+        Exhibit("lobby-entry-unread", "A room in the lobby, unread", "rooms/lobby.html#room-entry", {"room": room, "has_unread": True}),
+        Exhibit("lobby-lists-update", "The lobby's lists (socket)", "rooms/lobby.html#lists-update", {"rooms": [room], "conversations": []}),
+        Exhibit("lobby-unread-update", "A room turns unread (socket)", "rooms/lobby.html#unread-update", {"room": room}),
+        Exhibit("message-posted", "A message posted (socket)", f"{r}#message-posted", {"messages": [SHORT]}),
+        Exhibit("typing-update", "Someone is typing (socket)", f"{r}#typing-update", {"typist": grace}),
+        Exhibit("lobby", "The lobby", "rooms/lobby.html", {"rooms": [room, secret], "conversations": [direct]}),
+        Exhibit("lobby-empty", "The lobby, no rooms", "rooms/lobby.html", {"rooms": [], "conversations": []}),
+        Exhibit("new-room", "A new room", "rooms/new.html", {"form": RoomForm()}),
+        Exhibit("members", "A private room's members", "rooms/members.html", {"room": secret, "members": [ada, grace], "manages": True, "form": MemberForm(room=secret)}),
+        Exhibit("search", "Search results", "rooms/search.html", {"terms": "budget", "results": [LONG, MULTILINE], "page_size": 50}),
+        Exhibit("search-none", "Search, nothing found", "rooms/search.html", {"terms": "unicorns", "results": []}),
+        Exhibit("sign-in-page", "Sign in", "registration/login.html", {"user": AnonymousUser(), "form": AuthenticationForm()}),
+        Exhibit("sign-in-page-failed", "Sign in, failed", "registration/login.html", {"user": AnonymousUser(), "form": failed_sign_in()}),
+        Exhibit("sign-up", "Sign up", "registration/signup.html", {"user": AnonymousUser(), "form": UserCreationForm()}),
+        Exhibit("sign-up-failed", "Sign up, failed", "registration/signup.html", {"user": AnonymousUser(), "form": failed_sign_up()}),
+        Exhibit("password-change", "Change your password", "registration/password_change_form.html", {"form": PasswordChangeForm(ada)}),
+        Exhibit("password-changed", "Password changed", "registration/password_change_done.html"),
+        Exhibit("blank-page", "The page around everything", "base.html"),
+    ]  # fmt: skip
+
+
+def gallery_only(view):
+    """Refuse the gallery outside DEBUG to anyone but staff."""
+
+    def wrapped(request, *args, **kwargs):
+        if not (settings.DEBUG or request.user.is_staff):
+            raise Http404("No gallery here.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@gallery_only
+@csp_override({**settings.SECURE_CSP, "frame-src": [CSP.SELF]})
+def index(request):
+    """Show every exhibit, each in a frame of its own."""
+    return render(request, "gallery/index.html", {"exhibits": exhibits()})
+
+
+@gallery_only
+@xframe_options_sameorigin
+@csp_override({**settings.SECURE_CSP, "frame-ancestors": [CSP.SELF]})
+def exhibit(request, slug):
+    """Render one exhibit: a page as itself, a fragment on a stage."""
+    shown = next((e for e in exhibits() if e.slug == slug), None)
+    if shown is None:
+        raise Http404("No such exhibit.")
+    context = {"room": room, "user": ada, "form": MessageForm(), **shown.context}
+    if shown.is_page:
+        context["page_template"] = shown.template
+        return render(request, "gallery/page.html", context)
+    html = render_to_string(shown.template, context, request=request)
+    return render(request, "gallery/stage.html", {"exhibit": shown, "html": html})
+
+
+@gallery_only
+def viewer_css(request):
+    """Serve the viewer rules for ada, the gallery's viewer."""
+    return render(request, "rooms/viewer.css", {"user": ada}, content_type="text/css")

@@ -1,0 +1,85 @@
+"""Accessibility in real Chromium: axe-core's checks and keyboard-only use."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from rooms.models import Message
+
+from .conftest import join_room, message_bodies, send_message
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# WCAG 2.2 A and AA, which include colour contrast (AA: 4.5:1), plus axe's
+# best practices (landmarks, one h1, every region labelled).
+RULES = {
+    "runOnly": {
+        "type": "tag",
+        "values": [
+            "wcag2a",
+            "wcag2aa",
+            "wcag21a",
+            "wcag21aa",
+            "wcag22aa",
+            "best-practice",
+        ],
+    }
+}
+
+
+def assert_accessible(page):
+    results = Axe().run(page, options=RULES)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_room_lobby_and_sign_in_pass_axe(open_page, general, alice, bob):
+    Message.objects.create(room=general, author=bob.user, body="theirs")
+    Message.objects.create(room=general, author=alice.user, body="mine")
+    room = open_page(person=alice)
+    join_room(room)
+    send_message(room, "live")
+    expect(message_bodies(room)).to_have_count(3)
+    assert_accessible(room)
+
+    reader = open_page()
+    join_room(reader)
+    assert_accessible(reader)
+    assert_accessible(open_page("/", person=alice))
+    assert_accessible(open_page("/accounts/login/"))
+
+
+def test_keyboard_alone_finds_a_room_and_sends(open_page, general, alice):
+    page = open_page("/", person=alice)
+    room_link = page.locator('[data-room="general"] a')
+    press_tab_until(page, room_link)
+    page.keyboard.press("Enter")
+    join_room(page)
+    composer = page.locator("#composer-message")
+    press_tab_until(page, composer)
+    page.keyboard.type("typed, not clicked")
+    page.keyboard.press("Enter")
+    expect(message_bodies(page)).to_have_text(["typed, not clicked"])
+    expect(composer).to_be_focused()
+    expect(composer).to_have_value("")
+
+
+def test_the_log_the_banner_and_a_refusal_are_announced(open_page, general, alice):
+    page = open_page(person=alice)
+    join_room(page)
+    log = page.locator("#messages")
+    expect(log).to_have_attribute("role", "log")
+    expect(log).to_have_attribute("aria-live", "polite")
+    expect(page.locator("#connection")).to_have_attribute("role", "status")
+    send_message(page, "y" * 5001)
+    error = page.locator("#composer-error")
+    expect(error).to_contain_text("at most 5000 characters")
+    expect(error).to_have_attribute("role", "alert")
+
+
+def press_tab_until(page, target, limit=40):
+    """Move the focus with Tab alone until target has it."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("e => e === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {target}")
