@@ -49,10 +49,12 @@ run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py serve -- --host $(HOST) --port $(PORT) --reload
 
-# Chromium for the browser tests, from Debian's packages (Playwright cannot
-# download its own browsers here).
+# Chromium for the browser tests, and the emoji font every person's browser
+# has (the reactions), from Debian's packages (Playwright cannot download
+# its own browsers here). The screenshots are taken with both.
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null && fc-list | grep -q "Noto Color Emoji" || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null)
 
 # The suite runs twice: on SQLite, and on the Postgres of this machine kind.
 # Off CI a missing Postgres only skips the second run.

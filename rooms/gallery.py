@@ -90,6 +90,23 @@ LINK = said(105, ada, "Notes: https://example.com/notes?week=11", minutes=4)
 CONVERSATION = [SHORT, MINE, LONG, MULTILINE, LINK]
 
 
+def mentioning(message, *people):
+    """Give a made-up message the mentions storing it would have found."""
+    message._prefetched_objects_cache = {"mentions": list(people)}
+    return message
+
+
+MENTION = mentioning(
+    said(106, grace, "@ada can you check @linus's numbers?", 5), ada, linus
+)
+EDITED = said(107, ada, "On my way, ten minutes late.", minutes=6)
+EDITED.edited = NOON + timedelta(minutes=7)
+DELETED = said(108, linus, "", minutes=8)
+DELETED.deleted = NOON + timedelta(minutes=9)
+REACTED = said(109, grace, "Lunch is on me today.", minutes=10)
+REACTED.reactors = {"👍": [ada.pk, linus.pk], "🎉": [linus.pk]}
+
+
 def composer_with_error(text, error=None):
     form = MessageForm({"message": text})
     form.is_valid()
@@ -146,6 +163,11 @@ def exhibits():
         Exhibit("message-long", "A long message", f"{r}#message", {"message": LONG}, stage="log"),
         Exhibit("message-multiline", "A multi-line message", f"{r}#message", {"message": MULTILINE}, stage="log"),
         Exhibit("message-link", "A message with a link", f"{r}#message", {"message": LINK}, stage="log"),
+        Exhibit("message-mention", "A message mentioning ada and linus", f"{r}#message", {"message": MENTION}, stage="log"),
+        Exhibit("message-edited", "An edited message", f"{r}#message", {"message": EDITED}, stage="log"),
+        Exhibit("message-deleted", "A deleted message", f"{r}#message", {"message": DELETED}, stage="log"),
+        Exhibit("message-reactions", "A message with reactions, one of them ada's", f"{r}#message", {"message": REACTED}, stage="log"),
+        Exhibit("messages-changed", "A message changed: edited, deleted or reacted to (socket)", f"{r}#messages-changed", {"messages": [EDITED]}, stage="log"),
         Exhibit("message-highlighted", "A permalinked message", f"{r}#message", {"message": SHORT, "highlighted": SHORT.pk}, stage="log"),
         Exhibit("older-link", "The link to older messages", f"{r}#older-link", {"page": Page(CONVERSATION, True, False)}, stage="log"),
         Exhibit("older-page", "A page of older messages (HTTP)", f"{r}#older-page", {"page": Page(CONVERSATION, True, False)}, stage="log"),
@@ -183,6 +205,9 @@ def exhibits():
         Exhibit("account-anonymous", "The account area, anonymous", "accounts/account.html", {"user": AnonymousUser()}),
         # Whole pages
         Exhibit("room", "A room", r, room_page(CONVERSATION, [ada, grace])),
+        Exhibit("room-unread", "A room, new since you were here", r, room_page(CONVERSATION, [ada], first_unread_id=MULTILINE.pk)),
+        Exhibit("edit-message", "Edit a message (no JavaScript)", "rooms/edit_message.html", {"message": EDITED, "form": MessageForm(initial={"message": EDITED.body})}),
+        Exhibit("delete-message", "Delete a message (no JavaScript)", "rooms/delete_message.html", {"message": EDITED}),
         Exhibit("room-empty", "An empty room", r, room_page([], [])),
         Exhibit("room-anonymous", "A room, anonymous", r, room_page(CONVERSATION, [grace], user=AnonymousUser())),
         Exhibit("lobby-lists", "The lobby's lists", "rooms/lobby.html#lists", {"rooms": [room, secret], "conversations": [direct]}),
