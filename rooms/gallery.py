@@ -197,7 +197,9 @@ def exhibits():
         # The room's state
         Exhibit("connection-connecting", "Connection: connecting", f"{r}#connection", {"connection_state": "connecting"}),
         Exhibit("connection-open", "Connection: live", f"{r}#connection", {"connection_state": "open"}),
-        Exhibit("connection-lost", "Connection: lost", f"{r}#connection", {"connection_state": "closed"}),
+        Exhibit("connection-lost", "Connection: lost, reconnecting", f"{r}#connection", {"connection_state": "closed", "connection_reconnecting": True}),
+        Exhibit("connection-back", "Connection: back", f"{r}#connection", {"connection_state": "open", "connection_back": True}),
+        Exhibit("connection-closed", "Connection: closed for good", f"{r}#connection", {"connection_state": "closed"}),
         Exhibit("alert-delayed", "Alert: delivery delayed", f"{r}#alert", {"alert": "delivery-delayed"}),
         Exhibit("alert-not-understood", "Alert: not understood", f"{r}#alert", {"alert": "not-understood"}),
         *(refusal(reason) for reason in ["no-room", "signed-out", "account-changed", "sign-in-to-post", "members-only", "removed"]),

@@ -52,7 +52,7 @@ AUDIT_MESSAGES = """() => {
     TIME: ["class", "datetime"], P: ["class", "id", "data-key"], BR: [],
     A: ["class", "href", "hx-get", "hx-trigger", "hx-swap", "data-htmx-powered", "data-user",
         "aria-label", "hx-ws:send", "hx-vals"],
-    FORM: ["class", "role", "aria-label", "hx-ws:send", "hx-vals", "data-htmx-powered"],
+    FORM: ["class", "hx-ws:send", "hx-vals", "data-htmx-powered"],
     BUTTON: ["class", "name", "value", "data-emoji", "data-count", "data-reactors"],
   };
   // Links go to a conversation with the author, to older or newer pages, or
