@@ -95,8 +95,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 # First: the person may be on their way to the lobby, which
                 # asks how far they read. A hidden tab closes too, so what
                 # arrives after this stays unread.
+                # Only moved: the page or the inline sign-in made the mark.
+                # An UPDATE checks no foreign keys, so sockets closing in
+                # numbers never lock the tables of people and rooms.
                 await db.run(
-                    ReadMark.objects.advance,
+                    ReadMark.objects.move_up,
                     self.user,
                     self.room,
                     self.newest_sent_id(),
@@ -256,6 +259,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         csrf_cookie = self.scope["cookies"].get(settings.CSRF_COOKIE_NAME, "")
         token = await session_exchange.issue(session.session_key, csrf_cookie)
         await self.enter_as_member()
+        # The page was drawn for nobody: start this person's mark here.
+        await db.run(
+            ReadMark.objects.advance, self.user, self.room, self.newest_sent_id()
+        )
         context = {"exchange_token": token, "focus": "composer"}
         await self.send_fragment("viewer-update", context)
 

@@ -413,10 +413,14 @@ class ReadMarkQuerySet(models.QuerySet):
         )
         if created:
             return None
-        self.filter(pk=mark.pk, last_read_id__lt=message_id).update(
+        self.move_up(user, room, message_id)
+        return mark
+
+    def move_up(self, user, room, message_id):
+        """Move an existing mark up to message_id, never back; create none."""
+        self.filter(user=user, room=room, last_read_id__lt=message_id).update(
             last_read_id=message_id
         )
-        return mark
 
 
 class ReadMark(models.Model):
