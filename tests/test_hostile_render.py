@@ -97,7 +97,7 @@ def renders(text):
     room = Room(pk=5, name=text, slug="general")
     message = Message(pk=7, room=room, author=user, body=text, created=SENT)
     # Mentions nobody, as if read with with_author(): no database here.
-    # tests/test_unread.py renders a mention of an odd-looking name.
+    # tests/http/test_unread.py renders a mention of an odd-looking name.
     message._prefetched_objects_cache = {"mentions": User.objects.none()}
     people = {"room": room, "online": [user], "joined": [user], "left": [user]}
     page = {

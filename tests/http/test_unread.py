@@ -4,31 +4,12 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
 
 from rooms.models import ReadMark, Room
 
-from .conftest import PASSWORD
+from ..conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-def person(username):
-    user = get_user_model().objects.create_user(username, password=PASSWORD)
-    client = Client()
-    client.force_login(user)
-    client.user = user
-    return client
-
-
-@pytest.fixture
-def alice():
-    return person("alice")
-
-
-@pytest.fixture
-def bob():
-    return person("bob")
 
 
 @pytest.fixture

@@ -6,19 +6,7 @@ import pytest
 
 from rooms.models import Room
 
-from .test_private_rooms import client_for
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alice():
-    return client_for("alice")
-
-
-@pytest.fixture
-def bob():
-    return client_for("bob")
 
 
 @pytest.fixture

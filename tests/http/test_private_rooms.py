@@ -1,37 +1,10 @@
 """Private rooms and their members over plain HTTP."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 
 from rooms.models import Message, Room
 
-from .conftest import PASSWORD
-
 pytestmark = pytest.mark.django_db
-
-
-def client_for(username):
-    user = get_user_model().objects.create_user(username, password=PASSWORD)
-    client = Client()
-    client.force_login(user)
-    client.user = user
-    return client
-
-
-@pytest.fixture
-def alice():
-    return client_for("alice")
-
-
-@pytest.fixture
-def bob():
-    return client_for("bob")
-
-
-@pytest.fixture
-def carol():
-    return client_for("carol")
 
 
 @pytest.fixture

@@ -4,24 +4,7 @@ import pytest
 
 from rooms.models import Room
 
-from .test_private_rooms import client_for
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alice():
-    return client_for("alice")
-
-
-@pytest.fixture
-def bob():
-    return client_for("bob")
-
-
-@pytest.fixture
-def carol():
-    return client_for("carol")
 
 
 def test_one_conversation_per_pair_found_again_from_either_side(alice, bob):

@@ -1,0 +1,32 @@
+"""People signed in over plain HTTP: Django test clients, no server."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from ..conftest import PASSWORD
+
+
+def client_for(username):
+    user = get_user_model().objects.create_user(username, password=PASSWORD)
+    client = Client()
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+# These replace the suite's alice and bob (people with a session cookie for
+# sockets) in this folder's tests, which only speak HTTP.
+@pytest.fixture
+def alice(db):
+    return client_for("alice")
+
+
+@pytest.fixture
+def bob(db):
+    return client_for("bob")
+
+
+@pytest.fixture
+def carol(db):
+    return client_for("carol")
