@@ -165,13 +165,16 @@ class Room(models.Model):
         elif after is not None:
             page = messages.newer_than(after, PAGE_SIZE)
         # Nothing there (past either end): open at the latest.
+        latest = not page
         page = page or messages.latest_page(PAGE_SIZE)
         if not page:
             return Page([], has_older=False, has_newer=False)
         return Page(
             page,
             has_older=self.messages.filter(pk__lt=page[0].pk).exists(),
-            has_newer=self.messages.filter(pk__gt=page[-1].pk).exists(),
+            # The latest page is live: what is posted meanwhile comes over its
+            # socket, which only a page with nothing newer opens.
+            has_newer=not latest and self.messages.filter(pk__gt=page[-1].pk).exists(),
         )
 
 

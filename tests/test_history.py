@@ -5,7 +5,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
-from rooms.models import PAGE_SIZE, Room
+from rooms.models import PAGE_SIZE, MessageQuerySet, Room
 
 from .conftest import PASSWORD
 
@@ -29,6 +29,26 @@ def history(general):
 
 def shown_ids(page):
     return [int(pk) for pk in re.findall(r'id="message-(\d+)"', page)]
+
+
+def test_a_message_posted_while_the_page_is_drawn_still_leaves_it_live(
+    client, history, general, monkeypatch
+):
+    """In a busy room someone posts between reading the latest page and
+    asking what is newer; the page must still open its socket, which
+    catches up on that message, rather than offer "Newer messages"."""
+    read_latest_page = MessageQuerySet.latest_page
+
+    def someone_posts_meanwhile(self, size):
+        page = read_latest_page(self, size)
+        general.messages.create(author=history[0].author, body="meanwhile")
+        return page
+
+    monkeypatch.setattr(MessageQuerySet, "latest_page", someone_posts_meanwhile)
+    page = client.get("/rooms/general/").content.decode()
+    assert shown_ids(page)[-1] == history[-1].pk
+    assert f'hx-ws:connect="/ws/rooms/general/?after={history[-1].pk}&amp;' in page
+    assert 'class="newer"' not in page
 
 
 def test_room_opens_at_the_latest_page_with_a_link_to_older(client, history):
