@@ -103,16 +103,21 @@ class _Rooms:
                 logger.exception("Could not read room broadcasts; retrying")
                 await asyncio.sleep(1)
                 continue
-            room_id = event["room"]
-            followers = [
-                *self.members.get(room_id, ()),
-                *self.watchers.get(room_id, ()),
-            ]
-            for consumer in followers:
-                try:
-                    consumer.deliver(event)
-                except Exception:  # one broken socket must not stop the rest
-                    logger.exception("Could not deliver to %s", consumer)
+            self._pass_on(event)
+
+    # Its own frame, so no socket outlives its close as a leftover local
+    # of the loop above while it waits for the next event.
+    def _pass_on(self, event):
+        room_id = event["room"]
+        followers = [
+            *self.members.get(room_id, ()),
+            *self.watchers.get(room_id, ()),
+        ]
+        for consumer in followers:
+            try:
+                consumer.deliver(event)
+            except Exception:  # one broken socket must not stop the rest
+                logger.exception("Could not deliver to %s", consumer)
 
 
 # One per process: the sockets of this process are the ones it can reach.
