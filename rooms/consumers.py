@@ -308,10 +308,30 @@ class RoomConsumer(AsyncWebsocketConsumer):
         # Live delivery may have sent some of them while the query ran.
         self.send_messages([m for m in missed if m.pk not in self.sent_ids])
         if ids:
-            self.synced_id = max(self.synced_id, ids[-1])
-            self.sent_ids = {pk for pk in self.sent_ids if pk >= self.forget_below}
-            self.forget_below = ids[0]
+            self.synced_to(ids)
         self.send_changes(changed)
+
+    def settle(self, room_ids):
+        """Given the room's message ids read after this socket's cursor (or
+        None: too many), return whether live delivery sent every one of them.
+
+        If so the cursor moves up to the newest without reading a message, so
+        a heartbeat reads once per room, not once per socket.
+        """
+        if room_ids is None or self.synced_id is None:
+            return False
+        newer = [pk for pk in room_ids if pk > self.synced_id]
+        if any(pk not in self.sent_ids for pk in newer):
+            return False
+        if newer:
+            self.synced_to(newer)
+        return True
+
+    def synced_to(self, ids):
+        """Every message of ids (ascending, just read) has been sent."""
+        self.synced_id = max(self.synced_id, ids[-1])
+        self.sent_ids = {pk for pk in self.sent_ids if pk >= self.forget_below}
+        self.forget_below = ids[0]
 
     def send_changes(self, changed):
         fresh = [m for m in changed if m.revision > self.changes_sent.get(m.pk, 0)]

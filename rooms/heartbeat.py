@@ -2,21 +2,25 @@
 
 Every beat keeps the presence rows of the process's signed-in sockets alive
 (one UPDATE), sweeps lapsed rows in every room (people on a process that
-died leave after the TTL, even from a room nobody is left in), and sends each socket any stored message or change it was
-not sent: group messages are at most once (a Redis restart, a full channel)
-and an open socket never reconnects to catch up by itself.
+died leave after the TTL, even from a room nobody is left in), and sends each
+socket any stored message or change it was not sent: group messages are at
+most once (a Redis restart, a full channel) and an open socket never
+reconnects to catch up by itself. It reads the new message ids once per room;
+only a socket that was not sent one of them reads the messages.
 """
 
 import asyncio
 import logging
-
-from django.db.models import Max
 
 from . import db, fanout, presence
 from .background import run_in_background
 from .models import Message, Room
 
 logger = logging.getLogger(__name__)
+
+# More new messages than this in a room since a beat's oldest cursor there
+# (a busy room, a long stall): its sockets catch up one by one instead.
+RECENT_LIMIT = 2000
 
 _beating = None
 
@@ -47,13 +51,17 @@ async def beat():
         if socket.user.is_authenticated
     )
     await presence.say_all_goodbyes()
-    newest = await db.run(_newest_message_ids, list(sockets))
+    floors = {
+        room: min((s.synced_id for s in members if s.synced_id is not None), default=0)
+        for room, members in sockets.items()
+    }
+    recent = await db.run(_message_ids_after, floors)
     revisions = await db.run(_room_revisions, list(sockets))
     behind = [
         socket
         for room, members in sockets.items()
         for socket in members
-        if newest.get(room, 0) > (socket.synced_id or 0)
+        if not socket.settle(recent.get(room))
         or revisions.get(room, 0) > socket.synced_revision
     ]
     for error in await asyncio.gather(
@@ -63,13 +71,14 @@ async def beat():
             logger.error("Catch-up failed", exc_info=error)
 
 
-def _newest_message_ids(room_ids):
-    newest = (
-        Message.objects.filter(room__in=room_ids)
-        .values("room")
-        .annotate(newest=Max("pk"))
-    )
-    return {row["room"]: row["newest"] for row in newest}
+def _message_ids_after(floors):
+    """Return each room's message ids after its floor, or None if too many."""
+    recent = {}
+    for room, floor in floors.items():
+        ids = Message.objects.filter(room=room, pk__gt=floor).order_by("pk")
+        ids = list(ids.values_list("pk", flat=True)[: RECENT_LIMIT + 1])
+        recent[room] = ids if len(ids) <= RECENT_LIMIT else None
+    return recent
 
 
 def _room_revisions(room_ids):
