@@ -22,17 +22,20 @@ import resource
 import sys
 import tempfile
 import time
+import urllib.request
 
 import django
 import uvloop
+from django.core.management import call_command
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from .__main__ import environment
 from .load import frame, sequence
-from .servers import LOAD_CORE, Server
+from .servers import LOAD_CORE, LOGS, Server
 
 MESSAGE_ID = re.compile(r'id="message-(\d+)"')
+SOCKET_PATH = re.compile(r'hx-ws:connect="([^"]+)"')
 LOG_ERROR = re.compile(r"Traceback|ERROR|CRITICAL|Exception")
 WARM_UP_SECONDS = 60
 RSS_GROWTH_ALLOWED = 0.10  # of the RSS after warm-up
@@ -42,7 +45,12 @@ START_SECONDS = 180
 MiB = 2**20
 # What a socket meets while the server restarts: refused, cut off mid
 # handshake, closed.
-GONE = (OSError, TimeoutError, WebSocketException)
+GONE = (OSError, TimeoutError, WebSocketException)  # urllib's errors are OSErrors
+
+
+class PageNotLive(Exception):
+    """A room's latest page came without its live socket (the last one is
+    kept in bench/logs/soak-page.html)."""
 
 
 class Tab:
@@ -58,15 +66,19 @@ class Tab:
         self.ws = None
         self.connections = 0
         self.leaving = False
+        # (seconds into the soak, ?after=) per connect: what a loss needs.
+        self.history = []
 
     async def stay(self):
         delay = 0.5
         while not self.leaving:
             ws = None
             with contextlib.suppress(*GONE):
-                async with self.soak.open(self.url(), self.session_id) as ws:
+                url = self.url()
+                async with self.soak.open(url, self.session_id) as ws:
                     self.ws, delay = ws, 0.5
                     self.connections += 1
+                    self.history.append((self.soak.elapsed(), url.split("=")[-1]))
                     self.soak.progress.set()
                     async for text in ws:
                         self.take(text)
@@ -120,6 +132,7 @@ class Soak:
             "unsent": 0,
             "joins": 0,
             "leaves": 0,
+            "pages_not_live": 0,
             "rss": [],
             "restart": {},
         }
@@ -140,7 +153,8 @@ class Soak:
             await Room.objects.acreate(slug=name, name=name)
         started = time.monotonic()
         self.tasks = [asyncio.create_task(tab.stay()) for tab in self.stayers]
-        await self.everyone_connected(timeout=120)
+        async with asyncio.timeout(120):
+            await self.until(lambda tab: tab.ws is not None)
         self.figures["connect_seconds"] = time.monotonic() - started
         print(
             f"  {len(self.stayers)} connected in {self.figures['connect_seconds']:.1f} s",
@@ -166,11 +180,8 @@ class Soak:
             await tab.leave()
         await asyncio.gather(*self.tasks)
 
-    async def everyone_connected(self, timeout):
-        async with asyncio.timeout(timeout):
-            while any(tab.ws is None for tab in self.stayers):
-                self.progress.clear()
-                await self.progress.wait()
+    def elapsed(self):
+        return time.monotonic() - getattr(self, "started", time.monotonic())
 
     async def chatter(self, room):
         """Send `rate` messages a second into the room, from people in it."""
@@ -190,18 +201,44 @@ class Soak:
                 self.figures["unsent"] += 1  # that tab is reconnecting
 
     async def churn(self, session_id):
-        """Come and go: a fresh tab in some room, for 5 to 20 seconds."""
+        """Come and go: open some room's page, stay 5 to 20 seconds, leave."""
         while self.sending:
-            room = random.choice(self.rooms)
             with contextlib.suppress(*GONE):
-                async with self.open(self.server.ws_url(room), session_id) as ws:
-                    self.figures["joins"] += 1
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(random.uniform(5, 20)):
-                            async for _ in ws:
-                                pass
-                    self.figures["leaves"] += 1
+                await self.visit(random.choice(self.rooms), session_id)
             await asyncio.sleep(random.uniform(0.5, 2))
+
+    async def visit(self, room, session_id):
+        try:
+            url = await asyncio.to_thread(self.load_page, room, session_id)
+        except PageNotLive:
+            self.figures["pages_not_live"] += 1
+            return
+        async with self.open(url, session_id) as ws:
+            self.figures["joins"] += 1
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(random.uniform(5, 20)):
+                    async for _ in ws:
+                        pass
+            self.figures["leaves"] += 1
+
+    def load_page(self, room, session_id):
+        """GET the room's page as a browser does; return its socket's URL.
+
+        The page shows the latest messages and points its socket after them.
+        """
+        request = urllib.request.Request(
+            f"{self.server.url}/rooms/{room}/",
+            # As the PaaS router says; production settings redirect plain HTTP.
+            headers={"Cookie": f"sessionid={session_id}", "X-Forwarded-Proto": "https"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            page = response.read().decode()
+        found = SOCKET_PATH.search(page)
+        if found is None:
+            (LOGS / "soak-page.html").write_text(page)
+            raise PageNotLive(response.url)
+        path = found.group(1).replace("&amp;", "&")
+        return f"ws://127.0.0.1:{self.server.port}{path}"
 
     async def sample_memory(self):
         while True:
@@ -226,21 +263,19 @@ class Soak:
         restart["start_seconds"] = listening - stopped
         print(f"  restarted at {restart['at']:.0f} s", flush=True)
         stored = await self.stored()
-        try:
-            await self.caught_up(stored, timeout=120)
-            restart["catch_up_seconds"] = time.monotonic() - listening
-        except TimeoutError:
-            restart["catch_up_seconds"] = None
+        restart["back_seconds"] = restart["catch_up_seconds"] = None
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(120):
+                await self.until(lambda tab: tab.ws is not None)
+                restart["back_seconds"] = time.monotonic() - listening
+                await self.until(lambda tab: stored[tab.room] <= tab.seen)
+                restart["catch_up_seconds"] = time.monotonic() - listening
 
-    async def caught_up(self, stored, timeout):
-        """Return once every stayer has reconnected and has `stored`."""
-        async with asyncio.timeout(timeout):
-            while any(
-                tab.ws is None or not stored[tab.room] <= tab.seen
-                for tab in self.stayers
-            ):
-                self.progress.clear()
-                await self.progress.wait()
+    async def until(self, condition):
+        """Return once condition(tab) holds for every stayer."""
+        while not all(condition(tab) for tab in self.stayers):
+            self.progress.clear()
+            await self.progress.wait()
 
     async def drain(self):
         """Wait for the last messages, until none has come for two heartbeats.
@@ -276,7 +311,15 @@ class Soak:
         figures["repeats"] = sum(t.repeats for t in self.stayers)
         figures["deliveries"] = sum(len(t.seen) for t in self.stayers)
         figures["refused"] = sum(len(t.refusals) for t in self.stayers)
-        figures["short"] = sum(1 for t in self.stayers if stored[t.room] - t.seen)
+        figures["short"] = [
+            {
+                "room": t.room,
+                "missing": sorted(stored[t.room] - t.seen),
+                "connects": [f"{at:.1f} s after={after}" for at, after in t.history],
+            }
+            for t in self.stayers
+            if stored[t.room] - t.seen
+        ]
         figures["reconnects"] = sum(t.connections - 1 for t in self.stayers)
         figures["memory"] = memory_verdict(figures["rss"], figures["restart"]["at"])
         log = self.server.log_path.read_text(errors="replace")
@@ -292,6 +335,8 @@ class Soak:
             problems.append("memory grew after warm-up")
         if figures["log_errors"]:
             problems.append("errors in the server log")
+        if figures["pages_not_live"]:
+            problems.append("room pages without their live socket")
         return problems
 
 
@@ -327,15 +372,23 @@ def report(options, figures, problems, seconds):
         f"  deliveries to those who stayed {figures['deliveries']}: lost "
         f"{figures['lost']}, from another room {figures['strays']}, repeats "
         f"{figures['repeats']} (upserted), refused {figures['refused']}; "
-        f"{figures['short']} people short of some, {figures['closed']} not "
+        f"{len(figures['short'])} people short of some, {figures['closed']} not "
         "connected at the end",
         f"  reconnects {figures['reconnects']}; churn: {figures['joins']} joins, "
-        f"{figures['leaves']} leaves",
+        f"{figures['leaves']} leaves, {figures['pages_not_live']} room pages "
+        "without their live socket",
         f"  restart at {figures['restart']['at']:.0f} s: stopped in "
         f"{figures['restart']['stop_seconds']:.1f} s, listening again "
-        f"{figures['restart']['start_seconds']:.1f} s later, everyone back and "
-        f"caught up {fmt(figures['restart']['catch_up_seconds'])} s after that",
+        f"{figures['restart']['start_seconds']:.1f} s later; after that everyone "
+        f"back in {fmt(figures['restart']['back_seconds'])} s and caught up in "
+        f"{fmt(figures['restart']['catch_up_seconds'])} s",
     ]
+    for tab in figures["short"][:5]:
+        missing = tab["missing"]
+        lines.append(
+            f"    short in {tab['room']}: {len(missing)} missing, "
+            f"ids {missing[0]}–{missing[-1]}; connects: {', '.join(tab['connects'])}"
+        )
     for n, process in enumerate(figures["memory"]["processes"], 1):
         growth = process.get("growth")
         lines.append(
@@ -389,6 +442,9 @@ def main(argv=None):
 
         layer = "redis pub/sub" if env.get("REDIS_URL") else "in-memory"
         session_ids = database.create(options.people)
+        # Churners load room pages, which name the hashed static files, as
+        # a deploy's build step leaves them.
+        call_command("collectstatic", interactive=False, verbosity=0)
         server = Server("ours", env, log_name=options.log_name)
         soak = Soak(server, options, session_ids)
         started = time.monotonic()
