@@ -118,7 +118,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("pool", True)
+    # psycopg's default is 4 connections, fewer than the threads that query
+    # at once: the event loop's pool (cores + 4) and one per HTTP request.
+    # Under a burst on a busy machine some waited past the 30 s timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "pool", {"min_size": 4, "max_size": 16}
+    )
 
 # Enforced on every response. Scripts run only with the page's nonce: htmx
 # re-creates every <script> a swap brings in, and such a copy has none, so
