@@ -80,7 +80,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.synced_revision = self.cursor_from_query("revision") or 0
         self.sent_ids = set()
         self.changes_sent = {}
-        self.outbox = fanout.Outbox(self.send)
+        self.outbox = fanout.Outbox(self.scope)
         await fanout.rooms.join(self.room.pk, self)
         await self.catch_up()
         if self.user.is_authenticated:
@@ -415,7 +415,7 @@ class LobbyConsumer(AsyncWebsocketConsumer):
         if not self.user.is_authenticated:
             await self.close(code=CLOSE_SIGNED_OUT)
             return
-        self.outbox = fanout.Outbox(self.send)
+        self.outbox = fanout.Outbox(self.scope)
         self.unread = set()
         self.muted = set()
         rooms = Room.objects.visible_to(self.user)

@@ -8,6 +8,7 @@ and passes the rendered bytes straight to its sockets in the room.
 """
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict, deque
 
@@ -26,8 +27,10 @@ class Outbox:
     the fan-out to everyone else, so later frames queue behind it, in order.
     """
 
-    def __init__(self, send):
-        self._send = send
+    def __init__(self, scope):
+        # The server's own send: a frame needs nothing Channels' wrappers
+        # add, and every broadcast is sent once per socket in the room.
+        self._server_send = scope["server_send"]
         self._queued = None  # a deque while a send is waiting
 
     def put(self, text):
@@ -36,19 +39,23 @@ class Outbox:
             return
         # Runs the send right here; it becomes a real task only if it waits.
         sending = asyncio.Task(
-            self._send(text_data=text),
-            loop=asyncio.get_running_loop(),
-            eager_start=True,
+            self._send(text), loop=asyncio.get_running_loop(), eager_start=True
         )
         if not sending.done():
             self._queued = deque()
             run_in_background(self._send_queued(sending))
 
+    async def _send(self, text):
+        # The tab has gone: the server raises OSError, then tells the
+        # consumer, whose disconnect cleans up.
+        with contextlib.suppress(OSError):
+            await self._server_send({"type": "websocket.send", "text": text})
+
     async def _send_queued(self, sending):
         try:
             await sending
             while self._queued:
-                await self._send(text_data=self._queued.popleft())
+                await self._send(self._queued.popleft())
         finally:
             self._queued = None  # even after a failed send: never queue forever
 

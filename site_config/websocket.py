@@ -48,3 +48,19 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         super().keepalive_timeout()
         # close() waits for the unread buffer to drain, which may never happen.
         self.transport.abort()
+
+
+class ServerSendInScope:
+    """Hand consumers the server's own send as scope["server_send"].
+
+    Channels' session middleware wraps a socket's send to save the session
+    on HTTP responses, and the consumer wraps it again; a websocket frame
+    needs neither. The fan-out sends every broadcast once per socket, so it
+    goes past them (rooms.fanout.Outbox).
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        await self.app({**scope, "server_send": send}, receive, send)
