@@ -176,16 +176,22 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_SIGNED_OUT)
             return
         form = MessageForm({"message": text(frame, "message")}, author=self.user)
-        if not await db.run(form.is_valid):
+        message = await db.run(self.post_if_valid, form)
+        if message is None:
             if not form.is_blank():
                 await self.send_fragment("composer-update", {"form": form})
             return
-        message = await db.run(self.room.post, self.user, form.cleaned_data["message"])
         if not await broadcast.message_posted(message):
             # Stored, so nothing is lost; say so rather than pretend.
             self.send_messages([message])
             await self.send_fragment("alert", {"alert": "delivery-delayed"})
         await self.send_fragment("composer-update", {"form": MessageForm()})
+
+    def post_if_valid(self, form):
+        # One trip to the database thread, not two: each costs ~50 µs of CPU.
+        if not form.is_valid():
+            return None
+        return self.room.post(self.user, form.cleaned_data["message"])
 
     async def announce_typing(self, frame):
         """Tell the room this person is typing; never stored, never replayed."""
