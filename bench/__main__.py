@@ -7,6 +7,7 @@ import secrets
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import django
 import uvloop
@@ -191,6 +192,10 @@ def main():
         layer = "redis pub/sub" if env.get("REDIS_URL") else "in-memory"
         print(f"channel layer: {layer}; servers on core 0, load on core {LOAD_CORE}")
         session_ids = database.create(PEOPLE)
+        # What the baselines send for every message: the chat's own bytes.
+        shape = Path(workdir) / "message.html"
+        shape.write_text(database.message_shape())
+        env["BENCH_MESSAGE_SHAPE"] = str(shape)
         started = time.monotonic()
         figures = asyncio.run(run(env, session_ids), loop_factory=uvloop.new_event_loop)
         figures["layer"] = layer

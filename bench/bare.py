@@ -1,33 +1,36 @@
 """The ceiling: a bare ASGI app that sends one message's bytes to every socket.
 
 No Django, no Channels, no database: what uvicorn and the websocket itself
-cost. Run with `uvicorn bench.bare:application`.
+cost. The bytes are the chat's own, rendered once by `python -m bench`
+into the file BENCH_MESSAGE_SHAPE names, with the message's id and body
+marked. Run with `uvicorn bench.bare:application`.
 """
 
 import contextlib
+import functools
 import html
 import itertools
 import json
+import os
 from collections import defaultdict
-from datetime import UTC, datetime
+from pathlib import Path
+
+# Markers in the shape, where each message's own id and body go.
+ID_MARK = "987654321"
+BODY_MARK = "BENCH-BODY"
 
 rooms = defaultdict(set)
 ids = itertools.count(1)
 
 
-def fragment(pk, body, author="person0", author_id=1):
-    """Return the HTML the chat broadcasts for a message, byte for byte in shape."""
-    now = datetime.now(UTC)
-    return (
-        '\n  <hx-partial hx-target="#messages" hx-swap="upsert">\n    \n'
-        f'          <article id="message-{pk}" class="message" data-author="{author_id}">\n'
-        '            <header class="message-header">\n'
-        f'              <span class="message-author">{author}</span>\n'
-        f'              <time class="message-time" datetime="{now.isoformat()}">{now:%H:%M}</time>\n'
-        "            </header>\n"
-        f'            <p class="message-body">{html.escape(body)}</p>\n'
-        "          </article>\n        \n  </hx-partial>\n"
-    )
+@functools.cache
+def shape():
+    return Path(os.environ["BENCH_MESSAGE_SHAPE"]).read_text()
+
+
+def fragment(pk, body):
+    """Return the HTML the chat broadcasts for this message, byte for byte."""
+    return shape().replace(ID_MARK, str(pk)).replace(BODY_MARK, html.escape(body))
 
 
 async def application(scope, receive, send):

@@ -12,8 +12,11 @@ from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+
+from .bare import BODY_MARK, ID_MARK
 
 
 def create(people):
@@ -40,3 +43,21 @@ def create(people):
     ]
     Session.objects.bulk_create(sessions)
     return [session.session_key for session in sessions]
+
+
+def message_shape():
+    """Return the HTML the chat broadcasts for a message, its id and body marked.
+
+    The baselines send these bytes, so all three servers compress the same.
+    Never stored: a stored id would move the database's next one.
+    """
+    from rooms.models import Message, Room
+
+    message = Message(
+        pk=int(ID_MARK),
+        room=Room(slug="shape", name="shape"),
+        author=get_user_model()(pk=1, username="person0"),
+        body=BODY_MARK,
+        created=timezone.now(),
+    )
+    return render_to_string("rooms/room.html#message-posted", {"messages": [message]})
