@@ -18,11 +18,26 @@ from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import (
     WebSocketsSansIOProtocol,
 )
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
 logger = logging.getLogger(__name__)
 
 
 class WebSocketProtocol(WebSocketsSansIOProtocol):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.config.ws_per_message_deflate:
+            # uvicorn's 4 KiB window, which holds the previous message, so a
+            # message costs ~33 bytes on the wire; but a smaller hash table
+            # (memLevel 2, not 5): 14 KiB less per socket, as fast, as small.
+            self.conn.available_extensions = [
+                ServerPerMessageDeflateFactory(
+                    server_max_window_bits=12,
+                    client_max_window_bits=12,
+                    compress_settings={"memLevel": 2},
+                )
+            ]
+
     async def send(self, message):
         if self.close_sent and message["type"] == "websocket.send":
             # uvicorn closed it first (an unanswered ping, a bad frame) and
