@@ -26,6 +26,9 @@ LADDER_ROOM = 100
 LADDER_SECONDS = 3
 LADDER_START, LADDER_FACTOR, LADDER_STOP = 200, 1.4, 60_000  # deliveries/s
 P99_LIMIT = 0.100
+# One window's CPU per delivery moves by a fifth with whatever else a shared
+# machine runs; at N = 100 the table takes the median of several windows.
+CPU_ROOM, CPU_WINDOWS = 100, 5
 
 
 def environment(workdir):
@@ -100,8 +103,17 @@ def ms(seconds):
 async def latency(server, people, session_ids):
     crowd, failed = await open_room(server, f"{server.kind}-{people}", session_ids)
     await crowd.settle()
-    figures = await talk(server, crowd, *LATENCY[people])
+    windows = [
+        await talk(server, crowd, *LATENCY[people])
+        for _ in range(CPU_WINDOWS if people == CPU_ROOM else 1)
+    ]
     await crowd.close()
+    windows.sort(key=lambda window: window["cpu_us_per_delivery"])
+    figures = windows[len(windows) // 2]
+    figures["cpu_windows_us"] = [window["cpu_us_per_delivery"] for window in windows]
+    # Nothing lost in any window, not only in the median one.
+    figures["lost"] = sum(window["lost"] for window in windows)
+    figures["duplicates"] = sum(window["duplicates"] for window in windows)
     return figures
 
 

@@ -127,6 +127,15 @@ def table(figures, facts):
         "",
         "Ratios: "
         + "; ".join(f"{name} {value:.1f}×" for name, value in ratios.items()),
+        "",
+        "Server CPU per delivery at N = 100 in each window, lowest first (the "
+        "table shows the median): "
+        + "; ".join(
+            f"{kind} "
+            + ", ".join(f"{us:.0f}" for us in figures[kind][100]["cpu_windows_us"])
+            + " µs"
+            for kind in KINDS
+        ),
     ]
     return "\n".join(lines), ratios
 
