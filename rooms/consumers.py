@@ -65,13 +65,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         await self.accept()
-        slug = self.scope["url_route"]["kwargs"]["slug"]
-        self.room = await db.run(Room.objects.filter(slug=slug).first)
+        self.room, admitted = await db.run(self.find_room)
         if self.room is None:
             await self.send_fragment("refusal", {"reason": "no-room"})
             await self.close(code=CLOSE_NO_ROOM)
             return
-        if not await db.run(self.room.admits, self.user):
+        if not admitted:
             await self.send_fragment("refusal", {"reason": "members-only"})
             self.room = None  # never joined: nothing to leave on disconnect
             await self.close(code=CLOSE_MEMBERS_ONLY)
@@ -86,6 +85,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if self.user.is_authenticated:
             await self.enter_as_member()
         heartbeat.start()
+
+    def find_room(self):
+        """Return the socket's room (None if there is none) and whether it
+        admits this person, in one trip to the database thread."""
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        room = Room.objects.filter(slug=slug).first()
+        return room, room is not None and room.admits(self.user)
 
     async def disconnect(self, code):
         if self.room is None:
