@@ -78,8 +78,9 @@ $(VENV)/.bench: requirements-bench.txt | $(PY)
 
 # The figures of the README's "Speed" section, from one run (a few minutes).
 # Pins itself and its servers to one core each; leaves bench/results/*.
+# BENCH_ARGS="--quick --kinds ours,bare": CPU per delivery only, in a minute.
 bench: $(VENV)/.bench
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 # A bounded soak (README, "Soak"): a few minutes of a crowd's life with a
 # restart in the middle. SOAK_ARGS="--people 500 --seconds 600" to vary it.

@@ -1,5 +1,6 @@
 """`python -m bench`: every figure of issue 6 from one run (README, "Speed")."""
 
+import argparse
 import asyncio
 import os
 import resource
@@ -170,13 +171,15 @@ async def ladder(server, session_ids):
     return steps
 
 
-async def measure(kind, env, session_ids):
+async def measure(kind, env, session_ids, quick):
     server = Server(kind, env).start()
     try:
         figures = {}
-        for people in (10, 100):
+        for people in (CPU_ROOM,) if quick else (10, 100):
             figures[people] = await latency(server, people, session_ids[:people])
             print(f"  {kind} N={people}: {report.brief(figures[people])}", flush=True)
+        if quick:
+            return figures
         figures["storm"], figures[PEOPLE] = await storm(server, session_ids)
         print(f"  {kind} N={PEOPLE}: {report.brief(figures[PEOPLE])}", flush=True)
         print(f"  {kind} storm: {figures['storm']}", flush=True)
@@ -187,11 +190,42 @@ async def measure(kind, env, session_ids):
         server.stop()
 
 
-async def run(env, session_ids):
-    return {kind: await measure(kind, env, session_ids) for kind in KINDS}
+async def run(env, session_ids, kinds, quick):
+    return {kind: await measure(kind, env, session_ids, quick) for kind in kinds}
 
 
-def main():
+def arguments(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"only CPU per delivery at N = {CPU_ROOM} ({CPU_WINDOWS} windows), "
+        "to compare before and after a change; writes no results",
+    )
+    parser.add_argument(
+        "--kinds", default=",".join(KINDS), help="with --quick: e.g. ours,bare"
+    )
+    options = parser.parse_args(argv)
+    options.kinds = options.kinds.split(",") if options.quick else list(KINDS)
+    if not set(options.kinds) <= set(KINDS):
+        parser.error(f"--kinds: choose from {', '.join(KINDS)}")
+    return options
+
+
+def quick_report(figures):
+    for kind, phases in figures.items():
+        windows = ", ".join(f"{us:.0f}" for us in phases[CPU_ROOM]["cpu_windows_us"])
+        median = phases[CPU_ROOM]["cpu_us_per_delivery"]
+        print(f"{kind}: {median:.0f} µs CPU per delivery (windows: {windows} µs)")
+    if {"ours", "bare"} <= figures.keys():
+        ours, bare = (
+            figures[kind][CPU_ROOM]["cpu_us_per_delivery"] for kind in ("ours", "bare")
+        )
+        print(f"ours ÷ bare {ours / bare:.1f}×")
+
+
+def main(argv=None):
+    options = arguments(argv)
     os.sched_setaffinity(0, {LOAD_CORE})
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8 * PEOPLE)), hard))
@@ -209,7 +243,13 @@ def main():
         shape.write_text(database.message_shape())
         env["BENCH_MESSAGE_SHAPE"] = str(shape)
         started = time.monotonic()
-        figures = asyncio.run(run(env, session_ids), loop_factory=uvloop.new_event_loop)
+        figures = asyncio.run(
+            run(env, session_ids, options.kinds, options.quick),
+            loop_factory=uvloop.new_event_loop,
+        )
+        if options.quick:
+            quick_report(figures)
+            return
         figures["layer"] = layer
         figures["seconds"] = time.monotonic() - started
         report.write(figures)
