@@ -459,6 +459,32 @@ async def test_signing_out_and_back_in_on_one_socket(chat_server, general, alice
         await tab.expect("back again")
 
 
+async def test_the_emptied_composer_is_the_signed_in_persons(
+    chat_server, general, alice, bob
+):
+    # The emptied composer is rendered once per person, then sent again.
+    async with open_tab(chat_server, person=alice) as ws:
+        tab = Tab(ws)
+        await tab.expect("alice joined")
+        for body in ("from alice", "again from alice"):
+            assert await composer_after_sending(tab, body) == alice.pk
+        await tab.send(action="sign-out")
+        await tab.expect(r'id="sign-in"')
+        await tab.send(action="sign-in", username="bob", password=PASSWORD)
+        await tab.expect(r'"token": "')
+        assert await composer_after_sending(tab, "from bob") == bob.pk
+
+
+async def composer_after_sending(tab, body):
+    """Send a message; return the viewer of the composer the socket sends back."""
+    tab.seen = ""
+    await tab.send(action="send", message=body)
+    sent = await tab.expect(r'<input id="composer-message"[^>]*>')
+    return int(
+        re.search(r'<input id="composer-message"[^>]*data-viewer="(\d+)"', sent)[1]
+    )
+
+
 @dataclass
 class Response:
     status: int
