@@ -486,7 +486,3 @@ class LobbyConsumer(AsyncWebsocketConsumer):
     @property
     def user(self):
         return self.scope["user"]
-
-    async def send(self, text_data=None, bytes_data=None, close=False):
-        with contextlib.suppress(OSError):  # as RoomConsumer.send
-            await super().send(text_data, bytes_data, close)
