@@ -169,7 +169,9 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "site_config.channel_layers.InMemoryChannelLayer"}
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {
