@@ -1,7 +1,10 @@
 """Pages and forms over plain HTTP: everything works without JavaScript."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from rooms.models import Message, Room
 
@@ -144,3 +147,20 @@ def test_posting_too_fast_without_javascript_keeps_the_text_and_says_why(
     assert "You are sending messages too fast." in page
     assert 'value="one more"' in page
     assert Message.objects.count() == 10
+
+
+def test_the_message_limit_counts_every_room_and_only_the_last_seconds(
+    alice_client, general
+):
+    elsewhere = Room.objects.create(slug="elsewhere", name="elsewhere")
+    for n in range(9):
+        elsewhere.post(alice_client.user, f"{n}")
+    # An eleventh second ago: out of the window (10 in 10 seconds).
+    Message.objects.filter(body="0").update(
+        created=timezone.now() - timedelta(seconds=11)
+    )
+    for body in ("ninth in the window", "tenth in the window"):
+        response = alice_client.post("/rooms/general/messages/", {"message": body})
+        assert response.status_code == 302
+    response = alice_client.post("/rooms/general/messages/", {"message": "one more"})
+    assert "You are sending messages too fast." in response.content.decode()
