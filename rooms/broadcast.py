@@ -31,14 +31,11 @@ async def message_posted(message):
     in the background until the layer is back.
     """
     html = render_to_string("rooms/room.html#message-posted", {"messages": [message]})
-    # For lobbies: the room's entry, marked unread. Each lobby socket
-    # decides from the author and mentions whether its person needs it.
-    unread = render_to_string("rooms/lobby.html#unread-update", {"room": message.room})
     event = {
         "room": message.room_id,
         "html": html,
         "id": message.pk,
-        "unread": unread,
+        # For lobbies, to decide whether their person has something unread.
         "author": message.author_id,
         "mentions": [person.pk for _, person in message.body_parts() if person],
     }

@@ -438,6 +438,7 @@ class LobbyConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_SIGNED_OUT)
             return
         self.outbox = fanout.Outbox(self.scope)
+        self.rooms = {}
         self.unread = set()
         self.muted = set()
         rooms = Room.objects.visible_to(self.user)
@@ -450,6 +451,7 @@ class LobbyConsumer(AsyncWebsocketConsumer):
         # Read after watching, so nothing posted in between is missed; a
         # reconnect (a hidden tab shown again) redraws the lists.
         rooms = await db.run(list, rooms.with_unread_for(self.user))
+        self.rooms = {room.pk: room for room in rooms}
         self.unread = {room.pk for room in rooms if room.has_unread}
         self.muted = {room.pk for room in rooms if room.muted}
         context = {
@@ -467,15 +469,19 @@ class LobbyConsumer(AsyncWebsocketConsumer):
             )
 
     def deliver(self, event):
-        room_id = event["room"]
-        if "unread" not in event or room_id in self.unread:
-            return  # presence news, or the room is already marked
+        room = self.rooms.get(event["room"])
+        if "author" not in event or room is None or room.pk in self.unread:
+            # Not a new message; or the lists, still being read, will show
+            # it; or the room is marked already.
+            return
         if event["author"] == self.user.pk:
             return
-        if room_id in self.muted and self.user.pk not in event["mentions"]:
+        if room.pk in self.muted and self.user.pk not in event["mentions"]:
             return
-        self.unread.add(room_id)
-        self.outbox.put(event["unread"])
+        self.unread.add(room.pk)
+        # Drawn here, not with every message: only when a room turns unread.
+        context = {"room": room}
+        self.outbox.put(render_to_string("rooms/lobby.html#unread-update", context))
 
     async def user_signed_out(self, event):
         await self.close(code=CLOSE_SIGNED_OUT)
