@@ -20,11 +20,11 @@ from .models import SessionHandoff
 LIFETIME = timedelta(minutes=1)
 
 
-async def issue(session_key: str, csrf_cookie: str) -> str:
+def issue(session_key: str, csrf_cookie: str) -> str:
     """Return a token that redeems once for session_key."""
     token = secrets.token_urlsafe(32)
-    await SessionHandoff.objects.filter(expires__lte=timezone.now()).adelete()
-    await SessionHandoff.objects.acreate(
+    SessionHandoff.objects.filter(expires__lte=timezone.now()).delete()
+    SessionHandoff.objects.create(
         token_hash=_hash(token),
         session_key=session_key,
         csrf_fingerprint=_hash(csrf_cookie),

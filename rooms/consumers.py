@@ -5,6 +5,7 @@ import time
 from urllib.parse import parse_qs
 
 from channels.auth import login, logout
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -43,7 +44,24 @@ def text(frame, key):
     return LONE_SURROGATE.sub("\ufffd", value)
 
 
-class RoomConsumer(AsyncWebsocketConsumer):
+class Consumer(AsyncWebsocketConsumer):
+    """A websocket consumer that hops to no thread before handling an event.
+
+    Channels' dispatch first closes stale database connections in its one
+    sync thread (aclose_old_connections): a thread hop for every frame a
+    socket receives, every socket queued on the same thread. Consumers here
+    query only through db.run and Channels' database_sync_to_async, which
+    close them around each call, in the thread that queries.
+    """
+
+    async def dispatch(self, message):
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
+class RoomConsumer(Consumer):
     """One browser tab in one room: catch-up, live updates, posting, sign-in."""
 
     room = None
@@ -269,9 +287,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         await login(self.scope, form.get_user())
         session = self.scope["session"]
-        await session.asave()
+        await db.run(session.save)
         csrf_cookie = self.scope["cookies"].get(settings.CSRF_COOKIE_NAME, "")
-        token = await session_exchange.issue(session.session_key, csrf_cookie)
+        token = await db.run(session_exchange.issue, session.session_key, csrf_cookie)
         await self.enter_as_member()
         # The page was drawn for nobody: start this person's mark here.
         await db.run(
@@ -427,7 +445,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         return render_to_string(f"rooms/room.html#{partial}", context)
 
 
-class LobbyConsumer(AsyncWebsocketConsumer):
+class LobbyConsumer(Consumer):
     """A signed-in person's lobby: which rooms have unread messages, live."""
 
     room_ids = ()
