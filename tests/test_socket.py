@@ -98,6 +98,21 @@ async def test_message_reaches_every_member_once(chat_server, general, alice, bo
         await bob_tab.expect_nothing()
 
 
+async def test_frames_are_compressed_with_the_memory_of_a_socket_in_mind(
+    chat_server, general
+):
+    # See site_config/websocket.py: the previous message stays in a 4 KiB
+    # window; the browser's own frames each start afresh.
+    async with open_tab(chat_server) as tab:
+        negotiated = tab.response.headers["Sec-WebSocket-Extensions"].split("; ")
+    assert negotiated[0] == "permessage-deflate"
+    assert set(negotiated[1:]) == {
+        "server_max_window_bits=12",
+        "client_max_window_bits=12",
+        "client_no_context_takeover",
+    }
+
+
 async def test_catch_up_sends_what_the_tab_missed_in_order(chat_server, general, alice):
     an_hour_ago = timezone.now() - timedelta(hours=1)
     seen = await general.messages.acreate(author=alice.user, body="seen before")
