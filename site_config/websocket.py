@@ -50,6 +50,10 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         if not self.writable.is_set():
             await self.wait_until_writable()
         await super().send(message)
+        if message["type"] == "websocket.accept" and self.handshake_complete:
+            # uvicorn keeps the handshake's request and response, headers
+            # and all, for the socket's life; nothing reads them again.
+            self.request = self.response = None
 
     async def wait_until_writable(self):
         try:
