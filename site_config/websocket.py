@@ -51,8 +51,11 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             await self.wait_until_writable()
         await super().send(message)
         if message["type"] == "websocket.accept" and self.handshake_complete:
-            # uvicorn keeps the handshake's request and response, headers
-            # and all, for the socket's life; nothing reads them again.
+            # The handshake's request and response, headers and all, would
+            # stay for the socket's life, and nothing reads them again:
+            # uvicorn keeps both, and websockets' parser keeps the request
+            # in a local of its generator (~4 KiB a socket).
+            self.request.headers.clear()
             self.request = self.response = None
 
     async def wait_until_writable(self):
