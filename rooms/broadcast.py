@@ -35,8 +35,14 @@ async def message_posted(message):
         "room": message.room_id,
         "html": html,
         "id": message.pk,
-        # For lobbies, to decide whether their person has something unread.
+        # For lobbies: whether their person has something unread, and what
+        # the room's entry shows.
         "author": message.author_id,
+        "room_fields": {
+            "slug": message.room.slug,
+            "name": message.room.name,
+            "kind": message.room.kind,
+        },
         "mentions": [person.pk for _, person in message.body_parts() if person],
     }
     group = room_group(message.room_id)

@@ -450,6 +450,22 @@ class RoomConsumer(Consumer):
         return render_to_string(f"rooms/room.html#{partial}", context)
 
 
+def unread_entry(event):
+    """Return the lobby entry, marked unread, of a new message's room.
+
+    Drawn here, not with every message: only when a room turns unread in
+    some lobby, and then once per broadcast in this process, for every
+    lobby socket it reaches.
+    """
+    if "unread_entry" not in event:
+        room = Room(pk=event["room"], **event["room_fields"])
+        context = {"room": room}
+        event["unread_entry"] = render_to_string(
+            "rooms/lobby.html#unread-update", context
+        )
+    return event["unread_entry"]
+
+
 class LobbyConsumer(Consumer):
     """A signed-in person's lobby: which rooms have unread messages, live."""
 
@@ -461,9 +477,8 @@ class LobbyConsumer(Consumer):
             await self.close(code=CLOSE_SIGNED_OUT)
             return
         self.outbox = fanout.Outbox(self.scope)
-        self.rooms = {}
-        self.unread = set()
-        self.muted = set()
+        # Broadcasts that come while the lists are read wait for them.
+        self.held = []
         rooms = Room.objects.visible_to(self.user)
         self.room_ids = await db.run(list, rooms.values_list("pk", flat=True))
         await self.channel_layer.group_add(
@@ -474,7 +489,6 @@ class LobbyConsumer(Consumer):
         # Read after watching, so nothing posted in between is missed; a
         # reconnect (a hidden tab shown again) redraws the lists.
         rooms = await db.run(list, rooms.with_unread_for(self.user))
-        self.rooms = {room.pk: room for room in rooms}
         self.unread = {room.pk for room in rooms if room.has_unread}
         self.muted = {room.pk for room in rooms if room.muted}
         context = {
@@ -482,6 +496,9 @@ class LobbyConsumer(Consumer):
             "conversations": [room for room in rooms if room.is_direct],
         }
         self.outbox.put(render_to_string("rooms/lobby.html#lists-update", context))
+        held, self.held = self.held, None
+        for event in held:
+            self.deliver(event)
 
     async def disconnect(self, code):
         for room_id in self.room_ids:
@@ -492,19 +509,18 @@ class LobbyConsumer(Consumer):
             )
 
     def deliver(self, event):
-        room = self.rooms.get(event["room"])
-        if "author" not in event or room is None or room.pk in self.unread:
-            # Not a new message; or the lists, still being read, will show
-            # it; or the room is marked already.
+        if self.held is not None:
+            self.held.append(event)
             return
+        room_id = event["room"]
+        if "author" not in event or room_id in self.unread:
+            return  # not a new message, or the room is marked already
         if event["author"] == self.user.pk:
             return
-        if room.pk in self.muted and self.user.pk not in event["mentions"]:
+        if room_id in self.muted and self.user.pk not in event["mentions"]:
             return
-        self.unread.add(room.pk)
-        # Drawn here, not with every message: only when a room turns unread.
-        context = {"room": room}
-        self.outbox.put(render_to_string("rooms/lobby.html#unread-update", context))
+        self.unread.add(room_id)
+        self.outbox.put(unread_entry(event))
 
     async def user_signed_out(self, event):
         await self.close(code=CLOSE_SIGNED_OUT)

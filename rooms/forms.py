@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import MESSAGE_MAX_LENGTH, Message, Room
+from .models import MESSAGE_MAX_LENGTH, Room, count_messages_posted_since
 
 MAX_ID = 2**63 - 1  # the largest id a database's bigint holds
 TOO_FAST = "You are sending messages too fast. Wait a few seconds, then send again."
@@ -32,7 +32,7 @@ class MessageForm(forms.Form):
         if self.author is not None and "message" in self.cleaned_data:
             count, seconds = settings.MESSAGE_RATE_LIMIT
             since = timezone.now() - timedelta(seconds=seconds)
-            if Message.objects.count_posted_since(self.author, since) >= count:
+            if count_messages_posted_since(self.author, since) >= count:
                 self.add_error("message", TOO_FAST)
 
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied
-from django.db import connections, models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import (
     BooleanField,
     Exists,
@@ -254,24 +254,6 @@ class MessageQuerySet(models.QuerySet):
         return self.filter(newer).order_by("pk")
 
 
-class MessageManager(models.Manager.from_queryset(MessageQuerySet)):
-    def count_posted_since(self, author, since):
-        """Return how many messages author has posted since `since`, anywhere.
-
-        The rate limit asks this for every message posted. Written out in
-        SQL: the ORM takes ~0.23 ms to build the query, SQLite ~0.015 ms to
-        answer it.
-        """
-        connection = connections[self.db]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*) FROM {self.model._meta.db_table}"
-                " WHERE author_id = %s AND created >= %s",
-                [author.pk, connection.ops.adapt_datetimefield_value(since)],
-            )
-            return cursor.fetchone()[0]
-
-
 class Message(models.Model):
     room = models.ForeignKey(Room, related_name="messages", on_delete=models.CASCADE)
     author = models.ForeignKey(
@@ -291,7 +273,7 @@ class Message(models.Model):
     # The room's revision at this message's last change; 0 if never changed.
     revision = models.PositiveBigIntegerField(default=0)
 
-    objects = MessageManager()
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
@@ -390,6 +372,22 @@ class Message(models.Model):
             }
             for emoji in REACTIONS
         ]
+
+
+def count_messages_posted_since(author, since):
+    """Return how many messages author has posted since `since`, anywhere.
+
+    The rate limit asks this for every message posted. Written out in SQL:
+    the ORM takes ~0.23 ms to build the query, SQLite ~0.015 ms to answer it.
+    """
+    connection = connections[router.db_for_read(Message)]
+    table = connection.ops.quote_name(Message._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {table} WHERE author_id = %s AND created >= %s",
+            [author.pk, connection.ops.adapt_datetimefield_value(since)],
+        )
+        return cursor.fetchone()[0]
 
 
 class PresenceQuerySet(models.QuerySet):
