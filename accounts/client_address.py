@@ -4,6 +4,8 @@ import ipaddress
 
 from django.conf import settings
 
+FORWARDED_FOR = b"x-forwarded-for"
+
 
 def of_request(request):
     meta = request.META
@@ -12,10 +14,20 @@ def of_request(request):
 
 def of_scope(scope):
     forwarded_for = b",".join(
-        value for name, value in scope["headers"] if name == b"x-forwarded-for"
+        value for name, value in scope["headers"] if name == FORWARDED_FOR
     )
     client = scope.get("client")
     return _vouched(forwarded_for.decode("latin1"), client[0] if client else None)
+
+
+def keep_only_its_headers(scope):
+    """Drop every header of a socket's scope but those of_scope reads.
+
+    In place: the server and every middleware's copy of the scope share the
+    one list, and keep it for the socket's life.
+    """
+    headers = scope["headers"]
+    headers[:] = [header for header in headers if header[0] == FORWARDED_FOR]
 
 
 def _vouched(forwarded_for, peer):

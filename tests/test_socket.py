@@ -14,6 +14,7 @@ from http.cookies import SimpleCookie
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
@@ -23,6 +24,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from rooms import broadcast
 from rooms.consumers import CATCH_UP_LIMIT
 from rooms.models import Message
+from site_config.asgi import application
 
 from .conftest import PASSWORD, Person
 
@@ -111,6 +113,22 @@ async def test_frames_are_compressed_with_the_memory_of_a_socket_in_mind(
         "client_max_window_bits=12",
         "client_no_context_takeover",
     }
+
+
+async def test_an_open_socket_keeps_only_the_header_its_sign_in_reads(general):
+    # Every copy of a socket's scope shares one list of headers, which lives
+    # as long as the socket does.
+    forwarded_for = (b"x-forwarded-for", b"203.0.113.7")
+    headers = [(b"origin", b"http://localhost"), (b"user-agent", b"Mozilla/5.0")]
+    tab = WebsocketCommunicator(
+        application, "/ws/rooms/general/?after=0", [*headers, forwarded_for]
+    )
+    assert (await tab.connect())[0]
+    # Answered once the connect is over.
+    await tab.send_json_to({"action": "nonsense"})
+    assert "alert" in await tab.receive_from()
+    assert tab.scope["headers"] == [forwarded_for]
+    await tab.disconnect()
 
 
 async def test_catch_up_sends_what_the_tab_missed_in_order(chat_server, general, alice):
