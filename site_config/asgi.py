@@ -8,21 +8,28 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_config.settings")
 # Django's app must load before anything that imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 
+from rooms.consumers import UserAfterHandshake  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
 from site_config.websocket import ServerSendInScope  # noqa: E402
 
 # AllowedHostsOriginValidator reads ALLOWED_HOSTS once, here, at import. It
 # refuses sockets opened by other sites' pages with this site's cookies.
+# Then Channels' AuthMiddlewareStack, less the user's read before the
+# handshake: consumers read it once the socket is open.
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": ServerSendInScope(
             AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                CookieMiddleware(
+                    SessionMiddleware(
+                        UserAfterHandshake(URLRouter(websocket_urlpatterns))
+                    )
+                )
             )
         ),
     }
