@@ -95,4 +95,10 @@ class ServerSendInScope:
         # socket's life (~0.7 KiB), and the server built this scope for this
         # socket alone and reads it no more.
         scope["server_send"] = send
-        await self.app(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            # The server keeps its scope and send is its method: a cycle,
+            # which would hold a closed socket's protocol (compressor and
+            # all) until a full garbage collection.
+            del scope["server_send"]

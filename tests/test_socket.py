@@ -21,7 +21,8 @@ from django.utils import timezone
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from rooms import broadcast
+from accounts.models import FailedSignIn
+from rooms import broadcast, fanout, heartbeat
 from rooms.consumers import CATCH_UP_LIMIT
 from rooms.models import Message
 from site_config.asgi import application
@@ -115,7 +116,24 @@ async def test_frames_are_compressed_with_the_memory_of_a_socket_in_mind(
     }
 
 
-async def test_an_open_socket_keeps_only_the_header_its_sign_in_reads(general):
+@pytest.fixture
+def own_process_state(monkeypatch):
+    """Give a consumer run in this process its own fan-out and heartbeat.
+
+    The first consumer starts both on its event loop, which closes with the
+    test; a later test's consumer would find them tied to it.
+    """
+    monkeypatch.setattr(fanout, "rooms", fanout._Rooms())
+    monkeypatch.setattr(heartbeat, "_beating", None)
+    yield
+    if heartbeat._beating is not None:
+        heartbeat._beating.cancel()
+
+
+async def test_an_open_socket_keeps_only_the_header_its_sign_in_reads(
+    general, settings, own_process_state
+):
+    settings.PROXY_COUNT = 1  # one proxy in front, appending what it saw
     # Every copy of a socket's scope shares one list of headers, which lives
     # as long as the socket does.
     forwarded_for = (b"x-forwarded-for", b"203.0.113.7")
@@ -124,10 +142,13 @@ async def test_an_open_socket_keeps_only_the_header_its_sign_in_reads(general):
         application, "/ws/rooms/general/?after=0", [*headers, forwarded_for]
     )
     assert (await tab.connect())[0]
-    # Answered once the connect is over.
-    await tab.send_json_to({"action": "nonsense"})
-    assert "alert" in await tab.receive_from()
+    wrong = {"action": "sign-in", "username": "nobody", "password": "guess"}
+    await tab.send_json_to(wrong)
+    # The form again, with its error: the connect was over before.
+    assert "sign-in" in await tab.receive_from()
     assert tab.scope["headers"] == [forwarded_for]
+    failure = await FailedSignIn.objects.aget()
+    assert failure.client_address == "203.0.113.7"
     await tab.disconnect()
 
 
