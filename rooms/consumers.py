@@ -82,6 +82,9 @@ class Consumer(AsyncWebsocketConsumer):
     async def accept(self, subprotocol=None, headers=None):
         await super().accept(subprotocol, headers)
         # Who this is, read once the socket is open (UserAfterHandshake).
+        # In Channels' one sync thread on purpose: in the pool, the reads
+        # contend with the handshakes still coming (1,000 sockets connected
+        # in 3.6-7.1 s instead of 1.4 s).
         self.scope["user"]._wrapped = await get_user(self.scope)
 
     async def websocket_connect(self, message):
