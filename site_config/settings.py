@@ -206,6 +206,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "site_config.websocket.connections": {
+            "level": os.environ.get("WEBSOCKET_LOG_LEVEL", "WARNING")
+        },
+    },
 }
 
 # Presence: a socket refreshes its row every HEARTBEAT; a row not refreshed

@@ -21,11 +21,17 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import (
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
 logger = logging.getLogger(__name__)
+# uvicorn's lines for every socket: accepted, open, closed (settings.LOGGING).
+connections_logger = logging.getLogger(f"{__name__}.connections")
 
 
 class WebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Three INFO lines a socket are noise in a reconnect storm, and each
+        # walks the stack for its caller: 1,000 connects took 1.13-1.66 s
+        # with them, 0.94-0.98 s without. Errors and warnings still show.
+        self.logger = self.conn.logger = connections_logger
         if self.config.ws_per_message_deflate:
             # uvicorn's 4 KiB window, which holds the previous message, so a
             # message costs ~60 bytes on the wire; but a smaller hash table

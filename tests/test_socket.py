@@ -116,6 +116,20 @@ async def test_frames_are_compressed_with_the_memory_of_a_socket_in_mind(
     }
 
 
+async def test_the_server_logs_no_line_per_socket_but_still_its_errors(
+    chat_server, general
+):
+    async with open_tab(chat_server):
+        pass
+    with pytest.raises(InvalidStatus):
+        async with connect(f"{chat_server.ws_url}/ws/nowhere/", origin=chat_server.url):
+            pass
+    log = chat_server.log()
+    assert "[accepted]" not in log
+    assert "connection open" not in log
+    assert "No route found for path 'ws/nowhere/'" in log
+
+
 @pytest.fixture
 def own_process_state(monkeypatch):
     """Give a consumer run in this process its own fan-out and heartbeat.
