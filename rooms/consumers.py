@@ -63,8 +63,9 @@ class Consumer(AsyncWebsocketConsumer):
     consumer may accept: AuthMiddleware reads the session and the user, then
     dispatch closes stale database connections (aclose_old_connections). In
     a reconnect storm each handshake waited there behind everyone's reads:
-    1,000 sockets connected in 2.7-4.6 s (1.2-1.5 s now), and each held its
-    request meanwhile. Dispatch also hopped before every frame.
+    1,000 sockets connected in 2.7-4.6 s (1.2-1.5 s without the two hops),
+    and each held its request meanwhile. Dispatch also hopped before every
+    frame.
 
     Consumers here query only through db.run and Channels'
     database_sync_to_async, which close connections around each call, in
