@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 
 from accounts import client_address, session_exchange
 from accounts.forms import SignInForm
+from site_config.websocket import PreparedText
 
 from . import broadcast, changes, db, fanout, heartbeat, presence
 from .forms import MessageForm
@@ -491,9 +492,8 @@ def unread_entry(event):
     if "unread_entry" not in event:
         room = Room(pk=event["room"], **event["room_fields"])
         context = {"room": room}
-        event["unread_entry"] = render_to_string(
-            "rooms/lobby.html#unread-update", context
-        )
+        html = render_to_string("rooms/lobby.html#unread-update", context)
+        event["unread_entry"] = PreparedText(html)
     return event["unread_entry"]
 
 

@@ -14,6 +14,8 @@ from collections import defaultdict, deque
 
 from channels.layers import get_channel_layer
 
+from site_config.websocket import PreparedText
+
 from .background import run_in_background
 from .broadcast import room_group
 
@@ -34,6 +36,9 @@ class Outbox:
         self._queued = None  # a deque while a send is waiting
 
     def put(self, text):
+        """Send text, a str or a PreparedText that other sockets share."""
+        if not isinstance(text, PreparedText):
+            text = PreparedText(text)
         if self._queued is not None:
             self._queued.append(text)
             return
@@ -49,7 +54,9 @@ class Outbox:
         # The tab has gone: the server raises OSError, then tells the
         # consumer, whose disconnect cleans up.
         with contextlib.suppress(OSError):
-            await self._server_send({"type": "websocket.send", "text": text})
+            await self._server_send(
+                {"type": "websocket.send", "text": text.text, "prepared": text}
+            )
 
     async def _send_queued(self, sending):
         try:
@@ -116,6 +123,8 @@ class _Rooms:
     # of the loop above while it waits for the next event.
     def _pass_on(self, event):
         room_id = event["room"]
+        # Framed once here for all the room's sockets, not once per socket.
+        event["html"] = PreparedText(event["html"])
         followers = [
             *self.members.get(room_id, ()),
             *self.watchers.get(room_id, ()),

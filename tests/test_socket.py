@@ -20,6 +20,7 @@ from django.test import Client
 from django.utils import timezone
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 from accounts.models import FailedSignIn
 from rooms import broadcast, fanout, heartbeat
@@ -72,7 +73,7 @@ class Tab:
         return closed.value.rcvd.code
 
 
-def open_tab(server, room="general", *, person=None, after=0, origin=None):
+def open_tab(server, room="general", *, person=None, after=0, origin=None, **options):
     headers = {}
     if person is not None:
         headers["Cookie"] = f"sessionid={person.session_id}"
@@ -81,6 +82,7 @@ def open_tab(server, room="general", *, person=None, after=0, origin=None):
         f"{server.ws_url}/ws/rooms/{room}/{query}",
         origin=origin or server.url,
         additional_headers=headers,
+        **options,
     )
 
 
@@ -101,19 +103,39 @@ async def test_message_reaches_every_member_once(chat_server, general, alice, bo
         await bob_tab.expect_nothing()
 
 
-async def test_frames_are_compressed_with_the_memory_of_a_socket_in_mind(
-    chat_server, general
-):
-    # See site_config/websocket.py: the previous message stays in a 4 KiB
-    # window; the browser's own frames each start afresh.
+async def test_every_frame_is_compressed_on_its_own(chat_server, general):
+    # See site_config/websocket.py: so a broadcast is compressed once, and
+    # an idle socket keeps no compressor or decompressor.
     async with open_tab(chat_server) as tab:
         negotiated = tab.response.headers["Sec-WebSocket-Extensions"].split("; ")
     assert negotiated[0] == "permessage-deflate"
     assert set(negotiated[1:]) == {
+        "server_no_context_takeover",
         "server_max_window_bits=12",
         "client_max_window_bits=12",
         "client_no_context_takeover",
     }
+
+
+async def test_a_broadcast_reaches_sockets_that_compress_differently(
+    chat_server, general, alice
+):
+    # The fan-out frames a broadcast once for each way of compressing it.
+    narrow_window = ClientPerMessageDeflateFactory(
+        server_max_window_bits=10, client_max_window_bits=True
+    )
+    async with (
+        open_tab(chat_server, person=alice) as sender,
+        open_tab(chat_server) as usual,
+        open_tab(chat_server, compression=None) as uncompressed,
+        open_tab(chat_server, compression=None, extensions=[narrow_window]) as narrow,
+    ):
+        assert "Sec-WebSocket-Extensions" not in uncompressed.response.headers
+        extensions = narrow.response.headers["Sec-WebSocket-Extensions"]
+        assert "server_max_window_bits=10" in extensions
+        await Tab(sender).send(action="send", message="to every kind of socket")
+        for tab in (usual, uncompressed, narrow):
+            await Tab(tab).expect("to every kind of socket")
 
 
 async def test_the_server_logs_no_line_per_socket_but_still_its_errors(
