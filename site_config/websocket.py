@@ -1,4 +1,5 @@
-"""uvicorn's websocket protocol, made to drop a client that stops reading.
+"""uvicorn's websocket protocol, made to drop a client that stops reading
+and to send a broadcast's frame as built once for all its sockets.
 
 uvicorn waits for a paused transport to drain before every send, and its
 keepalive timeout calls transport.close(), which also waits for the buffer
@@ -26,6 +27,23 @@ logger = logging.getLogger(__name__)
 # uvicorn's lines for every socket: accepted, open, closed (settings.LOGGING).
 connections_logger = logging.getLogger(f"{__name__}.connections")
 
+# Every message compressed on its own (server_no_context_takeover), so a
+# frame's bytes are the same for every socket that negotiated the same
+# window, and a broadcast is compressed once per room, not once per socket
+# (PreparedText); an idle socket keeps no compressor either. The price is
+# size: a new message's fragment is ~590 bytes on the wire, not ~60, as it
+# no longer refers to the one before. uvicorn's memLevel 5: as small as
+# zlib's default 8 here, and a compressor made for each message costs less.
+# The browser compresses each frame on its own too: its frames are small
+# and few, and an idle socket keeps no decompressor (7 KiB).
+PER_MESSAGE_DEFLATE = ServerPerMessageDeflateFactory(
+    server_no_context_takeover=True,
+    server_max_window_bits=12,
+    client_no_context_takeover=True,
+    client_max_window_bits=12,
+    compress_settings={"memLevel": 5},
+)
+
 
 class WebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args, **kwargs):
@@ -35,32 +53,13 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         # with them, 0.94-0.98 s without. Errors and warnings still show.
         self.logger = self.conn.logger = connections_logger
         if self.config.ws_per_message_deflate:
-            # Every message compressed on its own (server_no_context_takeover),
-            # so a frame's bytes are the same for every socket that negotiated
-            # the same window, and a broadcast is compressed once per room,
-            # not once per socket (PreparedText). An idle socket keeps no
-            # compressor either. The price is size: a new message's fragment
-            # is 591 bytes on the wire, not ~60, as it no longer refers to the
-            # one before. The browser compresses each frame on its own too:
-            # its frames are small and few, and an idle socket keeps no
-            # decompressor (7 KiB).
-            self.conn.available_extensions = [
-                ServerPerMessageDeflateFactory(
-                    server_no_context_takeover=True,
-                    server_max_window_bits=12,
-                    client_no_context_takeover=True,
-                    client_max_window_bits=12,
-                )
-            ]
+            self.conn.available_extensions = [PER_MESSAGE_DEFLATE]
 
     async def send(self, message):
-        if self.close_sent and message["type"] == "websocket.send":
-            # uvicorn closed it first (an unanswered ping, a bad frame) and
-            # the consumer has not heard yet: a client gone, as the consumer
-            # expects, not uvicorn's RuntimeError for a misbehaving app.
-            raise ClientDisconnected
+        self.raise_if_closed(message)
         if not self.writable.is_set():
             await self.wait_until_writable()
+            self.raise_if_closed(message)  # the close may have gone first
         prepared = message.get("prepared")
         if (
             prepared is not None
@@ -77,6 +76,14 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             # in a local of its generator (~4 KiB a socket).
             self.request.headers.clear()
             self.request = self.response = None
+
+    def raise_if_closed(self, message):
+        if self.close_sent and message["type"] == "websocket.send":
+            # uvicorn closed it first (an unanswered ping, a bad frame), or
+            # the consumer did, and the sender has not heard yet: a client
+            # gone, as senders expect, not uvicorn's RuntimeError for a
+            # misbehaving app.
+            raise ClientDisconnected
 
     async def wait_until_writable(self):
         try:
@@ -116,6 +123,8 @@ class PreparedText:
         window = tuple(extension.local_max_window_bits for extension in extensions)
         frame = self._frames.get(window)
         if frame is None:
+            # Another socket's compressor would have its own history.
+            assert all(extension.local_no_context_takeover for extension in extensions)
             text = Frame(Opcode.TEXT, self.text.encode())
             frame = self._frames[window] = text.serialize(
                 mask=False, extensions=extensions
@@ -144,6 +153,6 @@ class ServerSendInScope:
             await self.app(scope, receive, send)
         finally:
             # The server keeps its scope and send is its method: a cycle,
-            # which would hold a closed socket's protocol (compressor and
-            # all) until a full garbage collection.
+            # which would hold a closed socket's protocol (its buffers and
+            # parser) until a full garbage collection.
             del scope["server_send"]
