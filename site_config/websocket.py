@@ -108,7 +108,7 @@ class PreparedText:
     As websocket.send's "prepared", beside its "text": WebSocketProtocol
     writes the frame as it is, built for the first socket that encodes as
     this one does; any other server sends the text. Frames here depend only
-    on the socket's compression window (see WebSocketProtocol), so a
+    on the socket's compression window (see PER_MESSAGE_DEFLATE), so a
     broadcast costs each socket one write. gorilla/websocket's
     PreparedMessage, which Centrifugo broadcasts with, works the same way.
     """
