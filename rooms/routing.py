@@ -1,6 +1,7 @@
 from django.urls import path
 
-from .consumers import LobbyConsumer, RoomConsumer
+from .consumers.lobby import LobbyConsumer
+from .consumers.room import RoomConsumer
 
 websocket_urlpatterns = [
     path("ws/rooms/<slug:slug>/", RoomConsumer.as_asgi(), name="socket"),

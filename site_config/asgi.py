@@ -12,7 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 
-from rooms.consumers import UserAfterHandshake  # noqa: E402
+from rooms.consumers.base import UserAfterHandshake  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
 from site_config.websocket import ServerSendInScope  # noqa: E402
 

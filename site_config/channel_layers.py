@@ -2,7 +2,7 @@
 
 Channels sweeps every channel and every group for expired messages on each
 receive and each group send: work in proportion to the open sockets, twice
-for every chat message (~5 % of the server's CPU with 100 people in a room).
+for every chat message, which shows in a busy room's CPU.
 Messages expire after a minute; one found a second late may still be
 received meanwhile (receive() never checks expiry itself), which harms none.
 """

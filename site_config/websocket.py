@@ -31,11 +31,11 @@ connections_logger = logging.getLogger(f"{__name__}.connections")
 # frame's bytes are the same for every socket that negotiated the same
 # window, and a broadcast is compressed once per room, not once per socket
 # (PreparedText); an idle socket keeps no compressor either. The price is
-# size: a new message's fragment is ~590 bytes on the wire, not ~60, as it
-# no longer refers to the one before. uvicorn's memLevel 5: as small as
-# zlib's default 8 here, and a compressor made for each message costs less.
+# size: a message no longer refers to the one before, so it compresses
+# several times less. uvicorn's memLevel 5: as small as zlib's default 8
+# for chat fragments, and a compressor made for each message costs less.
 # The browser compresses each frame on its own too: its frames are small
-# and few, and an idle socket keeps no decompressor (7 KiB).
+# and few, and an idle socket keeps no decompressor.
 PER_MESSAGE_DEFLATE = ServerPerMessageDeflateFactory(
     server_no_context_takeover=True,
     server_max_window_bits=12,
@@ -49,8 +49,8 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Three INFO lines a socket are noise in a reconnect storm, and each
-        # walks the stack for its caller: 1,000 connects took 1.13-1.66 s
-        # with them, 0.94-0.98 s without. Errors and warnings still show.
+        # walks the stack for its caller, a visible share of a connect's
+        # CPU. Errors and warnings still show.
         self.logger = self.conn.logger = connections_logger
         if self.config.ws_per_message_deflate:
             self.conn.available_extensions = [PER_MESSAGE_DEFLATE]
@@ -73,7 +73,7 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             # The handshake's request and response, headers and all, would
             # stay for the socket's life, and nothing reads them again:
             # uvicorn keeps both, and websockets' parser keeps the request
-            # in a local of its generator (~4 KiB a socket).
+            # in a local of its generator.
             self.request.headers.clear()
             self.request = self.response = None
 
@@ -146,7 +146,7 @@ class ServerSendInScope:
 
     async def __call__(self, scope, receive, send):
         # In place, not in a copy: this frame would keep the copy for the
-        # socket's life (~0.7 KiB), and the server built this scope for this
+        # socket's life, and the server built this scope for this
         # socket alone and reads it no more.
         scope["server_send"] = send
         try:

@@ -24,7 +24,7 @@ from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFact
 
 from accounts.models import FailedSignIn
 from rooms import broadcast, fanout, heartbeat
-from rooms.consumers import CATCH_UP_LIMIT
+from rooms.consumers.catch_up import CATCH_UP_LIMIT
 from rooms.models import Message
 from site_config.asgi import application
 

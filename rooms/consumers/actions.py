@@ -1,0 +1,161 @@
+"""What a person does over a room socket: post, type, change, sign in or out.
+
+Each action validates with the same form or rule as its no-JavaScript
+page and changes things through the same verbs, so the two paths agree.
+"""
+
+import time
+
+from channels.auth import login, logout
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+
+from accounts import client_address, session_exchange
+from accounts.forms import SignInForm
+
+from .. import broadcast, changes, db
+from ..forms import MessageForm
+from ..models import REACTIONS, ReadMark
+from .base import CLOSE_SIGNED_OUT, text
+
+# The composer reports typing at most every 2 s (room.html); faster reports
+# come from a hostile client. Less than 2 s leaves room for network jitter.
+TYPING_REPORT_SECONDS = 1.5
+
+
+class MessageActions:
+    """Posting, typing, editing, deleting and reacting.
+
+    The consumer provides room, user, render(), send_fragment() and
+    send_messages().
+    """
+
+    # Typing reports before this time.monotonic() are dropped.
+    next_typing_at = 0
+    # (user pk, the emptied composer's frame), rendered at the first send.
+    cleared_composer = None
+
+    async def post_message(self, frame):
+        if not self.user.is_authenticated:
+            await self.send_fragment("refusal", {"reason": "sign-in-to-post"})
+            await self.close(code=CLOSE_SIGNED_OUT)
+            return
+        form = MessageForm({"message": text(frame, "message")}, author=self.user)
+        message = await db.run(self.post_if_valid, form)
+        if message is None:
+            if not form.is_blank():
+                await self.send_fragment("composer-update", {"form": form})
+            return
+        if not await broadcast.message_posted(message):
+            # Stored, so nothing is lost; say so rather than pretend.
+            self.send_messages([message])
+            await self.send_fragment("alert", {"alert": "delivery-delayed"})
+        await self.clear_composer()
+
+    def post_if_valid(self, form):
+        # One trip to the database thread, not two: each costs CPU.
+        if not form.is_valid():
+            return None
+        return self.room.post(self.user, form.cleaned_data["message"])
+
+    async def announce_typing(self, frame):
+        """Tell the room this person is typing; never stored, never replayed."""
+        if not self.user.is_authenticated:
+            return
+        # A flood is dropped, not refused: typing is only a hint.
+        now = time.monotonic()
+        if now < self.next_typing_at:
+            return
+        self.next_typing_at = now + TYPING_REPORT_SECONDS
+        await broadcast.typing(self.room, self.user)
+
+    async def edit_message(self, frame):
+        form = MessageForm({"message": text(frame, "message")})
+        message = await self.changeable_message(frame)
+        if message is None or not await db.run(form.is_valid):
+            context = {"form": form, "editing": message and message.pk}
+            await self.send_fragment("composer-update", context)
+            return
+        await self.change(changes.edit, message, form.cleaned_data["message"])
+        await self.clear_composer()
+
+    async def delete_message(self, frame):
+        message = await self.changeable_message(frame)
+        if message is not None:
+            await self.change(changes.delete, message)
+
+    async def react(self, frame):
+        message = await self.changeable_message(frame)
+        if message is None:
+            return
+        if text(frame, "emoji") not in REACTIONS:
+            await self.send_fragment("alert", {"alert": "not-understood"})
+            return
+        await self.change(changes.react, message, text(frame, "emoji"))
+
+    async def changeable_message(self, frame):
+        """Return the message of this room the frame names, or None."""
+        if not self.user.is_authenticated:
+            # A reader who clicks a reaction keeps reading live.
+            await self.send_fragment("alert", {"alert": "sign-in-to-change"})
+            return None
+        message_id = frame.get("message_id")
+        message = None
+        if isinstance(message_id, int):
+            message = await db.run(self.room.messages.filter(pk=message_id).first)
+        if message is None:
+            await self.send_fragment("alert", {"alert": "not-understood"})
+        return message
+
+    async def change(self, verb, message, *args):
+        try:
+            await db.run(verb, message, self.user, *args)
+        except PermissionDenied:
+            await self.send_fragment("alert", {"alert": "not-yours"})
+
+    async def clear_composer(self):
+        # The same frame after every send by the same person: render it once
+        # (a form and its partials are among the costliest fragments).
+        if self.cleared_composer is None or self.cleared_composer[0] != self.user.pk:
+            html = self.render("composer-update", {"form": MessageForm()})
+            self.cleared_composer = (self.user.pk, html)
+        await self.send(text_data=self.cleared_composer[1])
+
+
+class SessionActions:
+    """Signing in and out inline, over the socket.
+
+    The consumer provides room, user, enter_as_member(), leave_as_member(),
+    newest_sent_id() and send_fragment().
+    """
+
+    async def sign_in(self, frame):
+        if self.user.is_authenticated:
+            return  # a stale form from before this tab signed in
+        form = SignInForm(
+            data={key: text(frame, key) for key in ("username", "password")},
+            client_address=client_address.of_scope(self.scope),
+        )
+        if not await db.run(form.is_valid):
+            context = {"sign_in_form": form, "focus": "sign-in"}
+            await self.send_fragment("controls-update", context)
+            return
+        await login(self.scope, form.get_user())
+        session = self.scope["session"]
+        await db.run(session.save)
+        csrf_cookie = self.scope["cookies"].get(settings.CSRF_COOKIE_NAME, "")
+        token = await db.run(session_exchange.issue, session.session_key, csrf_cookie)
+        await self.enter_as_member()
+        # The page was drawn for nobody: start this person's mark here.
+        await db.run(
+            ReadMark.objects.advance, self.user, self.room, self.newest_sent_id()
+        )
+        context = {"exchange_token": token, "focus": "composer"}
+        await self.send_fragment("viewer-update", context)
+
+    async def sign_out(self, frame):
+        if self.user.is_authenticated:
+            # Leave first: the signed-out event closes every other socket.
+            await self.leave_as_member()
+            await logout(self.scope)
+        await self.send_fragment("viewer-update", {"focus": "sign-in"})

@@ -1,0 +1,79 @@
+import re
+
+from channels.auth import AuthMiddleware, get_user
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from accounts import client_address
+
+# Close codes hx-ws never retries (it retries 1006, so refusing the
+# handshake itself would make the browser knock forever).
+CLOSE_NO_ROOM = 4404
+CLOSE_SIGNED_OUT = 4401
+CLOSE_MEMBERS_ONLY = 4403
+
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def text(frame, key):
+    """Return frame[key] if it is a string; hostile frames send anything."""
+    value = frame.get(key)
+    if not isinstance(value, str):
+        return ""
+    # JSON may carry lone surrogates ("\ud800"), which no database can
+    # store. Replace them as a browser does when it posts a form.
+    return LONE_SURROGATE.sub("\ufffd", value)
+
+
+class UserAfterHandshake(AuthMiddleware):
+    """Channels' AuthMiddleware, less its read of the user before the handshake.
+
+    scope["user"] stays unread (touching it raises) until Consumer.accept
+    reads it, once the socket is open.
+    """
+
+    async def resolve_scope(self, scope):
+        pass
+
+
+class Consumer(AsyncWebsocketConsumer):
+    """A websocket consumer that opens before it reads the database, handles
+    a frame without a thread hop first, and keeps no more of the handshake
+    than it reads.
+
+    Channels sends each socket to its one sync thread twice before the
+    consumer may accept: AuthMiddleware reads the session and the user, then
+    dispatch closes stale database connections (aclose_old_connections). In
+    a reconnect storm each handshake would wait there behind everyone's
+    reads, holding its request meanwhile. Dispatch also hops before every
+    frame.
+
+    Consumers here query only through db.run and Channels'
+    database_sync_to_async, which close connections around each call, in
+    the thread that queries; so the connect and the frames skip the hop.
+    """
+
+    async def dispatch(self, message):
+        if message["type"] == "websocket.connect":
+            await self.websocket_connect(message)
+        elif message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol, headers)
+        # Who this is, read once the socket is open (UserAfterHandshake).
+        # In Channels' one sync thread on purpose: in the pool, the reads
+        # contend with the handshakes still coming, and a storm of
+        # connects settles slower.
+        self.scope["user"]._wrapped = await get_user(self.scope)
+
+    async def websocket_connect(self, message):
+        await super().websocket_connect(message)
+        # After connect, only the sign-in's client address reads the
+        # handshake's headers, which a browser sends by the kilobyte.
+        client_address.keep_only_its_headers(self.scope)
+
+    @property
+    def user(self):
+        return self.scope["user"]

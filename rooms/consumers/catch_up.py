@@ -1,0 +1,156 @@
+"""What a room socket has been sent, and sending it what it has not.
+
+A socket is sent a room's messages two ways: live, as each is broadcast,
+and by catch-up, read from the database on (re)connect and whenever the
+heartbeat finds it behind. Either may come first; each message and each
+change is sent once, and an older copy never replaces a newer one.
+"""
+
+import re
+from urllib.parse import parse_qs
+
+from .. import db
+from ..models import PAGE_SIZE, Room
+
+CATCH_UP_LIMIT = 500
+
+
+class CatchUp:
+    """The catch-up cursor of a room consumer, and its reads and sends.
+
+    The consumer provides room, outbox and render().
+    """
+
+    # Every message up to synced_id has been read from the database and
+    # sent; sent_ids holds what was sent beyond that, live or by catch-up.
+    synced_id = None
+    sent_ids = frozenset()
+    # Sent ids under this are forgotten at the next catch-up: the read before
+    # last saw nothing older, and a live copy still on its way (a busy
+    # process runs behind) is recognised until then.
+    forget_below = 0
+    # Every change (edit, deletion, reaction) up to synced_revision has been
+    # read and sent; changes_sent maps message ids to the revision sent
+    # beyond that, so neither a repeat nor an older copy replaces it.
+    synced_revision = 0
+    changes_sent = None
+
+    def start_cursor(self):
+        """Take the cursor from the page the socket was opened by."""
+        self.synced_id = self.cursor_from_query("after")
+        self.synced_revision = self.cursor_from_query("revision") or 0
+        self.sent_ids = set()
+        self.changes_sent = {}
+
+    def is_unsent(self, event):
+        """Return whether a live broadcast is news to this socket; note it."""
+        changed_id = event.get("changed")
+        if changed_id is not None:
+            # Sent already, by the catch-up or live: an older copy must not
+            # replace a newer one.
+            revision = event["revision"]
+            if revision <= self.synced_revision:
+                return False
+            if revision <= self.changes_sent.get(changed_id, 0):
+                return False
+            self.changes_sent[changed_id] = revision
+        message_id = event.get("id")
+        if message_id is not None:
+            if message_id in self.sent_ids:
+                return False  # the heartbeat's catch-up got there first
+            self.sent_ids.add(message_id)
+        return True
+
+    async def catch_up(self):
+        """Send what this tab has not been sent, or the latest page if too much."""
+        read = await db.run(self.read_missed, frozenset(self.sent_ids))
+        if read is None:
+            latest, revision = await db.run(self.read_latest)
+            context = {"messages": latest, "swap": "innerHTML"}
+            self.outbox.put(self.render("messages-update", context))
+            self.sent_ids = {message.pk for message in latest}
+            self.synced_id = latest[-1].pk if latest else 0
+            self.synced_revision, self.changes_sent = revision, {}
+            return
+        missed, ids, changed = read
+        # Live delivery may have sent some of them while the query ran.
+        self.send_messages([m for m in missed if m.pk not in self.sent_ids])
+        if ids:
+            self.synced_to(ids)
+        self.send_changes(changed)
+
+    def settle(self, room_ids):
+        """Given the room's message ids read after this socket's cursor (or
+        None: too many), return whether live delivery sent every one of them.
+
+        If so the cursor moves up to the newest without reading a message, so
+        a heartbeat reads once per room, not once per socket.
+        """
+        if room_ids is None or self.synced_id is None:
+            return False
+        newer = [pk for pk in room_ids if pk > self.synced_id]
+        if any(pk not in self.sent_ids for pk in newer):
+            return False
+        if newer:
+            self.synced_to(newer)
+        return True
+
+    def synced_to(self, ids):
+        """Every message of ids (ascending, just read) has been sent."""
+        self.synced_id = max(self.synced_id, ids[-1])
+        self.sent_ids = {pk for pk in self.sent_ids if pk >= self.forget_below}
+        self.forget_below = ids[0]
+
+    def send_changes(self, changed):
+        fresh = [m for m in changed if m.revision > self.changes_sent.get(m.pk, 0)]
+        for start in range(0, len(fresh), PAGE_SIZE):
+            page = fresh[start : start + PAGE_SIZE]
+            self.outbox.put(self.render("messages-changed", {"messages": page}))
+        if changed:
+            self.synced_revision = max(self.synced_revision, changed[-1].revision)
+            self.changes_sent = {
+                pk: revision
+                for pk, revision in self.changes_sent.items()
+                if revision > self.synced_revision
+            }
+
+    def send_messages(self, messages):
+        # A page per frame keeps frames small (a message may be 20 KB).
+        for start in range(0, len(messages), PAGE_SIZE):
+            page = messages[start : start + PAGE_SIZE]
+            self.outbox.put(self.render("messages-update", {"messages": page}))
+            self.sent_ids.update(message.pk for message in page)
+
+    def read_latest(self):
+        """Return the latest page and the room's revision read before it."""
+        revision = Room.objects.values_list("revision", flat=True).get(pk=self.room.pk)
+        return self.room.latest_messages(), revision
+
+    def read_missed(self, sent_ids):
+        """Return (messages not yet sent, ids read, messages changed since).
+
+        None means start over with the latest page: the cursor is unknown or
+        more than CATCH_UP_LIMIT messages were missed or changed.
+        """
+        if self.synced_id is None:
+            return None
+        newer = self.room.messages.after(self.synced_id).values_list("pk", flat=True)
+        ids = list(newer[: len(sent_ids) + CATCH_UP_LIMIT + 1])
+        unsent = [pk for pk in ids if pk not in sent_ids]
+        changed = self.room.messages.changed_since(self.synced_revision)
+        changed = list(changed.with_author()[: CATCH_UP_LIMIT + 1])
+        if len(unsent) > CATCH_UP_LIMIT or len(changed) > CATCH_UP_LIMIT:
+            return None
+        if not unsent:  # most reconnects: a query saved on every one
+            return [], ids, changed
+        missed = self.room.messages.with_author().filter(pk__in=unsent).order_by("pk")
+        return list(missed), ids, changed
+
+    def newest_sent_id(self):
+        return max(self.synced_id or 0, max(self.sent_ids, default=0))
+
+    def cursor_from_query(self, name):
+        """Return the page's newest message id (?after=) or revision, or None."""
+        query = parse_qs(self.scope["query_string"].decode())
+        value = query.get(name, [""])[0]
+        return int(value) if re.fullmatch(r"[0-9]{1,18}", value) else None

@@ -1,0 +1,27 @@
+"""The chat's models, one module each, with their querysets beside them."""
+
+from .membership import Membership
+from .message import (
+    MESSAGE_MAX_LENGTH,
+    REACTIONS,
+    Message,
+    MessageQuerySet,
+    count_messages_posted_since,
+)
+from .presence import Presence
+from .read_mark import ReadMark
+from .room import PAGE_SIZE, Page, Room
+
+__all__ = [
+    "MESSAGE_MAX_LENGTH",
+    "PAGE_SIZE",
+    "REACTIONS",
+    "Membership",
+    "Message",
+    "MessageQuerySet",
+    "Page",
+    "Presence",
+    "ReadMark",
+    "Room",
+    "count_messages_posted_since",
+]

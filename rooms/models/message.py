@@ -1,0 +1,213 @@
+import re
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import PermissionDenied
+from django.db import connections, models, router, transaction
+from django.db.models import Q, prefetch_related_objects
+from django.urls import reverse
+from django.utils import timezone
+
+MESSAGE_MAX_LENGTH = 5000
+
+# "@name" where a username may start: not inside a word or an address.
+# A name ends on a letter or digit, so "ask @bob." mentions bob.
+MENTION = re.compile(r"(?<![\w.@+-])@([\w.@+-]*\w)")
+# The fixed set of reactions, in the order every message shows them.
+REACTIONS = ["👍", "❤️", "😂", "🎉", "😮"]
+
+# A message may commit a moment after one with a higher id (Postgres hands
+# out ids before commit). Catch-up re-sends this window below the client's
+# newest id; the page's upsert makes the overlap harmless.
+LATE_COMMIT_WINDOW = timedelta(seconds=5)
+
+
+class MessageQuerySet(models.QuerySet):
+    def with_author(self):
+        """Return messages ready to draw: author and mentions read with them."""
+        return self.select_related("author").prefetch_related("mentions")
+
+    def latest_page(self, size):
+        """Return the newest `size` messages, oldest first."""
+        newest = self.order_by("-pk")[:size]
+        return sorted(newest, key=lambda message: message.pk)
+
+    def readable_by(self, user):
+        from .room import Room  # which imports this module
+
+        return self.filter(room__in=Room.objects.visible_to(user))
+
+    def search(self, terms):
+        """Return the messages matching every word of terms, newest first."""
+        if connections[self.db].vendor == "postgresql":
+            query = SearchQuery(terms, config="english", search_type="websearch")
+            found = self.annotate(
+                document=SearchVector("body", config="english")
+            ).filter(document=query)
+        else:
+            found = self
+            for word in terms.split():
+                found = found.filter(body__icontains=word)
+        return found.order_by("-pk")
+
+    def older_than(self, message_id, size):
+        """Return the `size` messages before message_id, oldest first."""
+        return self.filter(pk__lt=message_id).latest_page(size)
+
+    def newer_than(self, message_id, size):
+        """Return the `size` messages after message_id, oldest first."""
+        return list(self.filter(pk__gt=message_id).order_by("pk")[:size])
+
+    def changed_since(self, revision):
+        """Return the messages edited, deleted or reacted to after revision."""
+        return self.filter(revision__gt=revision).order_by("revision")
+
+    def after(self, message_id):
+        """Return messages newer than message_id, plus late commits near it."""
+        anchor = self.filter(pk=message_id).values_list("created", flat=True).first()
+        newer = Q(pk__gt=message_id)
+        if anchor is not None:
+            newer |= Q(pk__lt=message_id, created__gte=anchor - LATE_COMMIT_WINDOW)
+        return self.filter(newer).order_by("pk")
+
+
+class Message(models.Model):
+    room = models.ForeignKey("Room", related_name="messages", on_delete=models.CASCADE)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="messages", on_delete=models.CASCADE
+    )
+    body = models.TextField(max_length=MESSAGE_MAX_LENGTH)
+    created = models.DateTimeField(auto_now_add=True)
+    # Found once, when stored, so drawing a message looks nothing up.
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="mentioned_in", blank=True
+    )
+    edited = models.DateTimeField(null=True, blank=True)
+    # A deleted message keeps its place in the log, not its text.
+    deleted = models.DateTimeField(null=True, blank=True)
+    # The emoji of REACTIONS, each with the ids of the people who chose it.
+    reactors = models.JSONField(default=dict, blank=True)
+    # The room's revision at this message's last change; 0 if never changed.
+    revision = models.PositiveBigIntegerField(default=0)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [
+            models.Index(fields=["room", "id"], name="message_room_id"),
+            models.Index(fields=["room", "created"], name="message_room_created"),
+            models.Index(fields=["author", "created"], name="message_author_created"),
+            models.Index(fields=["room", "revision"], name="message_room_revision"),
+        ]
+
+    def __str__(self):
+        return f"{self.author}: {self.body[:40]}"
+
+    def get_absolute_url(self):
+        """Return the permalink: the room opened around this message."""
+        room_url = reverse("rooms:room", args=[self.room.slug])
+        return f"{room_url}?around={self.pk}#message-{self.pk}"
+
+    def remember_mentions(self):
+        """Store whom the body mentions, and keep them for drawing it."""
+        names = set(MENTION.findall(self.body))
+        self.mentions.set(get_user_model().objects.filter(username__in=names))
+        # The broadcast draws it next, maybe where the ORM may not run.
+        prefetch_related_objects([self], "mentions")
+
+    def body_parts(self):
+        """Return the body as (text, mentioned person or None) pieces."""
+        if not MENTION.search(self.body):
+            return [(self.body, None)]  # and no query, as when stored
+        mentioned = {user.username: user for user in self.mentions.all()}
+        parts, start = [], 0
+        for found in MENTION.finditer(self.body):
+            person = mentioned.get(found[1])
+            if person is not None:
+                parts.append((self.body[start : found.start()], None))
+                parts.append((found[0], person))
+                start = found.end()
+        parts.append((self.body[start:], None))
+        return parts
+
+    # Who may change it: the socket, the forms and the admin all ask here.
+
+    def can_be_edited_by(self, user):
+        return user.pk == self.author_id and user.is_active and not self.deleted
+
+    def can_be_deleted_by(self, user):
+        is_allowed = user.pk == self.author_id or user.is_staff
+        return is_allowed and user.is_active and not self.deleted
+
+    def can_be_reacted_to_by(self, user):
+        return user.is_authenticated and not self.deleted
+
+    # Changes: each takes the room's next revision, for catch-up.
+
+    def edit(self, body, *, by):
+        with self._changing(self.can_be_edited_by, by):
+            self.body, self.edited = body, timezone.now()
+            self.save(update_fields=["body", "edited", "revision"])
+            self.remember_mentions()
+
+    def remove(self, *, by):
+        with self._changing(self.can_be_deleted_by, by):
+            self.body, self.deleted, self.reactors = "", timezone.now(), {}
+            self.save(update_fields=["body", "deleted", "reactors", "revision"])
+
+    def toggle_reaction(self, emoji, *, by):
+        with self._changing(self.can_be_reacted_to_by, by):
+            people = set(self.reactors.get(emoji, [])) ^ {by.pk}
+            self.reactors[emoji] = sorted(people)
+            self.save(update_fields=["reactors", "revision"])
+
+    @contextmanager
+    def _changing(self, may_change, user):
+        """Take the room's next revision, then re-read and check the message.
+
+        Under the room's lock nothing else changes it: no concurrent
+        reaction is lost, no deleted message is edited back, and what is
+        broadcast is the whole message as stored.
+        """
+        from .room import Room  # which imports this module
+
+        with transaction.atomic():
+            revision = Room.objects.next_revision(self.room_id)
+            self.refresh_from_db(fields=["body", "edited", "deleted", "reactors"])
+            if not may_change(user):
+                raise PermissionDenied
+            self.revision = revision
+            yield
+
+    def reactions(self):
+        """Return each reaction's emoji, count and reactors' ids."""
+        # Strings, not numbers: templates localise numbers, at a cost.
+        return [
+            {
+                "emoji": emoji,
+                "count": str(len(self.reactors.get(emoji, []))),
+                "reactors": " ".join(map(str, self.reactors.get(emoji, []))),
+            }
+            for emoji in REACTIONS
+        ]
+
+
+def count_messages_posted_since(author, since):
+    """Return how many messages author has posted since `since`, anywhere.
+
+    The rate limit asks this for every message posted. Written out in SQL:
+    the ORM takes many times longer to build the query than the database
+    takes to answer it.
+    """
+    connection = connections[router.db_for_read(Message)]
+    table = connection.ops.quote_name(Message._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {table} WHERE author_id = %s AND created >= %s",
+            [author.pk, connection.ops.adapt_datetimefield_value(since)],
+        )
+        return cursor.fetchone()[0]

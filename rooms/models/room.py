@@ -1,0 +1,176 @@
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from .membership import Membership
+from .message import MENTION, Message
+from .read_mark import ReadMark
+
+PAGE_SIZE = 50
+
+
+class RoomQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Return the rooms this user may read: open ones, and theirs.
+
+        The one rule of who may read (and, signed in, post in) a room: the
+        pages, the socket and search all ask it.
+        """
+        if not user.is_authenticated:
+            return self.filter(kind=Room.Kind.OPEN)
+        members = Membership.objects.filter(user=user).values("room_id")
+        return self.filter(Q(kind=Room.Kind.OPEN) | Q(pk__in=members))
+
+    def with_unread_for(self, user):
+        """Annotate has_unread: messages by others since this person read it.
+
+        A muted room counts only messages that mention them. A room never
+        opened counts from its first message.
+        """
+        mark = ReadMark.objects.filter(room=OuterRef("pk"), user=user)
+        read_up_to = Coalesce(Subquery(mark.values("last_read_id")[:1]), Value(0))
+        muted = Coalesce(Subquery(mark.values("muted")[:1]), Value(False))
+        unread = Message.objects.filter(
+            room=OuterRef("pk"), pk__gt=OuterRef("read_up_to")
+        ).exclude(author=user)
+        has_unread = (Q(muted=False) & Exists(unread)) | Exists(
+            unread.filter(mentions=user)
+        )
+        return self.annotate(read_up_to=read_up_to, muted=muted).annotate(
+            has_unread=ExpressionWrapper(has_unread, output_field=BooleanField())
+        )
+
+    def direct_for(self, users):
+        """Return the direct conversation of exactly these people; start it."""
+        users = sorted(set(users), key=lambda user: user.pk)
+        # The member set is the slug, so the conversation is found again by
+        # it and can't be started twice. slugify never begins a slug with
+        # "_", so no named room can take it.
+        slug = "_dm-" + "-".join(str(user.pk) for user in users)
+        name = ", ".join(sorted(user.username for user in users))
+        with transaction.atomic():
+            room, created = self.get_or_create(
+                slug=slug, defaults={"name": name, "kind": Room.Kind.DIRECT}
+            )
+            if created:
+                room.members.add(*users)
+        return room
+
+    def next_revision(self, room_id):
+        """Return a room's next change number; call inside a transaction.
+
+        The UPDATE locks the room's row until commit, so a room's changes
+        commit in the order of their numbers: a socket that has read up to
+        one has seen every change before it.
+        """
+        rooms = self.filter(pk=room_id)
+        rooms.update(revision=models.F("revision") + 1)
+        return rooms.values_list("revision", flat=True).get()
+
+
+class Room(models.Model):
+    class Kind(models.TextChoices):
+        OPEN = "open"
+        PRIVATE = "private"
+        DIRECT = "direct"  # private, its members fixed: a conversation
+
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="member_of"
+    )
+    # The last change number handed out to a message here (edit, deletion,
+    # reaction): sockets catch up on changes by it.
+    revision = models.PositiveBigIntegerField(default=0)
+
+    objects = RoomQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("rooms:room", args=[self.slug])
+
+    @property
+    def is_private(self):
+        return self.kind != self.Kind.OPEN
+
+    @property
+    def is_direct(self):
+        return self.kind == self.Kind.DIRECT
+
+    def post(self, author, body):
+        """Store a message, with the people it mentions."""
+        # Not self.messages.create: building the related manager costs more
+        # than the rest of the call's Python.
+        message = Message.objects.create(room=self, author=author, body=body)
+        if MENTION.search(body):
+            message.remember_mentions()
+        return message
+
+    def admits(self, user):
+        """Return whether this user may read this room."""
+        # visible_to's first rule, without a query on every connect.
+        if self.kind == self.Kind.OPEN:
+            return True
+        return Room.objects.visible_to(user).filter(pk=self.pk).exists()
+
+    def is_managed_by(self, user):
+        return self.kind == self.Kind.PRIVATE and user.pk == self.created_by_id
+
+    def latest_messages(self):
+        return self.messages.with_author().latest_page(PAGE_SIZE)
+
+    def history(self, *, before=None, after=None, around=None):
+        """Return a page of messages: the latest, or next to a message id."""
+        messages = self.messages.with_author()
+        page = []
+        if around is not None:
+            half = PAGE_SIZE // 2
+            page = messages.older_than(around, half)
+            page += messages.newer_than(around - 1, PAGE_SIZE - half)
+        elif before is not None:
+            page = messages.older_than(before, PAGE_SIZE)
+        elif after is not None:
+            page = messages.newer_than(after, PAGE_SIZE)
+        # Nothing there (past either end): open at the latest.
+        latest = not page
+        page = page or messages.latest_page(PAGE_SIZE)
+        if not page:
+            return Page([], has_older=False, has_newer=False)
+        return Page(
+            page,
+            has_older=self.messages.filter(pk__lt=page[0].pk).exists(),
+            # The latest page is live: what is posted meanwhile comes over its
+            # socket, which only a page with nothing newer opens.
+            has_newer=not latest and self.messages.filter(pk__gt=page[-1].pk).exists(),
+        )
+
+
+@dataclass
+class Page:
+    """A run of a room's messages, oldest first, and what lies either side."""
+
+    messages: list
+    has_older: bool
+    has_newer: bool
