@@ -82,7 +82,7 @@ $(VENV)/.bench: requirements-bench.txt | $(PY)
 bench: $(VENV)/.bench
 	$(PY) -m bench $(BENCH_ARGS)
 
-# A bounded soak (README, "Soak"): a few minutes of a crowd's life with a
+# A bounded soak (docs/soak.md): a few minutes of a crowd's life with a
 # restart in the middle. SOAK_ARGS="--people 500 --seconds 600" to vary it.
 soak: $(VENV)/.installed
 	$(PY) -m bench.soak $(SOAK_ARGS)
