@@ -43,7 +43,7 @@ async def message_posted(message):
             "name": message.room.name,
             "kind": message.room.kind,
         },
-        "mentions": [person.pk for _, person in message.body_parts() if person],
+        "mentions": [person.pk for person in message.mentioned().values()],
     }
     group = room_group(message.room_id)
     try:

@@ -27,6 +27,10 @@ class MessageForm(forms.Form):
     def is_blank(self):
         return self.has_error("message", "required")
 
+    def clean_message(self):
+        # A form post ends a textarea's lines with CRLF, the socket with LF.
+        return self.cleaned_data["message"].replace("\r\n", "\n").replace("\r", "\n")
+
     def clean(self):
         # Counted from stored messages, so every web process agrees.
         if self.author is not None and "message" in self.cleaned_data:

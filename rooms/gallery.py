@@ -105,6 +105,26 @@ DELETED = said(108, linus, "", minutes=8)
 DELETED.deleted = NOON + timedelta(minutes=9)
 REACTED = said(109, grace, "Lunch is on me today.", minutes=10)
 REACTED.reactors = {"👍": [ada.pk, linus.pk], "🎉": [linus.pk]}
+FORMATTED = said(
+    110,
+    linus,
+    "**Release** is *Friday*, ~~Thursday~~: run `make test` first.\n"
+    "Checklist at https://example.com/release and www.example.org/faq.",
+    minutes=11,
+)
+CODE = said(
+    111,
+    grace,
+    "The fix:\n```python\ndef total(rows):\n    return sum(row.amount for row in rows)\n```",
+    minutes=12,
+)
+QUOTED = said(
+    112,
+    ada,
+    "> the numbers in the table do not add up\n\nAgreed. Two things:\n"
+    "- the budget\n- who signs off",
+    minutes=13,
+)
 
 
 def composer_with_error(text, error=None):
@@ -164,6 +184,9 @@ def exhibits():
         Exhibit("message-multiline", "A multi-line message", f"{r}#message", {"message": MULTILINE}, stage="log"),
         Exhibit("message-link", "A message with a link", f"{r}#message", {"message": LINK}, stage="log"),
         Exhibit("message-mention", "A message mentioning ada and linus", f"{r}#message", {"message": MENTION}, stage="log"),
+        Exhibit("message-formatted", "A message with bold, italic, struck text, code and links", f"{r}#message", {"message": FORMATTED}, stage="log"),
+        Exhibit("message-code", "A message with a code block", f"{r}#message", {"message": CODE}, stage="log"),
+        Exhibit("message-quote-list", "A message with a quote and a list", f"{r}#message", {"message": QUOTED}, stage="log"),
         Exhibit("message-edited", "An edited message", f"{r}#message", {"message": EDITED}, stage="log"),
         Exhibit("message-deleted", "A deleted message", f"{r}#message", {"message": DELETED}, stage="log"),
         Exhibit("message-reactions", "A message with reactions, one of them ada's", f"{r}#message", {"message": REACTED}, stage="log"),
@@ -183,6 +206,7 @@ def exhibits():
         Exhibit("composer-refused", "A refused message, its error", f"{r}#composer", {"form": composer_with_error("Too many at once", TOO_FAST)}),
         Exhibit("composer-too-long", "A message too long", f"{r}#composer", {"form": composer_with_error(too_long)}),
         Exhibit("composer-input", "The composer's field", f"{r}#composer-input"),
+        Exhibit("composer-multiline", "The composer, several lines typed", f"{r}#composer", {"form": MessageForm(initial={"message": "First line\nSecond line\n- and a list"})}),
         Exhibit("composer-error", "The composer's error", f"{r}#composer-error", {"form": composer_with_error("Again", TOO_FAST)}),
         Exhibit("composer-update", "The composer cleared (socket)", f"{r}#composer-update"),
         Exhibit("sign-in", "Sign in, inline", f"{r}#sign-in", {"user": AnonymousUser()}),

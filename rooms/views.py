@@ -208,7 +208,7 @@ def search(request):
     results = []
     if terms:
         found = Message.objects.readable_by(request.user).search(terms)
-        results = found.select_related("author", "room")[:PAGE_SIZE]
+        results = found.with_author().select_related("room")[:PAGE_SIZE]
     context = {"terms": terms, "results": results, "page_size": PAGE_SIZE}
     return render(request, "rooms/search.html", context)
 

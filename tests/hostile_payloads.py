@@ -143,4 +143,35 @@ CONTROL = [
     "\n\n\n",
 ]
 
-PAYLOADS = XSS + ATTRIBUTE_BREAKOUTS + HTMX + TEMPLATE_SYNTAX + UNICODE + CONTROL
+# Formatting (rooms/formatting.py): links that must not become links, and
+# markup that must not let HTML or an attribute through.
+MARKDOWN = [
+    "[click](javascript:window.__pwned=1)",
+    "![pic](/pwned.png)",
+    "![pic](javascript:window.__pwned=1)",
+    "<javascript:window.__pwned=1>",
+    "<https://pwned.example/autolink>",
+    "[ref]\n\n[ref]: javascript:window.__pwned=1",
+    "javascript:window.__pwned=1",
+    "JaVaScRiPt:window.__pwned=1 and vbscript:msgbox(1)",
+    "data:text/html,<script>window.__pwned=1</script>",
+    'https://x.example/"onmouseover="window.__pwned=1',
+    "https://x.example/'><img src=x onerror=window.__pwned=1>",
+    "www.pwned.example/<script>window.__pwned=1</script>",
+    "mailto:a@b.example?body=<script>window.__pwned=1</script>",
+    "`<img src=x onerror=window.__pwned=1>`",
+    "```\n</code></pre><script>window.__pwned=1</script>\n```",
+    '```js" onmouseover="window.__pwned=1\nx\n```',
+    "**<img src=x onerror=window.__pwned=1>** _<b>_ ~~<i>~~",
+    "> <script>window.__pwned=1</script>\n> quoted",
+    "- <img src=x onerror=window.__pwned=1>\n1. <svg onload=window.__pwned=1>",
+    "\\<script>window.__pwned=1\\</script>",
+    "&lt;script&gt; &#x3C;img&#x3E; &amp;",
+    "@alice**<b>**@bob_<i>_",
+    "https://\u202eelpmaxe.pwned/",
+    "# heading <h1>\n\n---\n\n| a | b |\n|---|---|",
+]
+
+PAYLOADS = (
+    XSS + ATTRIBUTE_BREAKOUTS + HTMX + TEMPLATE_SYNTAX + UNICODE + CONTROL + MARKDOWN
+)

@@ -5,6 +5,10 @@ Each template is rendered twice: once with the payload in every user field
 harmless twin of the same shape. Their tags and attributes must match
 exactly, so no payload adds an element or an attribute, or reaches an id,
 href, hx-* or swap attribute. Only the text attributes below may differ.
+
+A message body is formatted (rooms/formatting.py), so its payload may add
+the elements of formatting, and only those: each is checked against what
+formatting may make, and every "<" typed shows as text.
 """
 
 import re
@@ -29,27 +33,48 @@ TEXT_ATTRIBUTES = {"value", "placeholder", "aria-label"}
 SENT = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
 
 
+# What formatting may put in a body, with the attributes each may carry.
+FORMATTING = {
+    "p": set(),
+    "br": set(),
+    "strong": set(),
+    "em": set(),
+    "del": set(),
+    "code": {"class", "data-language"},
+    "pre": set(),
+    "blockquote": set(),
+    "ul": set(),
+    "ol": {"start"},
+    "li": set(),
+    "a": {"class", "href", "target", "rel", "data-user"},
+}
+LINK = re.compile(r"(https?://|mailto:)[^\s\"<>]*", re.IGNORECASE)
+
+
 class Skeleton(HTMLParser):
     """Collect tags and attributes, and the text of each message body."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.tags = []
+        self.body_tags = []
         self.bodies = []
         self.authors = []
         self.open_text = None
+        self.in_body = False
 
     def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, [(k, self.shape(k, v)) for k, v in attrs]))
         classes = dict(attrs).get("class")
+        if self.in_body:
+            self.body_tags.append((tag, attrs))
+            return
+        self.tags.append((tag, [(k, self.shape(k, v)) for k, v in attrs]))
         if classes == "message-body":
-            self.open_text = self.bodies
+            self.in_body = True
             self.bodies.append("")
         elif classes == "message-author":
             self.open_text = self.authors
             self.authors.append("")
-        elif tag == "br" and self.open_text is self.bodies:
-            self.bodies[-1] += "\n"
 
     @staticmethod
     def shape(name, value):
@@ -61,13 +86,33 @@ class Skeleton(HTMLParser):
         return value
 
     def handle_endtag(self, tag):
+        if self.in_body and tag == "div":
+            self.in_body = False
+        if self.in_body:
+            return
         self.tags.append(f"/{tag}")
         if tag in {"p", "span", "a"}:
             self.open_text = None
 
     def handle_data(self, data):
-        if self.open_text is not None:
+        if self.in_body:
+            self.bodies[-1] += data
+        elif self.open_text is not None:
             self.open_text[-1] += data
+
+
+def assert_only_formatting(tags):
+    for tag, attrs in tags:
+        assert tag in FORMATTING, tag
+        names = {name for name, _ in attrs}
+        assert names <= FORMATTING[tag], (tag, attrs)
+        values = dict(attrs)
+        if tag == "a" and values["class"] == "message-link":
+            assert LINK.fullmatch(values["href"]), values["href"]
+            assert values["target"] == "_blank"
+            assert values["rel"] == "noopener noreferrer nofollow ugc"
+        elif tag == "a":
+            assert values["class"] == "mention", values
 
 
 def parse(html):
@@ -143,8 +188,9 @@ def test_payload_changes_no_tag_or_attribute_and_stays_text(payload):
         rendered, expected = parse(html), parse(harmless[name])
         assert rendered.tags == expected.tags, name
     broadcast = parse(renders(payload)["broadcast"])
-    shown = re.sub(r"\r\n?", "\n", payload)
-    assert broadcast.bodies == [shown]
+    assert_only_formatting(broadcast.body_tags)
+    # Raw HTML stays text: every "<" typed is shown.
+    assert broadcast.bodies[0].count("<") == payload.count("<")
     assert broadcast.authors == [as_username(payload)]
 
 

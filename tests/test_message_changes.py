@@ -139,7 +139,7 @@ def test_an_edit_finds_its_mentions_again(general, alice, bob):
     message = general.post(alice.user, "hi @bob")
     message.edit("hi @alice", by=alice.user)
     assert list(Message.objects.get(pk=message.pk).mentions.all()) == [alice.user]
-    assert [person for _, person in message.body_parts() if person] == [alice.user]
+    assert list(message.mentioned().values()) == [alice.user]
 
 
 @pytest.fixture

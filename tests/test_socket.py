@@ -99,7 +99,7 @@ async def test_message_reaches_every_member_once(chat_server, general, alice, bo
         assert frames.count(f'id="message-{message.pk}"') == 1
         assert f'data-author="{alice.pk}"' in frames
         sent = await alice_tab.expect(r'hx-target="#composer-message"')
-        assert re.search(r'<input id="composer-message"[^>]*value=""', sent)
+        assert re.search(r'<textarea id="composer-message"[^>]*></textarea>', sent)
         await bob_tab.expect_nothing()
 
 
@@ -569,9 +569,9 @@ async def composer_after_sending(tab, body):
     """Send a message; return the viewer of the composer the socket sends back."""
     tab.seen = ""
     await tab.send(action="send", message=body)
-    sent = await tab.expect(r'<input id="composer-message"[^>]*>')
+    sent = await tab.expect(r'<textarea id="composer-message"[^>]*>')
     return int(
-        re.search(r'<input id="composer-message"[^>]*data-viewer="(\d+)"', sent)[1]
+        re.search(r'<textarea id="composer-message"[^>]*data-viewer="(\d+)"', sent)[1]
     )
 
 

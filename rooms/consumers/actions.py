@@ -69,6 +69,18 @@ class MessageActions:
         self.next_typing_at = now + TYPING_REPORT_SECONDS
         await broadcast.typing(self.room, self.user)
 
+    async def start_editing(self, frame):
+        """Put one of this person's messages in the composer, as typed."""
+        message = await self.changeable_message(frame)
+        if message is None:
+            return
+        if not message.can_be_edited_by(self.user):
+            await self.send_fragment("alert", {"alert": "not-yours"})
+            return
+        form = MessageForm(initial={"message": message.body})
+        context = {"form": form, "editing": message.pk, "focus": "composer"}
+        await self.send_fragment("composer-update", context)
+
     async def edit_message(self, frame):
         form = MessageForm({"message": text(frame, "message")})
         message = await self.changeable_message(frame)

@@ -75,6 +75,7 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Consumer):
         handler = {
             "send": self.post_message,
             "typing": self.announce_typing,
+            "start-edit": self.start_editing,
             "edit": self.edit_message,
             "delete": self.delete_message,
             "react": self.react,

@@ -1,4 +1,3 @@
-import re
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -11,11 +10,10 @@ from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
-MESSAGE_MAX_LENGTH = 5000
+from .. import formatting
+from ..formatting import MENTION
 
-# "@name" where a username may start: not inside a word or an address.
-# A name ends on a letter or digit, so "ask @bob." mentions bob.
-MENTION = re.compile(r"(?<![\w.@+-])@([\w.@+-]*\w)")
+MESSAGE_MAX_LENGTH = 5000
 # The fixed set of reactions, in the order every message shows them.
 REACTIONS = ["👍", "❤️", "😂", "🎉", "😮"]
 
@@ -119,20 +117,15 @@ class Message(models.Model):
         # The broadcast draws it next, maybe where the ORM may not run.
         prefetch_related_objects([self], "mentions")
 
-    def body_parts(self):
-        """Return the body as (text, mentioned person or None) pieces."""
+    def mentioned(self):
+        """Return the people the body mentions, by username."""
         if not MENTION.search(self.body):
-            return [(self.body, None)]  # and no query, as when stored
-        mentioned = {user.username: user for user in self.mentions.all()}
-        parts, start = [], 0
-        for found in MENTION.finditer(self.body):
-            person = mentioned.get(found[1])
-            if person is not None:
-                parts.append((self.body[start : found.start()], None))
-                parts.append((found[0], person))
-                start = found.end()
-        parts.append((self.body[start:], None))
-        return parts
+            return {}  # and no query, as when stored
+        return {user.username: user for user in self.mentions.all()}
+
+    def body_html(self):
+        """Return the body formatted, its mentions linked."""
+        return formatting.render(self.body, self.mentioned())
 
     # Who may change it: the socket, the forms and the admin all ask here.
 

@@ -14,8 +14,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from ..formatting import MENTION
 from .membership import Membership
-from .message import MENTION, Message
+from .message import Message
 from .read_mark import ReadMark
 
 PAGE_SIZE = 50

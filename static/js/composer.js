@@ -1,7 +1,17 @@
-// The server clears the composer by re-rendering it once the message is
-// stored. Whatever the person typed after pressing Enter must survive that.
+// The composer is a textarea: Enter sends, Shift+Enter starts a new line.
+// The server clears it by re-rendering it once the message is stored;
+// whatever the person typed after pressing Enter must survive that.
 (() => {
   let sent = null;
+
+  document.addEventListener("keydown", (event) => {
+    const input = event.target;
+    if (input.id !== "composer-message" || event.key !== "Enter") return;
+    // Shift adds a line; an input method composing a word uses Enter itself.
+    if (event.shiftKey || event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    input.form.requestSubmit();
+  });
 
   document.addEventListener("htmx:ws:before:message:outgoing", (event) => {
     const form = event.target;
@@ -24,7 +34,7 @@
     for (const task of event.detail.tasks) {
       const fresh = task.target?.id === "composer-message" && task.fragment.querySelector("#composer-message");
       if (fresh && !fresh.value) {
-        fresh.setAttribute("value", typed.startsWith(sent) ? typed.slice(sent.length) : typed);
+        fresh.textContent = typed.startsWith(sent) ? typed.slice(sent.length) : typed;
       }
     }
   });

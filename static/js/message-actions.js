@@ -1,17 +1,12 @@
-// Edit in the composer: the Edit link, or Up in an empty composer, puts a
-// message of yours there; Enter saves it, Escape gives up. Edit and Delete
-// are plain links (for pages without JavaScript); with the socket, Delete
-// goes over it (hx-ws:send) and the links do not navigate.
+// Edit in the composer: the Edit link, or Up in an empty composer, asks the
+// server for a message of yours as typed (its Markdown, its lines), which
+// it puts in the composer; Enter saves it, Escape gives up. Edit and Delete
+// are plain links (for pages without JavaScript); with the socket, both go
+// over it (hx-ws:send) and the links do not navigate.
 (() => {
   const composer = () => document.getElementById("composer-message");
   const hasSocket = () => document.body.hasAttribute("hx-ws:connect");
-
-  function startEditing(message) {
-    const input = composer();
-    input.value = message.querySelector(".message-body").innerText;
-    input.dataset.editing = message.id.replace("message-", "");
-    input.focus();
-  }
+  let asked = false;
 
   function stopEditing() {
     const input = composer();
@@ -24,7 +19,16 @@
     const link = event.target.closest(".message-edit, .message-delete");
     if (!link) return;
     event.preventDefault();
-    if (link.matches(".message-edit")) startEditing(link.closest(".message"));
+    asked = link.matches(".message-edit");
+  });
+
+  // The server's composer keeps the focus but not the caret: put it at the end.
+  document.addEventListener("htmx:after:swap", () => {
+    const input = composer();
+    if (!asked || !input?.dataset.editing) return;
+    asked = false;
+    input.focus();
+    input.setSelectionRange(input.value.length, input.value.length);
   });
 
   document.addEventListener("keydown", (event) => {
@@ -34,11 +38,11 @@
       stopEditing();
     } else if (event.key === "ArrowUp" && input.value === "") {
       const mine = document.querySelectorAll(
-        `#messages .message[data-author="${input.dataset.viewer}"]:not(.message-deleted)`
+        `#messages .message[data-author="${input.dataset.viewer}"]:not(.message-deleted) .message-edit`
       );
       if (mine.length) {
         event.preventDefault();
-        startEditing(mine[mine.length - 1]);
+        mine[mine.length - 1].click();
       }
     }
   });

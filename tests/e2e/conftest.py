@@ -84,3 +84,14 @@ def send_message(page, text):
 
 def message_bodies(page):
     return page.locator("#messages article.message .message-body")
+
+
+def set_hidden(page, hidden):
+    """Hide or show the tab, as switching tabs does: htmx closes its socket."""
+    page.evaluate(
+        """hidden => {
+            Object.defineProperty(document, "hidden", {value: hidden, configurable: true});
+            document.dispatchEvent(new Event("visibilitychange"));
+        }""",
+        hidden,
+    )

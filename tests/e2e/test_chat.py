@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from rooms.models import Message
 
 from ..conftest import ARTIFACTS, PASSWORD, sign_up
-from .conftest import join_room, message_bodies, send_message
+from .conftest import join_room, message_bodies, send_message, set_hidden
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -251,16 +251,6 @@ def test_signing_out_closes_the_other_tabs_socket(
     expect(second.locator("#controls")).to_contain_text("You signed out.")
     expect(second.locator("#composer")).to_have_count(0)
     expect(second.locator("#account")).to_contain_text("Sign in")
-
-
-def set_hidden(page, hidden):
-    page.evaluate(
-        """hidden => {
-            Object.defineProperty(document, "hidden", {value: hidden, configurable: true});
-            document.dispatchEvent(new Event("visibilitychange"));
-        }""",
-        hidden,
-    )
 
 
 def test_the_log_opens_at_the_newest_and_follows_only_a_reader_at_the_bottom(

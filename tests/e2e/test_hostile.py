@@ -11,11 +11,13 @@ import itertools
 import json
 import re
 import unicodedata
+from html.parser import HTMLParser
 
 import pytest
 from playwright.sync_api import expect
 from websockets.sync.client import connect
 
+from rooms import formatting
 from rooms.forms import MessageForm
 from rooms.models import Room
 
@@ -49,22 +51,32 @@ OUTSIDE_MESSAGES = """() => {
 AUDIT_MESSAGES = """() => {
   const allowed = {
     ARTICLE: ["id", "class", "data-author", "data-revision"], HEADER: ["class"], SPAN: ["class"],
-    TIME: ["class", "datetime"], P: ["class", "id", "data-key"], BR: [],
+    TIME: ["class", "datetime"], P: ["class", "id", "data-key"], BR: [], DIV: ["class"],
     A: ["class", "href", "hx-get", "hx-trigger", "hx-swap", "data-htmx-powered", "data-user",
-        "aria-label", "hx-ws:send", "hx-vals"],
+        "aria-label", "hx-ws:send", "hx-vals", "target", "rel"],
+    // Formatting (rooms/formatting.py).
+    STRONG: [], EM: [], DEL: [], CODE: ["class", "data-language"], PRE: [], BLOCKQUOTE: [],
+    UL: [], OL: ["start"], LI: [],
     FORM: ["class", "hx-ws:send", "hx-vals", "data-htmx-powered"],
     BUTTON: ["class", "name", "value", "data-emoji", "data-count", "data-reactors"],
   };
   // Links go to a conversation with the author, to older or newer pages, or
-  // to a message's edit and delete forms.
+  // to a message's edit and delete forms; or, typed in a message, to the web
+  // or a mail address, in a new tab.
   const link = /^\\/(dm\\/[^\\/?#]+\\/|rooms\\/[\\w-]+\\/\\?(before|after)=\\d+|messages\\/\\d+\\/(edit|delete)\\/)$/;
+  const typedLink = /^(https?:\\/\\/|mailto:)/i;
   const problems = [];
   for (const element of document.querySelectorAll("#messages *")) {
     const names = allowed[element.tagName];
     const extra = names ? element.getAttributeNames().filter(n => !names.includes(n)) : [];
     if (!names || extra.length) problems.push(element.outerHTML.slice(0, 200));
-    if (element.tagName === "A" && !link.test(element.getAttribute("href"))) {
-      problems.push("link " + element.getAttribute("href"));
+    const href = element.getAttribute("href");
+    const typed = element.classList.contains("message-link");
+    if (element.tagName === "A" && !(typed ? typedLink.test(href) : link.test(href))) {
+      problems.push("link " + href);
+    }
+    if (typed && (element.target !== "_blank" || element.rel !== "noopener noreferrer nofollow ugc")) {
+      problems.push("typed link " + element.outerHTML.slice(0, 200));
     }
     if (element.tagName === "ARTICLE" && !/^message-\\d+$/.test(element.id)) {
       problems.push("article id " + element.id);
@@ -82,10 +94,31 @@ AUDIT_MESSAGES = """() => {
   return problems;
 }"""
 
-# A message body's text as typed: text nodes, and <br> for a newline.
-BODY_TEXTS = """() => [...document.querySelectorAll("#messages .message-body")].map(
-  body => [...body.childNodes].map(node => node.nodeName === "BR" ? "\\n" : node.data).join("")
-)"""
+# A message body's text as shown: its text nodes, and <br> for a newline
+# (BodyText is the same on the server's HTML).
+BODY_TEXTS = """() => [...document.querySelectorAll("#messages .message-body")].map(body => {
+  const walker = document.createTreeWalker(body, NodeFilter.SHOW_ALL);
+  let text = "";
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    text += node.nodeName === "BR" ? "\\n" : node.nodeType === Node.TEXT_NODE ? node.data : "";
+  }
+  return text;
+})"""
+
+
+class BodyText(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.text = ""
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "br":
+            self.text += "\n"
+
+    def handle_data(self, data):
+        self.text += data
+
 
 # Forms are filled in this many pages, then submitted at once.
 AT_ONCE = 4
@@ -153,7 +186,7 @@ def watched_page(browser, chat_server):
 
 
 def fill(field, text):
-    """Type text into a field; return what it holds (no line breaks, maxlength)."""
+    """Type text into a field; return what it holds (its line breaks, maxlength)."""
     field.fill(text)
     return field.input_value()
 
@@ -184,11 +217,14 @@ def as_posted(text):
 
 
 def as_shown(text):
-    """Return the message body a post of text shows, or None if refused."""
+    """Return the text a post of text shows, formatted, or None if refused."""
     form = MessageForm({"message": text})
     if not form.is_valid():
         return None
-    return re.sub(r"\r\n?", "\n", form.cleaned_data["message"])
+    body = BodyText()
+    body.feed(formatting.render(form.cleaned_data["message"], {}))
+    body.close()
+    return body.text
 
 
 def assert_untouched(page, before=None):

@@ -1,0 +1,128 @@
+"""A message's body as HTML: the chat's subset of Markdown, links and mentions.
+
+markdown-it-py does the parsing and the HTML. Raw HTML is never enabled,
+so whatever a person types that looks like a tag stays text; the only
+links are web and mail addresses typed in full (or starting "www.") and
+mentions of people the message was stored with.
+"""
+
+import re
+from functools import cache
+
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from linkify_it import LinkifyIt
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+# "@name" where a username may start: not inside a word or an address.
+# A name ends on a letter or digit, so "ask @bob." mentions bob.
+MENTION = re.compile(r"(?<![\w.@+-])@([\w.@+-]*\w)")
+
+# What a chat formats: no headings, tables, images, raw HTML, entities,
+# indented code or [text](url) links that hide where they go.
+RULES = [
+    "emphasis",
+    "strikethrough",
+    "backticks",
+    "fence",
+    "blockquote",
+    "list",
+    "newline",
+    "escape",
+    "linkify",
+]
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+# Opened in a new tab, not vouched for, and told nothing of the chat.
+LINK_ATTRIBUTES = {
+    "class": "message-link",
+    "target": "_blank",
+    "rel": "noopener noreferrer nofollow ugc",
+}
+
+
+class TypedLinks(LinkifyIt):
+    """Find addresses with a scheme, or starting "www."; not "setup.py"."""
+
+    def match(self, text):
+        found = super().match(text) or []
+        return [link for link in found if link.schema or is_www(link.text)] or None
+
+
+def is_www(text):
+    return text[:4].lower() == "www."
+
+
+def is_allowed_link(url):
+    """Allow http, https and mailto only: never javascript:, data: or the rest."""
+    return url.lower().startswith(LINK_SCHEMES)
+
+
+@cache
+def markdown():
+    parser = MarkdownIt("zero", {"breaks": True, "linkify": True, "html": False})
+    parser.enable(RULES)
+    parser.linkify = TypedLinks(options={"fuzzy_email": False})
+    parser.validateLink = is_allowed_link
+    parser.core.ruler.push("chat", chat_tokens)
+    return parser
+
+
+def render(body, mentioned):
+    """Return body as HTML; mentioned maps usernames to people to link."""
+    env = {"mentioned": mentioned}
+    # Safe: markdown-it escapes all text and attributes, and makes no raw HTML.
+    return mark_safe(markdown().render(body, env))
+
+
+def chat_tokens(state):
+    """Give links, strikes, code blocks and mentions the chat's markup."""
+    for token in state.tokens:
+        if token.type == "fence" and token.info.strip():
+            # Shown as a label by the stylesheet (code[data-language]).
+            token.attrs["data-language"] = token.info.split()[0]
+        elif token.type == "inline" and token.children:
+            token.children = list(inline_tokens(token.children, state.env))
+
+
+def inline_tokens(children, env):
+    in_link = False
+    for token in children:
+        if token.type == "link_open":
+            in_link = True
+            token.attrs.update(LINK_ATTRIBUTES)
+        elif token.type == "link_close":
+            in_link = False
+        elif token.type in ("s_open", "s_close"):
+            token.tag = "del"
+        elif token.type == "text" and not in_link and env["mentioned"]:
+            yield from mention_tokens(token, env["mentioned"])
+            continue
+        yield token
+
+
+def mention_tokens(token, mentioned):
+    """Split a text token around the mentions of people who were found."""
+    start = 0
+    for found in MENTION.finditer(token.content):
+        person = mentioned.get(found[1])
+        if person is None:
+            continue
+        yield text_token(token.content[start : found.start()])
+        link = Token("link_open", "a", 1)
+        link.attrs = {
+            "class": "mention",
+            "data-user": str(person.pk),
+            "href": reverse("rooms:direct", args=[person.username]),
+        }
+        yield link
+        yield text_token(found[0])
+        yield Token("link_close", "a", -1)
+        start = found.end()
+    yield text_token(token.content[start:])
+
+
+def text_token(content):
+    token = Token("text", "", 0)
+    token.content = content
+    return token

@@ -1,0 +1,101 @@
+"""A message body's formatting: the chat's Markdown, its links and mentions."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from rooms.formatting import render
+
+LINK = 'class="message-link" target="_blank" rel="noopener noreferrer nofollow ugc"'
+ADA = SimpleNamespace(pk=7, username="ada")
+
+
+def html(body, mentioned=None):
+    return render(body, mentioned or {}).strip()
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("*it* _it_", "<p><em>it</em> <em>it</em></p>"),
+        ("**bold**", "<p><strong>bold</strong></p>"),
+        ("~~gone~~", "<p><del>gone</del></p>"),
+        ("`a < b`", "<p><code>a &lt; b</code></p>"),
+        ("> said\n> twice", "<blockquote>\n<p>said<br>\ntwice</p>\n</blockquote>"),
+        ("- one\n- two", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
+        ("1. one\n2. two", "<ol>\n<li>one</li>\n<li>two</li>\n</ol>"),
+        ("first\nsecond\n\nthird", "<p>first<br>\nsecond</p>\n<p>third</p>"),
+    ],
+)
+def test_the_chat_subset_of_markdown(body, expected):
+    assert html(body) == expected
+
+
+def test_a_fenced_block_keeps_its_lines_and_names_its_language():
+    assert html("```python\nif a:\n    b()\n```") == (
+        '<pre><code data-language="python" class="language-python">'
+        "if a:\n    b()\n</code></pre>"
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["# not a heading", "    not code", "[text](https://hidden.example)", "&amp;"],
+)
+def test_what_a_chat_does_not_format_stays_as_typed(body):
+    """No headings, indented code, entities, or links that hide their address."""
+    shown = html(body)
+    assert "<h1" not in shown and "<pre" not in shown and ">text</a>" not in shown
+    assert shown.startswith("<p>")
+
+
+@pytest.mark.parametrize(
+    ("body", "href", "text"),
+    [
+        ("see https://example.com/a?b=1.", "https://example.com/a?b=1", None),
+        ("(http://example.com/x)", "http://example.com/x", None),
+        ("go to www.example.com, now", "http://www.example.com", "www.example.com"),
+        ("mail mailto:ada@example.com!", "mailto:ada@example.com", None),
+        ("HTTPS://EXAMPLE.COM/", "HTTPS://EXAMPLE.COM/", None),
+    ],
+)
+def test_typed_addresses_become_links_and_punctuation_stays_outside(body, href, text):
+    shown = html(body)
+    assert f'<a href="{href}" {LINK}>{text or href}</a>' in shown
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "data:text/html,hi",
+        "vbscript:msgbox(1)",
+        "ftp://example.com/file",
+        "//example.com/protocol-relative",
+        "setup.py and example.com",
+        "ada@example.com",
+        "[x](javascript:alert(1))",
+        "<javascript:alert(1)>",
+    ],
+)
+def test_nothing_else_becomes_a_link(body):
+    assert "<a" not in html(body)
+
+
+def test_raw_html_is_text():
+    assert html("<b onclick=x>hi</b>") == "<p>&lt;b onclick=x&gt;hi&lt;/b&gt;</p>"
+
+
+def test_mentions_link_inside_formatting_but_not_in_code_or_addresses():
+    shown = html("**@ada** `@ada` ada@ada.example @nobody", {"ada": ADA})
+    mention = '<a class="mention" data-user="7" href="/dm/ada/">@ada</a>'
+    assert shown == (
+        f"<p><strong>{mention}</strong> <code>@ada</code> ada@ada.example @nobody</p>"
+    )
+
+
+def test_a_mention_beside_a_link_leaves_the_link_alone():
+    shown = html("@ada https://example.com/@ada", {"ada": ADA})
+    assert shown.count('class="mention"') == 1
+    assert 'href="https://example.com/@ada"' in shown
