@@ -56,20 +56,10 @@ browser:
 	@command -v chromium >/dev/null && fc-list | grep -q "Noto Color Emoji" || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null)
 
-# The suite runs twice: on SQLite, and on the Postgres of this machine kind.
-# Off CI a missing Postgres only skips the second run.
-POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
-
+# The suite runs twice, on SQLite and on the Postgres of this machine kind,
+# side by side (tests/run); off CI a missing Postgres only skips its run.
 test: $(VENV)/.installed browser lint
-	$(PY) -m pytest
-	@if $(PY) -c "import psycopg; psycopg.connect('$(POSTGRES_URL)').close()" 2>/dev/null; then \
-		echo "--- again on Postgres ($(POSTGRES_URL))"; \
-		DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest; \
-	elif [ "$$CI" = "true" ]; then \
-		echo "Postgres is not reachable at $(POSTGRES_URL), and CI=true" >&2; exit 1; \
-	else \
-		echo "--- skipped the Postgres run: nothing at $(POSTGRES_URL)"; \
-	fi
+	PY=$(PY) tests/run --durations=15
 
 $(VENV)/.bench: requirements-bench.txt | $(PY)
 	$(PY) -m pip install --quiet --require-hashes -r requirements-bench.txt

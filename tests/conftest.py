@@ -19,6 +19,9 @@ from rooms.models import Room
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 IN_CI = os.environ.get("CI") == "true"
+# Runs side by side (make test runs SQLite and Postgres at once) share one
+# Redis and one artifacts folder: what each names there carries its own id.
+RUN = f"{os.getpid()}"
 
 
 def require(condition, reason):
@@ -128,7 +131,8 @@ class PrivateRedis:
 
     def certificate_options(self):
         ARTIFACTS.mkdir(exist_ok=True)
-        cert, key = ARTIFACTS / "redis-tls.crt", ARTIFACTS / "redis-tls.key"
+        cert = ARTIFACTS / f"redis-tls-{self.port}.crt"
+        key = ARTIFACTS / f"redis-tls-{self.port}.key"
         subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes"]
             + ["-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"],
@@ -184,18 +188,25 @@ def start_chat_server(name, django_db_blocker, **env_overrides):
         "MESSAGE_RATE_LIMIT": "100000/1",
         "ROOM_CREATION_LIMIT": "100000/1",
         "PYTHONUNBUFFERED": "1",
+        # Used only when a test gives the server a REDIS_URL.
+        "REDIS_PREFIX": redis_prefix(name),
         **env_overrides,
     }
-    log_path = ARTIFACTS / f"uvicorn-{name}.log"
+    log_path = ARTIFACTS / f"uvicorn-{name}-{RUN}.log"
     log_path.unlink(missing_ok=True)
     server = ChatServer(port=free_port(), env=env, log_path=log_path)
     server.start()
     return server
 
 
+def redis_prefix(name):
+    """Return the Redis prefix of this run's servers called name."""
+    return f"chat-{RUN}-{name}"
+
+
 def start_processes_on_redis(name, django_db_blocker, redis_url, count=2):
     """Start web processes that share one Redis, as a scaled-out deploy does."""
-    shared = {"REDIS_URL": redis_url, "REDIS_PREFIX": f"chat-{name}"}
+    shared = {"REDIS_URL": redis_url, "REDIS_PREFIX": redis_prefix(name)}
     return [
         start_chat_server(f"{name}-{n}", django_db_blocker, **shared)
         for n in range(1, count + 1)

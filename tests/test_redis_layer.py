@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 import redis.asyncio
 
-from .conftest import require, start_chat_server
+from .conftest import redis_prefix, require, start_chat_server
 from .test_socket import Tab, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,9 +29,7 @@ def redis_is_up():
 @pytest.fixture(scope="module")
 def redis_server(django_db_setup, django_db_blocker):
     require(redis_is_up(), f"no Redis at {REDIS_URL}")
-    server = start_chat_server(
-        "redis", django_db_blocker, REDIS_URL=REDIS_URL, REDIS_PREFIX="chat-test"
-    )
+    server = start_chat_server("redis", django_db_blocker, REDIS_URL=REDIS_URL)
     yield server
     server.stop()
 
@@ -44,9 +42,10 @@ async def test_a_message_reaches_the_room_through_redis(
         open_tab(redis_server, person=bob) as b,
     ):
         await Tab(b).expect("bob joined")
+        prefix = redis_prefix("redis")
         subscribed = await redis.asyncio.from_url(REDIS_URL).pubsub_channels(
-            "chat-test*"
+            f"{prefix}*"
         )
-        assert f"chat-test__group__room.{general.pk}".encode() in subscribed
+        assert f"{prefix}__group__room.{general.pk}".encode() in subscribed
         await Tab(a).send(action="send", message="via redis")
         await Tab(b).expect("via redis")

@@ -18,13 +18,12 @@ from websockets.asyncio.client import connect
 
 from rooms.models import Presence
 
-from .conftest import require, start_chat_server
+from .conftest import redis_prefix, require, start_chat_server
 from .test_redis_layer import REDIS_URL, redis_is_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PEOPLE = 1000
-PREFIX = "chat-storm"
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +31,7 @@ def server(django_db_setup, django_db_blocker):
     require(redis_is_up(), f"no Redis at {REDIS_URL}")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4 * PEOPLE)), hard))
-    server = start_chat_server(
-        "storm", django_db_blocker, REDIS_URL=REDIS_URL, REDIS_PREFIX=PREFIX
-    )
+    server = start_chat_server("storm", django_db_blocker, REDIS_URL=REDIS_URL)
     yield server
     server.stop()
 
@@ -83,7 +80,7 @@ async def test_a_thousand_people_connect_at_once_and_leave_without_a_trace(
     started = time.monotonic()
     await asyncio.gather(*(ws.close() for ws in sockets))
     redis_client = redis.asyncio.from_url(REDIS_URL)
-    room_group = f"{PREFIX}__group__room.{general.pk}".encode()
+    room_group = f"{redis_prefix('storm')}__group__room.{general.pk}".encode()
 
     async def traces():
         subscribers = (await redis_client.pubsub_numsub(room_group))[0][1]
