@@ -3,22 +3,50 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import MESSAGE_MAX_LENGTH, Room, count_messages_posted_since
+from .models import MESSAGE_MAX_LENGTH, Attachment, Room, count_messages_posted_since
+from .uploads import prepare, safe_name
 
 MAX_ID = 2**63 - 1  # the largest id a database's bigint holds
 TOO_FAST = "You are sending messages too fast. Wait a few seconds, then send again."
 
 
-class MessageForm(forms.Form):
-    """A message, from the socket or the no-JavaScript form alike."""
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
 
-    message = forms.CharField(
-        max_length=MESSAGE_MAX_LENGTH,
-        error_messages={"required": "A message can't be empty."},
-    )
+
+class AttachmentsField(forms.FileField):
+    """Several files from one input: a list of rooms.uploads.Upload."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        uploads = []
+        for file in files:
+            file = super().clean(file, initial)
+            if file.size > settings.MAX_UPLOAD_BYTES:
+                raise forms.ValidationError(
+                    f"“{safe_name(file.name)}” is "
+                    f"{filesizeformat(file.size)}; a file can be at most "
+                    f"{filesizeformat(settings.MAX_UPLOAD_BYTES)}."
+                )
+            uploads.append(prepare(file))
+        return uploads
+
+
+class MessageForm(forms.Form):
+    """A message, from the socket or the no-JavaScript form alike.
+
+    Only the form posted over HTTP carries files; a message may be text,
+    files, or both.
+    """
+
+    message = forms.CharField(max_length=MESSAGE_MAX_LENGTH, required=False)
+    attachments = AttachmentsField(required=False)
 
     def __init__(self, *args, author=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,13 +59,38 @@ class MessageForm(forms.Form):
         # A form post ends a textarea's lines with CRLF, the socket with LF.
         return self.cleaned_data["message"].replace("\r\n", "\n").replace("\r", "\n")
 
+    def clean_attachments(self):
+        uploads = self.cleaned_data["attachments"]
+        if len(uploads) > settings.MAX_ATTACHMENTS:
+            raise forms.ValidationError(
+                f"Attach at most {settings.MAX_ATTACHMENTS} files to a message."
+            )
+        return uploads
+
     def clean(self):
-        # Counted from stored messages, so every web process agrees.
-        if self.author is not None and "message" in self.cleaned_data:
+        text = self.cleaned_data.get("message")
+        uploads = self.cleaned_data.get("attachments")
+        if not text and not uploads and not self.errors:
+            self.add_error(
+                "message",
+                forms.ValidationError("A message can't be empty.", code="required"),
+            )
+        # Counted from stored messages and files, so every web process agrees.
+        if self.author is not None and not self.errors:
             count, seconds = settings.MESSAGE_RATE_LIMIT
             since = timezone.now() - timedelta(seconds=seconds)
             if count_messages_posted_since(self.author, since) >= count:
                 self.add_error("message", TOO_FAST)
+        if self.author is not None and uploads and not self.errors:
+            count, seconds = settings.UPLOAD_RATE_LIMIT
+            since = timezone.now() - timedelta(seconds=seconds)
+            posted = Attachment.objects.posted_by_since(self.author, since).count()
+            if posted + len(uploads) > count:
+                self.add_error(
+                    "attachments",
+                    f"You can post {count} files in {seconds} seconds. "
+                    "Wait a little, then send again.",
+                )
 
 
 class HistoryForm(forms.Form):

@@ -23,6 +23,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import get_template, render_to_string
 from django.template.loader_tags import ExtendsNode
+from django.templatetags.static import static
 from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
@@ -68,9 +69,11 @@ direct = Room(pk=3, name="ada, grace", slug="_dm-1-2", kind=Room.Kind.DIRECT)
 NOON = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 
 
-def said(pk, author, body, minutes=0):
+def said(pk, author, body, minutes=0, files=()):
     created = NOON + timedelta(minutes=minutes)
-    return Message(pk=pk, room=room, author=author, body=body, created=created)
+    message = Message(pk=pk, room=room, author=author, body=body, created=created)
+    message.keep_attachments(list(files))
+    return message
 
 
 SHORT = said(101, grace, "Morning! Coffee at ten?")
@@ -92,7 +95,7 @@ CONVERSATION = [SHORT, MINE, LONG, MULTILINE, LINK]
 
 def mentioning(message, *people):
     """Give a made-up message the mentions storing it would have found."""
-    message._prefetched_objects_cache = {"mentions": list(people)}
+    message._prefetched_objects_cache["mentions"] = list(people)
     return message
 
 
@@ -127,11 +130,44 @@ QUOTED = said(
 )
 
 
+@dataclass
+class SampleFile:
+    """An attachment's look-alike: its picture is one of the gallery's own."""
+
+    name: str
+    size: int
+    is_image: bool = False
+    width: int | None = None
+    height: int | None = None
+
+    def get_absolute_url(self):
+        return static("gallery/photo.png") if self.is_image else "#"
+
+    def thumbnail_url(self):
+        return static("gallery/photo.png")
+
+
+PHOTO = SampleFile("hills.png", 7580, is_image=True, width=600, height=400)
+REPORT = SampleFile("Quarterly report, final (2).pdf", 2_480_000)
+WITH_PHOTO = said(113, grace, "The view from the office today", 14, files=[PHOTO])
+WITH_FILE = said(114, linus, "The numbers, corrected:", 15, files=[REPORT])
+FILES_ONLY = said(115, ada, "", 16, files=[PHOTO, REPORT])
+
+
 def composer_with_error(text, error=None):
     form = MessageForm({"message": text})
     form.is_valid()
     if error:
         form.add_error("message", error)
+    return form
+
+
+def file_refused():
+    form = MessageForm({"message": "Here is the recording"})
+    form.is_valid()
+    form.add_error(
+        "attachments", "“meeting.mov” is 212.4 MB; a file can be at most 10.0 MB."
+    )
     return form
 
 
@@ -187,6 +223,9 @@ def exhibits():
         Exhibit("message-formatted", "A message with bold, italic, struck text, code and links", f"{r}#message", {"message": FORMATTED}, stage="log"),
         Exhibit("message-code", "A message with a code block", f"{r}#message", {"message": CODE}, stage="log"),
         Exhibit("message-quote-list", "A message with a quote and a list", f"{r}#message", {"message": QUOTED}, stage="log"),
+        Exhibit("message-image", "A message with a picture", f"{r}#message", {"message": WITH_PHOTO}, stage="log"),
+        Exhibit("message-file", "A message with a file", f"{r}#message", {"message": WITH_FILE}, stage="log"),
+        Exhibit("message-files-only", "A message of files alone", f"{r}#message", {"message": FILES_ONLY}, stage="log"),
         Exhibit("message-edited", "An edited message", f"{r}#message", {"message": EDITED}, stage="log"),
         Exhibit("message-deleted", "A deleted message", f"{r}#message", {"message": DELETED}, stage="log"),
         Exhibit("message-reactions", "A message with reactions, one of them ada's", f"{r}#message", {"message": REACTED}, stage="log"),
@@ -206,6 +245,8 @@ def exhibits():
         Exhibit("composer-refused", "A refused message, its error", f"{r}#composer", {"form": composer_with_error("Too many at once", TOO_FAST)}),
         Exhibit("composer-too-long", "A message too long", f"{r}#composer", {"form": composer_with_error(too_long)}),
         Exhibit("composer-input", "The composer's field", f"{r}#composer-input"),
+        Exhibit("composer-uploading", "The composer, uploading files", f"{r}#composer", {"upload_progress": 40}),
+        Exhibit("composer-file-refused", "A refused file, its error", f"{r}#composer", {"form": file_refused()}),
         Exhibit("composer-multiline", "The composer, several lines typed", f"{r}#composer", {"form": MessageForm(initial={"message": "First line\nSecond line\n- and a list"})}),
         Exhibit("composer-error", "The composer's error", f"{r}#composer-error", {"form": composer_with_error("Again", TOO_FAST)}),
         Exhibit("composer-update", "The composer cleared (socket)", f"{r}#composer-update"),

@@ -5,10 +5,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_delete, pre_save
 from django.dispatch import receiver
 
 from . import broadcast
+from .models import Attachment
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +49,9 @@ def close_sockets(user_id, reason):
         # Sign-out goes on without the channel layer: an outage must not
         # keep anyone signed in.
         logger.exception("Could not close the sockets of user %s", user_id)
+
+
+@receiver(post_delete, sender=Attachment)
+def delete_attachment_files(sender, instance, **kwargs):
+    """A file goes with its row, however the row went (a deletion, a cascade)."""
+    instance.delete_files()

@@ -18,6 +18,13 @@ urlpatterns = [
     path("rooms/<slug:slug>/mute/", views.mute, name="mute"),
     path("rooms/<slug:slug>/unread/", views.unread_count, name="unread"),
     path("messages/<int:pk>/edit/", views.edit_message, name="edit_message"),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    path(
+        "attachments/<int:pk>/thumbnail/",
+        views.attachment,
+        {"thumbnail": True},
+        name="attachment_thumbnail",
+    ),
     path("messages/<int:pk>/delete/", views.delete_message, name="delete_message"),
     path(
         "rooms/<slug:slug>/members/<int:user_id>/remove/",

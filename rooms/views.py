@@ -3,15 +3,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import conditional_page, require_POST
 from django.views.decorators.vary import vary_on_cookie, vary_on_headers
 
 from . import broadcast, changes
 from .forms import HistoryForm, MemberForm, MessageForm, RoomForm, SearchForm
-from .models import PAGE_SIZE, Message, Presence, ReadMark, Room
+from .models import PAGE_SIZE, Attachment, Message, Presence, ReadMark, Room
 
 # A hidden tab's title counts up to this: "(99)" says enough.
 UNREAD_COUNT_LIMIT = 99
@@ -120,16 +122,66 @@ def unread_count(request, slug):
 @login_required
 @require_POST
 def post_message(request, slug):
-    """Post without JavaScript; the same form goes over the socket with it."""
+    """Post over HTTP: without JavaScript, and any message with files.
+
+    The composer sends text alone over the socket; with files it posts here
+    (attachments.js, an htmx request), and is answered with the composer.
+    """
     room = room_for(request, slug)
-    form = MessageForm(request.POST, author=request.user)
-    if form.is_blank():
+    form = MessageForm(request.POST, request.FILES, author=request.user)
+    if form.is_blank() and not request.htmx:
         return redirect(room)
     if not form.is_valid():
+        if request.htmx:
+            context = {"room": room, "form": form}
+            return render(
+                request, "rooms/room.html#composer-update", context, status=400
+            )
         return show_room(request, slug, form=form)
-    message = room.post(request.user, form.cleaned_data["message"])
+    data = form.cleaned_data
+    message = room.post(request.user, data["message"], data["attachments"])
     async_to_sync(broadcast.message_posted)(message)
+    if request.htmx:
+        context = {"room": room, "form": MessageForm()}
+        return render(request, "rooms/room.html#composer-update", context)
     return redirect(room)
+
+
+def attachment(request, pk, thumbnail=False):
+    """Serve a message's file to those who may read its room.
+
+    Nothing uploaded runs here: a picture is shown as the picture its bytes
+    are, anything else is a download, and the page it could make is
+    sandboxed. From S3, a short-lived signed URL, after the same check.
+    """
+    attachment = get_object_or_404(Attachment.objects.readable_by(request.user), pk=pk)
+    file = (
+        attachment.thumbnail if thumbnail and attachment.thumbnail else attachment.file
+    )
+    as_download = not attachment.is_image
+    try:
+        default_storage.path(file.name)
+    except NotImplementedError:  # object storage: it serves the bytes
+        parameters = {
+            "ResponseContentType": attachment.content_type,
+            "ResponseContentDisposition": content_disposition_header(
+                as_download, attachment.name
+            ),
+        }
+        url = default_storage.url(file.name, parameters=parameters, expire=60)
+        response = redirect(url)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    response = FileResponse(
+        file.open("rb"),
+        as_attachment=as_download,
+        filename=attachment.name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required

@@ -205,6 +205,39 @@ STORAGES = {
     },
 }
 
+# Attachments: on disk under MEDIA_ROOT, or in an S3-compatible bucket when
+# AWS_STORAGE_BUCKET_NAME is set (a PaaS wipes its disk on every deploy).
+# Never served from MEDIA_URL: rooms.views.attachment checks who may read
+# them first, then streams them (disk) or redirects to a signed URL (S3).
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    # Credentials and the region come from boto3's usual AWS_* variables.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+    # Images are shown from the signed URLs the chat redirects to.
+    ATTACHMENTS_ORIGIN = os.environ.get(
+        "AWS_S3_ENDPOINT_URL", f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"
+    )
+    SECURE_CSP["img-src"] = [CSP.SELF, ATTACHMENTS_ORIGIN]
+
+# Per file; the files of one message; files one person may post per
+# seconds ("30/60").
+MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+MAX_ATTACHMENTS = int(os.environ.get("MAX_ATTACHMENTS", 10))
+UPLOAD_RATE_LIMIT = tuple(
+    int(part) for part in os.environ.get("UPLOAD_RATE_LIMIT", "30/60").split("/")
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

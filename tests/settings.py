@@ -3,6 +3,11 @@
 import os
 
 os.environ.setdefault("DEBUG", "1")
+# Uploads of this run, shared with the servers it starts (they inherit it).
+os.environ.setdefault(
+    "MEDIA_ROOT",
+    os.path.join(os.path.dirname(__file__), "artifacts", f"media-{os.getpid()}"),
+)
 
 from site_config.settings import *  # noqa: E402, F403
 from site_config.settings import BASE_DIR, DATABASES, STORAGES  # noqa: E402

@@ -23,13 +23,14 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
 from rooms.forms import MessageForm, RoomForm
-from rooms.models import Message, Room
+from rooms.models import Attachment, Message, Room
 
 from .hostile_payloads import PAYLOADS
 
 # Attributes whose value is user text, escaped: the composer's value, its
-# placeholder ("Message <room>") and the log's label ("Messages in <room>").
-TEXT_ATTRIBUTES = {"value", "placeholder", "aria-label"}
+# placeholder ("Message <room>"), the log's label ("Messages in <room>") and
+# a picture's alternative text (its file's name).
+TEXT_ATTRIBUTES = {"value", "placeholder", "aria-label", "alt"}
 SENT = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
 
 
@@ -144,6 +145,15 @@ def renders(text):
     # Mentions nobody, as if read with with_author(): no database here.
     # tests/http/test_unread.py renders a mention of an odd-looking name.
     message._prefetched_objects_cache = {"mentions": User.objects.none()}
+    # Files named with the text: a picture and a download.
+    message.keep_attachments(
+        [
+            Attachment(
+                pk=1, name=text, content_type="image/png", size=9, width=4, height=3
+            ),
+            Attachment(pk=2, name=text, content_type="application/pdf", size=9),
+        ]
+    )
     people = {"room": room, "online": [user], "joined": [user], "left": [user]}
     page = {
         "room": room,

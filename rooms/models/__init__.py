@@ -1,5 +1,6 @@
 """The chat's models, one module each, with their querysets beside them."""
 
+from .attachment import Attachment
 from .membership import Membership
 from .message import (
     MESSAGE_MAX_LENGTH,
@@ -13,6 +14,7 @@ from .read_mark import ReadMark
 from .room import PAGE_SIZE, Page, Room
 
 __all__ = [
+    "Attachment",
     "MESSAGE_MAX_LENGTH",
     "PAGE_SIZE",
     "REACTIONS",

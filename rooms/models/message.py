@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from .. import formatting
 from ..formatting import MENTION
+from .attachment import Attachment
 
 MESSAGE_MAX_LENGTH = 5000
 # The fixed set of reactions, in the order every message shows them.
@@ -25,8 +26,8 @@ LATE_COMMIT_WINDOW = timedelta(seconds=5)
 
 class MessageQuerySet(models.QuerySet):
     def with_author(self):
-        """Return messages ready to draw: author and mentions read with them."""
-        return self.select_related("author").prefetch_related("mentions")
+        """Return messages ready to draw: author, mentions and files read too."""
+        return self.select_related("author").prefetch_related("mentions", "attachments")
 
     def latest_page(self, size):
         """Return the newest `size` messages, oldest first."""
@@ -117,6 +118,12 @@ class Message(models.Model):
         # The broadcast draws it next, maybe where the ORM may not run.
         prefetch_related_objects([self], "mentions")
 
+    def keep_attachments(self, attachments):
+        """Keep the files for drawing the message, as with_author() does."""
+        # The broadcast draws it next, maybe where the ORM may not run.
+        cache = self.__dict__.setdefault("_prefetched_objects_cache", {})
+        cache["attachments"] = attachments
+
     def mentioned(self):
         """Return the people the body mentions, by username."""
         if not MENTION.search(self.body):
@@ -148,9 +155,12 @@ class Message(models.Model):
             self.remember_mentions()
 
     def remove(self, *, by):
+        """Delete the text and the files; the message keeps its place."""
         with self._changing(self.can_be_deleted_by, by):
             self.body, self.deleted, self.reactors = "", timezone.now(), {}
             self.save(update_fields=["body", "deleted", "reactors", "revision"])
+            Attachment.objects.filter(message=self).delete()  # files too: signals
+            self.keep_attachments([])
 
     def toggle_reaction(self, emoji, *, by):
         with self._changing(self.can_be_reacted_to_by, by):

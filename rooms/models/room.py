@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from ..formatting import MENTION
+from .attachment import Attachment
 from .membership import Membership
 from .message import Message
 from .read_mark import ReadMark
@@ -120,13 +121,34 @@ class Room(models.Model):
     def is_direct(self):
         return self.kind == self.Kind.DIRECT
 
-    def post(self, author, body):
-        """Store a message, with the people it mentions."""
-        # Not self.messages.create: building the related manager costs more
-        # than the rest of the call's Python.
-        message = Message.objects.create(room=self, author=author, body=body)
+    def post(self, author, body, uploads=()):
+        """Store a message, with the people it mentions and its files."""
+        if uploads:
+            message = self._post_with_files(author, body, uploads)
+        else:
+            # Not self.messages.create: building the related manager costs
+            # more than the rest of the call's Python.
+            message = Message.objects.create(room=self, author=author, body=body)
+            message.keep_attachments([])
         if MENTION.search(body):
             message.remember_mentions()
+        return message
+
+    def _post_with_files(self, author, body, uploads):
+        # The bytes first, then the rows at once: a message is never shown
+        # with a file that is not there, and a failure leaves no file behind.
+        attachments = [Attachment.store(upload) for upload in uploads]
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(room=self, author=author, body=body)
+                for attachment in attachments:
+                    attachment.message = message
+                Attachment.objects.bulk_create(attachments)
+        except BaseException:
+            for attachment in attachments:
+                attachment.delete_files()
+            raise
+        message.keep_attachments(attachments)
         return message
 
     def admits(self, user):

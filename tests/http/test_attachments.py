@@ -1,0 +1,312 @@
+"""Files posted with messages: stored, drawn, served safely, deleted.
+
+The storage is real: the disk under MEDIA_ROOT, or an S3-compatible server
+(moto's) on loopback, which the chat reaches through django-storages and
+boto3 exactly as it would a provider's.
+"""
+
+import io
+import re
+import unicodedata
+import urllib.request
+
+import boto3
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from moto.server import ThreadedMotoServer
+from PIL import Image
+
+from bench.servers import free_port
+from rooms.models import Attachment, Message, Room
+from rooms.uploads import MAX_NAME_BYTES, safe_name
+
+from ..files import ORIENTATION, PDF, SVG, animation, camera_photo, opened, picture
+from ..hostile_payloads import PAYLOADS
+
+pytestmark = pytest.mark.django_db
+BUCKET = "chat-attachments"
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(params=["disk", "s3"])
+def storage(request, settings, monkeypatch):
+    """Attachments on disk, or in a bucket of the S3-compatible server."""
+    if request.param == "s3":
+        endpoint = request.getfixturevalue("s3_endpoint")
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            monkeypatch.setenv(name, "testing")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": BUCKET,
+                    "endpoint_url": endpoint,
+                    "querystring_auth": True,
+                    "file_overwrite": False,
+                },
+            },
+        }
+    return request.param
+
+
+def upload(name, data):
+    return SimpleUploadedFile(name, data, content_type="application/x-whatever")
+
+
+def post(client, *files, message="", room="general", **headers):
+    data = {"message": message, "attachments": list(files)}
+    return client.post(f"/rooms/{room}/messages/", data, headers=headers)
+
+
+def fetch(client, url):
+    """GET url as client; follow a redirect to storage. Return (headers, body)."""
+    response = client.get(url)
+    if response.status_code == 302:
+        assert "Signature=" in response["Location"] or "X-Amz-" in response["Location"]
+        with urllib.request.urlopen(response["Location"]) as stored:
+            return stored.headers, stored.read()
+    assert response.status_code == 200, response.status_code
+    return response.headers, b"".join(response.streaming_content)
+
+
+def only_attachment():
+    return Attachment.objects.get()
+
+
+def test_a_picture_is_stored_shown_inline_at_its_size_and_served_as_itself(
+    alice, general, storage
+):
+    response = post(alice, upload("lunch.png", picture((40, 30))), message="look")
+    assert response.status_code == 302
+    attachment = only_attachment()
+    assert attachment.message.body == "look"
+    assert (attachment.content_type, attachment.width, attachment.height) == (
+        "image/png",
+        40,
+        30,
+    )
+    page = alice.get("/rooms/general/").content.decode()
+    image = re.search(r'<div class="message-attachments">.*?</div>', page, re.S)[0]
+    assert (
+        f'<a class="attachment-image-link" href="/attachments/{attachment.pk}/"'
+        in image
+    )
+    assert (
+        f'<img class="attachment-image" src="/attachments/{attachment.pk}/thumbnail/" '
+        'width="40" height="30" alt="lunch.png"'
+    ) in image
+
+    headers, body = fetch(alice, f"/attachments/{attachment.pk}/thumbnail/")
+    assert opened(body).format == "PNG"
+    assert headers["Content-Type"] == "image/png"
+    assert headers["Content-Disposition"].startswith("inline")
+    if storage == "disk":
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+
+
+def test_a_camera_photo_stands_upright_without_its_metadata(alice, general, storage):
+    post(alice, upload("IMG_0001.JPG", camera_photo((4000, 3000))))
+    attachment = only_attachment()
+    # Turned upright: 3000 wide, 4000 high; its thumbnail within 1200 × 800,
+    # shown within 600 × 400.
+    assert (attachment.width, attachment.height) == (300, 400)
+    _, full = fetch(alice, f"/attachments/{attachment.pk}/")
+    _, thumbnail = fetch(alice, f"/attachments/{attachment.pk}/thumbnail/")
+    for data, size in ((full, (3000, 4000)), (thumbnail, (600, 800))):
+        image = opened(data)
+        assert (image.format, image.size) == ("JPEG", size)
+        assert dict(image.getexif()) == {}
+        assert b"PhoneCo" not in data
+    assert ORIENTATION  # the photo had one: tests/files.py
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "content_type"),
+    [
+        ("drawing.svg", SVG, "application/octet-stream"),
+        (
+            "page.html",
+            b"<!doctype html><script>window.__pwned=1</script>",
+            "application/octet-stream",
+        ),
+        ("report.pdf", PDF, "application/pdf"),
+        (
+            "notes.png",
+            b"\x89PNG\r\n\x1a\nnot really a picture",
+            "application/octet-stream",
+        ),
+    ],
+)
+def test_anything_but_a_picture_is_a_download_whatever_its_name(
+    alice, general, storage, name, data, content_type
+):
+    post(alice, upload(name, data))
+    attachment = only_attachment()
+    assert attachment.content_type == content_type
+    assert not attachment.is_image
+    page = alice.get("/rooms/general/").content.decode()
+    assert (
+        f'<a class="attachment-file" href="/attachments/{attachment.pk}/" download>'
+        f'<span class="attachment-name">{name}</span> '
+        f'<span class="attachment-size">{len(data)}\xa0bytes</span></a>'
+    ) in page
+    assert "attachment-image" not in page
+    headers, body = fetch(alice, f"/attachments/{attachment.pk}/")
+    assert body == data
+    assert headers["Content-Disposition"].startswith("attachment")
+    if storage == "disk":
+        assert headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+
+
+def test_a_picture_named_anything_is_shown_as_the_picture_it_is(alice, general):
+    post(alice, upload("setup.exe", picture(format="GIF")))
+    assert only_attachment().content_type == "image/gif"
+
+
+def test_an_animation_keeps_moving(alice, general):
+    gif = animation()
+    post(alice, upload("dance.gif", gif))
+    _, body = fetch(alice, f"/attachments/{only_attachment().pk}/")
+    assert body == gif
+    assert opened(body).n_frames == 3
+
+
+def test_deleting_the_message_deletes_its_files(
+    alice, general, storage, django_capture_on_commit_callbacks
+):
+    post(alice, upload("big.jpg", camera_photo((2400, 1600))), message="bye")
+    attachment = only_attachment()
+    names = [attachment.file.name, attachment.thumbnail.name]
+    assert all(default_storage.exists(name) for name in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.post(f"/messages/{attachment.message.pk}/delete/")
+    assert not Attachment.objects.exists()
+    assert not any(default_storage.exists(name) for name in names)
+    assert alice.get(f"/attachments/{attachment.pk}/").status_code == 404
+
+
+def test_a_message_may_be_files_alone(alice, general):
+    post(alice, upload("a.png", picture()), upload("b.pdf", PDF))
+    message = Message.objects.get()
+    assert message.body == ""
+    assert [a.name for a in message.attachments.all()] == ["a.png", "b.pdf"]
+
+
+def test_an_oversize_file_is_refused_the_text_kept_and_nothing_stored(
+    alice, general, settings
+):
+    settings.MAX_UPLOAD_BYTES = 1000
+    stored = list_stored()
+    files = upload("fine.png", picture()), upload("huge.pdf", PDF + b"x" * 2000)
+    response = post(alice, *files, message="see this")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "“huge.pdf” is 2.0\xa0KB; a file can be at most 1000\xa0bytes." in page
+    assert ">see this</textarea>" in page
+    assert not Message.objects.exists() and not Attachment.objects.exists()
+    assert list_stored() == stored
+
+
+def test_an_upload_from_the_composer_is_answered_with_the_composer(alice, general):
+    refused = post(alice, message="", HX_Request="true")
+    assert refused.status_code == 400
+    assert "A message can&#x27;t be empty." in refused.content.decode()
+    sent = post(alice, upload("a.png", picture()), message="hi", HX_Request="true")
+    assert sent.status_code == 200
+    assert re.search(
+        r'<textarea id="composer-message"[^>]*></textarea>', sent.content.decode()
+    )
+    assert Message.objects.get().body == "hi"
+
+
+def test_too_many_files_at_once_are_refused(alice, general, settings):
+    settings.MAX_ATTACHMENTS = 2
+    response = post(alice, *(upload(f"{n}.png", picture()) for n in range(3)))
+    assert response.status_code == 400
+    assert "Attach at most 2 files to a message." in response.content.decode()
+    assert not Attachment.objects.exists()
+
+
+def test_files_a_minute_are_limited(alice, general, settings):
+    settings.UPLOAD_RATE_LIMIT = (3, 60)
+    assert (
+        post(alice, upload("1.png", picture()), upload("2.png", picture())).status_code
+        == 302
+    )
+    response = post(alice, upload("3.png", picture()), upload("4.png", picture()))
+    assert response.status_code == 400
+    assert "You can post 3 files in 60 seconds." in response.content.decode()
+    assert Attachment.objects.count() == 2
+
+
+def test_a_picture_too_large_to_decode_safely_is_refused(alice, general):
+
+    out = io.BytesIO()
+    Image.new("1", (10_000, 6_000)).save(out, "PNG")  # 60 million pixels, tiny
+    response = post(alice, upload("bomb.png", out.getvalue()))
+    assert response.status_code == 400
+    assert "“bomb.png” is too large a picture: at most 50 million pixels." in (
+        response.content.decode()
+    )
+
+
+def test_a_private_rooms_files_are_only_for_its_members(alice, bob, general):
+    secret = Room.objects.create(name="secret", slug="secret", kind=Room.Kind.PRIVATE)
+    secret.members.add(alice.user)
+    post(alice, upload("plan.png", picture()), room="secret")
+    post(alice, upload("open.png", picture()))
+    private, public = Attachment.objects.order_by("pk")
+    for url in (f"/attachments/{private.pk}/", f"/attachments/{private.pk}/thumbnail/"):
+        assert alice.get(url).status_code == 200
+        assert bob.get(url).status_code == 404
+        assert Client().get(url).status_code == 404
+    # An open room's pictures are for anyone who may read it.
+    assert Client().get(f"/attachments/{public.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\ada\\photo.png", "photo.png"),
+        ("\u202egnp.exe", "gnp.exe"),
+        ("zero\u200bwidth\x00and\x07bell.txt", "zerowidthandbell.txt"),
+        ("  ..hidden.txt  ", "hidden.txt"),
+        ("", "file"),
+        ("...", "file"),
+        ("a" * 300 + ".pdf", "a" * (MAX_NAME_BYTES - 4) + ".pdf"),
+        ("é" * 200 + ".png", "é" * ((MAX_NAME_BYTES - 4) // 2) + ".png"),
+    ],
+)
+def test_file_names_are_made_safe(given, kept):
+    assert safe_name(given) == kept
+
+
+def list_stored():
+    try:
+        _, files = default_storage.listdir("attachments")
+    except FileNotFoundError:
+        return []
+    return files
+
+
+@pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
+def test_every_hostile_name_is_made_a_plain_file_name(payload):
+    name = safe_name(payload)
+    assert name and len(name.encode()) <= MAX_NAME_BYTES
+    assert not {"/", "\\"} & set(name) and not name.startswith(".")
+    assert all(unicodedata.category(c)[0] != "C" for c in name)
