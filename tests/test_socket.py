@@ -203,16 +203,6 @@ async def test_catch_up_sends_what_the_tab_missed_in_order(chat_server, general,
     assert 'hx-swap="upsert' in frames
 
 
-async def test_catch_up_overlaps_messages_that_may_have_committed_late(
-    chat_server, general, alice
-):
-    late = await general.messages.acreate(author=alice.user, body="committed late")
-    newest = await general.messages.acreate(author=alice.user, body="newest")
-    async with open_tab(chat_server, after=newest.pk) as ws:
-        frames = await Tab(ws).expect(r"committed late")
-    assert f'id="message-{late.pk}"' in frames
-
-
 async def test_a_broadcast_the_layer_dropped_still_arrives(
     chat_server, general, alice, bob
 ):

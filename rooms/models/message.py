@@ -1,12 +1,11 @@
 from contextlib import contextmanager
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied
 from django.db import connections, models, router, transaction
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,11 +16,6 @@ from .attachment import Attachment
 MESSAGE_MAX_LENGTH = 5000
 # The fixed set of reactions, in the order every message shows them.
 REACTIONS = ["👍", "❤️", "😂", "🎉", "😮"]
-
-# A message may commit a moment after one with a higher id (Postgres hands
-# out ids before commit). Catch-up re-sends this window below the client's
-# newest id; the page's upsert makes the overlap harmless.
-LATE_COMMIT_WINDOW = timedelta(seconds=5)
 
 
 class MessageQuerySet(models.QuerySet):
@@ -65,12 +59,12 @@ class MessageQuerySet(models.QuerySet):
         return self.filter(revision__gt=revision).order_by("revision")
 
     def after(self, message_id):
-        """Return messages newer than message_id, plus late commits near it."""
-        anchor = self.filter(pk=message_id).values_list("created", flat=True).first()
-        newer = Q(pk__gt=message_id)
-        if anchor is not None:
-            newer |= Q(pk__lt=message_id, created__gte=anchor - LATE_COMMIT_WINDOW)
-        return self.filter(newer).order_by("pk")
+        """Return a room's messages after message_id, in order.
+
+        Exact: a room's messages commit in the order of their ids
+        (RoomQuerySet.lock), so none can still appear below message_id.
+        """
+        return self.filter(pk__gt=message_id).order_by("pk")
 
 
 class Message(models.Model):

@@ -1,0 +1,74 @@
+"""Catch-up is exact: a reconnect gets what it missed, nothing it had."""
+
+import re
+import threading
+
+import pytest
+from django.db import connection, transaction
+
+from rooms.models import Message
+
+from .test_socket import Tab, open_tab
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_a_reconnect_after_a_burst_is_sent_nothing_it_had(
+    chat_server, general, alice, bob
+):
+    async with (
+        open_tab(chat_server, person=alice) as a,
+        open_tab(chat_server, person=bob) as b,
+    ):
+        reader = Tab(b)
+        await reader.expect("bob joined")
+        for n in range(50):
+            await Tab(a).send(action="send", message=f"burst {n}")
+        await reader.expect("burst 49<")
+    newest = max(int(pk) for pk in re.findall(r'id="message-(\d+)"', reader.seen))
+    missed = await general.messages.acreate(author=alice.user, body="while away")
+
+    async with open_tab(chat_server, person=bob, after=newest) as back:
+        returned = Tab(back)
+        await returned.expect("while away")
+        await returned.listen(seconds=0.5)
+    assert re.findall(r'id="message-(\d+)"', returned.seen) == [str(missed.pk)]
+
+
+def test_a_message_that_commits_late_is_never_skipped(general, alice, bob):
+    """A reader between two posts' commits must not move past the earlier one.
+
+    Postgres hands out ids before commit: without the room's lock, a later
+    post could commit first, and a catch-up that read it would move its
+    cursor past the one still to commit.
+    """
+    before = general.post(alice.user, "before").pk
+    posting, release = threading.Event(), threading.Event()
+
+    def post_slowly():
+        with transaction.atomic():
+            general.post(alice.user, "committed late")
+            posting.set()
+            release.wait(timeout=10)
+        connection.close()
+
+    def post_meanwhile():
+        general.post(bob.user, "posted meanwhile")
+        connection.close()
+
+    slow = threading.Thread(target=post_slowly)
+    slow.start()
+    posting.wait(timeout=10)
+    meanwhile = threading.Thread(target=post_meanwhile)
+    meanwhile.start()
+    meanwhile.join(timeout=0.5)  # it waits for the room, or commits now
+
+    read = list(general.messages.after(before).values_list("pk", flat=True))
+    cursor = max(read, default=before)
+    release.set()
+    slow.join()
+    meanwhile.join()
+
+    caught_up = read + list(general.messages.after(cursor).values_list("pk", flat=True))
+    bodies = Message.objects.filter(pk__in=caught_up).values_list("body", flat=True)
+    assert sorted(bodies) == ["committed late", "posted meanwhile"]
