@@ -4,11 +4,15 @@ import re
 import threading
 
 import pytest
+from channels.testing import WebsocketCommunicator
 from django.db import connection, transaction
 
+from rooms.consumers import catch_up
+from rooms.consumers.room import RoomConsumer
 from rooms.models import Message
+from site_config.asgi import application
 
-from .test_socket import Tab, open_tab
+from .test_socket import Tab, open_tab, own_process_state  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,3 +76,40 @@ def test_a_message_that_commits_late_is_never_skipped(general, alice, bob):
     caught_up = read + list(general.messages.after(cursor).values_list("pk", flat=True))
     bodies = Message.objects.filter(pk__in=caught_up).values_list("body", flat=True)
     assert sorted(bodies) == ["committed late", "posted meanwhile"]
+
+
+async def test_tabs_that_missed_the_same_messages_share_one_drawing(
+    general,
+    alice,
+    monkeypatch,
+    own_process_state,  # noqa: F811
+):
+    before = await general.messages.acreate(author=alice.user, body="seen")
+    for n in range(3):
+        await general.messages.acreate(author=alice.user, body=f"missed {n}")
+    drawn = []
+    render = RoomConsumer.render
+
+    def counting_render(self, partial, context):
+        drawn.append(partial)
+        return render(self, partial, context)
+
+    monkeypatch.setattr(RoomConsumer, "render", counting_render)
+    monkeypatch.setattr(catch_up, "_drawn", catch_up.OrderedDict())
+    tabs = [
+        WebsocketCommunicator(
+            application,
+            f"/ws/rooms/general/?after={before.pk}",
+            [(b"origin", b"http://localhost")],
+        )
+        for _ in range(3)
+    ]
+    frames = []
+    for tab in tabs:
+        assert (await tab.connect())[0]
+        frames.append(await tab.receive_from())
+    for tab in tabs:
+        await tab.disconnect()
+    assert all("missed 2" in frame for frame in frames)
+    assert len(set(frames)) == 1
+    assert drawn.count("messages-update") == 1

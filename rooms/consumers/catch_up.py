@@ -7,12 +7,22 @@ change is sent once, and an older copy never replaces a newer one.
 """
 
 import re
+from collections import OrderedDict
 from urllib.parse import parse_qs
+
+from site_config.websocket import PreparedText
 
 from .. import db
 from ..models import PAGE_SIZE, Room
 
 CATCH_UP_LIMIT = 500
+
+# Frames of missed messages, by what they show: in a reconnect storm (a
+# deploy closed every tab at the room's newest message) each socket misses
+# the same messages, drawn and compressed once in this process. A message's
+# fragment is the same for every viewer, and its revision changes with it.
+_drawn = OrderedDict()
+DRAWN_LIMIT = 64
 
 
 class CatchUp:
@@ -66,8 +76,7 @@ class CatchUp:
         read = await db.run(self.read_missed, frozenset(self.sent_ids))
         if read is None:
             latest, revision = await db.run(self.read_latest)
-            context = {"messages": latest, "swap": "innerHTML"}
-            self.outbox.put(self.render("messages-update", context))
+            self.send_drawn("messages-update", latest, swap="innerHTML")
             self.sent_ids = {message.pk for message in latest}
             self.synced_id = latest[-1].pk if latest else 0
             self.synced_revision, self.changes_sent = revision, {}
@@ -104,8 +113,7 @@ class CatchUp:
     def send_changes(self, changed):
         fresh = [m for m in changed if m.revision > self.changes_sent.get(m.pk, 0)]
         for start in range(0, len(fresh), PAGE_SIZE):
-            page = fresh[start : start + PAGE_SIZE]
-            self.outbox.put(self.render("messages-changed", {"messages": page}))
+            self.send_drawn("messages-changed", fresh[start : start + PAGE_SIZE])
         if changed:
             self.synced_revision = max(self.synced_revision, changed[-1].revision)
             self.changes_sent = {
@@ -118,8 +126,20 @@ class CatchUp:
         # A page per frame keeps frames small (a message may be 20 KB).
         for start in range(0, len(messages), PAGE_SIZE):
             page = messages[start : start + PAGE_SIZE]
-            self.outbox.put(self.render("messages-update", {"messages": page}))
+            self.send_drawn("messages-update", page)
             self.sent_ids.update(message.pk for message in page)
+
+    def send_drawn(self, partial, messages, **context):
+        """Send messages drawn with partial, drawing them once per process."""
+        key = (partial, *context.items(), *((m.pk, m.revision) for m in messages))
+        frame = _drawn.pop(key, None)
+        if frame is None:
+            html = self.render(partial, {"messages": messages, **context})
+            frame = PreparedText(html)
+        _drawn[key] = frame  # the most recently used last
+        if len(_drawn) > DRAWN_LIMIT:
+            _drawn.popitem(last=False)
+        self.outbox.put(frame)
 
     def read_latest(self):
         """Return the latest page and the room's revision read before it."""
