@@ -35,7 +35,7 @@ lock: $(TOOLS)/.installed
 	$(PIP_COMPILE) --extra test --output-file requirements-test.txt pyproject.toml
 	$(PIP_COMPILE) --extra test --extra bench --output-file requirements-bench.txt pyproject.toml
 
-# Known vulnerabilities in the locked versions, from PyPI's advisory data.
+# Known vulnerabilities in the locked versions, from the package index's advisory data.
 # --strict fails when a package could not be checked, rather than pass.
 audit: $(TOOLS)/.installed
 	$(TOOLS)/bin/pip-audit --strict --require-hashes --disable-pip \
