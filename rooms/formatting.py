@@ -7,7 +7,7 @@ mentions of people the message was stored with.
 """
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -64,13 +64,24 @@ def markdown():
     parser.enable(RULES)
     parser.linkify = TypedLinks(options={"fuzzy_email": False})
     parser.validateLink = is_allowed_link
+    # A link's text is the address as typed: decoded for display, punycode
+    # or %E2%80%AE could show another address than the one it opens.
+    parser.normalizeLinkText = str
     parser.core.ruler.push("chat", chat_tokens)
     return parser
 
 
 def render(body, mentioned):
     """Return body as HTML; mentioned maps usernames to people to link."""
-    env = {"mentioned": mentioned}
+    people = tuple(sorted((name, person.pk) for name, person in mentioned.items()))
+    return rendered(body, people)
+
+
+# A message is drawn for every page, catch-up and change that shows it, and
+# a body made to be slow to parse would be slow every time.
+@lru_cache(maxsize=1024)
+def rendered(body, people):
+    env = {"mentioned": dict(people)}
     # Safe: markdown-it escapes all text and attributes, and makes no raw HTML.
     return mark_safe(markdown().render(body, env))
 
@@ -102,18 +113,18 @@ def inline_tokens(children, env):
 
 
 def mention_tokens(token, mentioned):
-    """Split a text token around the mentions of people who were found."""
+    """Split a text token around mentions of people found (username: pk)."""
     start = 0
     for found in MENTION.finditer(token.content):
-        person = mentioned.get(found[1])
-        if person is None:
+        pk = mentioned.get(found[1])
+        if pk is None:
             continue
         yield text_token(token.content[start : found.start()])
         link = Token("link_open", "a", 1)
         link.attrs = {
             "class": "mention",
-            "data-user": str(person.pk),
-            "href": reverse("rooms:direct", args=[person.username]),
+            "data-user": str(pk),
+            "href": reverse("rooms:direct", args=[found[1]]),
         }
         yield link
         yield text_token(found[0])

@@ -19,23 +19,21 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class AttachmentsField(forms.FileField):
-    """Several files from one input: a list of rooms.uploads.Upload."""
+    """Several files from one input, each within MAX_UPLOAD_BYTES."""
 
     widget = MultipleFileInput
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data] if data else []
-        uploads = []
+        files = [super(AttachmentsField, self).clean(file, initial) for file in files]
         for file in files:
-            file = super().clean(file, initial)
             if file.size > settings.MAX_UPLOAD_BYTES:
                 raise forms.ValidationError(
                     f"“{safe_name(file.name)}” is "
                     f"{filesizeformat(file.size)}; a file can be at most "
                     f"{filesizeformat(settings.MAX_UPLOAD_BYTES)}."
                 )
-            uploads.append(prepare(file))
-        return uploads
+        return files
 
 
 class MessageForm(forms.Form):
@@ -60,17 +58,22 @@ class MessageForm(forms.Form):
         return self.cleaned_data["message"].replace("\r\n", "\n").replace("\r", "\n")
 
     def clean_attachments(self):
-        uploads = self.cleaned_data["attachments"]
-        if len(uploads) > settings.MAX_ATTACHMENTS:
+        files = self.cleaned_data["attachments"]
+        if len(files) > settings.MAX_ATTACHMENTS:
             raise forms.ValidationError(
                 f"Attach at most {settings.MAX_ATTACHMENTS} files to a message."
             )
-        return uploads
+        return files
 
     def clean(self):
+        """Check the limits, then read the files (rooms.uploads.prepare).
+
+        Reading a picture costs CPU and memory: never before every cheap
+        check has passed.
+        """
         text = self.cleaned_data.get("message")
-        uploads = self.cleaned_data.get("attachments")
-        if not text and not uploads and not self.errors:
+        files = self.cleaned_data.get("attachments")
+        if not text and not files and not self.errors:
             self.add_error(
                 "message",
                 forms.ValidationError("A message can't be empty.", code="required"),
@@ -81,16 +84,21 @@ class MessageForm(forms.Form):
             since = timezone.now() - timedelta(seconds=seconds)
             if count_messages_posted_since(self.author, since) >= count:
                 self.add_error("message", TOO_FAST)
-        if self.author is not None and uploads and not self.errors:
+        if self.author is not None and files and not self.errors:
             count, seconds = settings.UPLOAD_RATE_LIMIT
             since = timezone.now() - timedelta(seconds=seconds)
             posted = Attachment.objects.posted_by_since(self.author, since).count()
-            if posted + len(uploads) > count:
+            if posted + len(files) > count:
                 self.add_error(
                     "attachments",
                     f"You can post {count} files in {seconds} seconds. "
                     "Wait a little, then send again.",
                 )
+        if files and not self.errors:
+            try:
+                self.cleaned_data["attachments"] = [prepare(file) for file in files]
+            except forms.ValidationError as error:
+                self.add_error("attachments", error)
 
 
 class HistoryForm(forms.Form):

@@ -8,6 +8,7 @@ is stored as it came, and only ever served as a download.
 """
 
 import io
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -29,6 +30,12 @@ DISPLAY_SIZE = (600, 400)
 MAX_PIXELS = 50_000_000
 # Leaves room in a 255-byte file name for what a download adds, e.g. " (1)".
 MAX_NAME_BYTES = 200
+# What a picture's frames need to be drawn; the rest of what Pillow read
+# (EXIF, XMP, comments, profiles) is left behind.
+DRAWING_INFO = ("transparency", "duration", "loop", "background", "disposal")
+# Pillow refuses pictures above twice its limit as bombs before decoding.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+_decoding = threading.Lock()
 
 
 @dataclass
@@ -48,30 +55,46 @@ def prepare(uploaded):
     name = safe_name(uploaded.name or "")
     data = uploaded.read()
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in IMAGE_FORMATS:
-                return Upload(name, content_type_of(data), data)
-            if image.width * image.height > MAX_PIXELS:
+        image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise too_large(name) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return Upload(name, content_type_of(data), data)  # not a picture
+    with image:
+        format = "JPEG" if image.format == "MPO" else image.format
+        if format not in IMAGE_FORMATS:
+            # A picture this chat does not show (TIFF, BMP...): a download.
+            return Upload(name, content_type_of(data), data)
+        if image.width * image.height > MAX_PIXELS:
+            raise too_large(name)
+        # Decoding takes memory in proportion to the pixels: one at a time.
+        with _decoding:
+            try:
+                return prepare_image(name, image, format)
+            except (OSError, SyntaxError, ValueError, EOFError):
                 raise ValidationError(
-                    f"“{name}” is too large a picture: at most "
-                    f"{MAX_PIXELS // 1_000_000} million pixels."
-                )
-            return prepare_image(name, image, data)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError):
-        # Not a picture Pillow can read whole: a plain file, downloaded.
-        return Upload(name, content_type_of(data), data)
+                    f"“{name}” could not be read as a picture; it may be damaged."
+                ) from None
 
 
-def prepare_image(name, image, data):
-    format = image.format  # a transposed copy has none
-    if not getattr(image, "is_animated", False):
-        image = ImageOps.exif_transpose(image)
-        full = encode(image, format)
-    elif format == "WEBP":
-        # Every frame kept, so it still moves; re-encoded without metadata.
+def too_large(name):
+    return ValidationError(
+        f"“{name}” is too large a picture: at most "
+        f"{MAX_PIXELS // 1_000_000} million pixels."
+    )
+
+
+def prepare_image(name, image, format):
+    # A multi-picture JPEG (a camera's preview beside the photo) is its
+    # first picture; animated PNGs and WebPs keep every frame.
+    animated = getattr(image, "is_animated", False) and image.format != "MPO"
+    if animated:
+        image.load()
         full = encode(image, format, save_all=True)
     else:
-        full = data  # GIF has no place for camera metadata: kept as it came
+        image.seek(0)
+        image = ImageOps.exif_transpose(image)
+        full = encode(image, format)
     thumbnail = None
     if image.width > THUMBNAIL_SIZE[0] or image.height > THUMBNAIL_SIZE[1]:
         # An animation's is its first frame, still.
@@ -95,15 +118,19 @@ def fitted(size, box):
 
 def encode(image, format, **options):
     """Return image in format, with none of the source's metadata."""
+    # Pillow writes some of what it read (a comment, XMP, a colour profile)
+    # back out unless told otherwise; keep only what drawing needs.
+    image.info = {key: image.info[key] for key in DRAWING_INFO if key in image.info}
     out = io.BytesIO()
     if format == "JPEG":
-        image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
+        image = image if image.mode == "RGB" else image.convert("RGB")
+        image.save(out, "JPEG", quality=88, optimize=True)
     elif format == "WEBP":
         image.save(out, "WEBP", quality=88, **options)
     elif format == "GIF":
-        image.save(out, "GIF")
+        image.save(out, "GIF", **options)
     else:
-        image.save(out, "PNG", optimize=True)
+        image.save(out, "PNG", **options)
     return out.getvalue()
 
 
@@ -123,13 +150,18 @@ def safe_name(name):
     """
     name = unicodedata.normalize("NFC", name)
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(
-        c for c in name if unicodedata.category(c)[0] not in "CZ" or c == " "
-    )
+    # Control characters and odd spaces part words; invisible ones vanish.
+    name = "".join(" " if is_space_like(c) else c for c in name)
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
     name = " ".join(name.split()).lstrip(".")
     stem, dot, extension = name.rpartition(".")
     if not dot or len(extension.encode()) > 16:
-        stem, extension = name, ""
+        stem, dot, extension = name, "", ""
     room = MAX_NAME_BYTES - len(extension.encode()) - len(dot)
     stem = stem.encode()[:room].decode(errors="ignore").rstrip()
     return f"{stem}{dot}{extension}" if stem else "file" + dot + extension
+
+
+def is_space_like(character):
+    category = unicodedata.category(character)
+    return category[0] == "Z" or category == "Cc"

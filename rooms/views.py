@@ -170,7 +170,8 @@ def attachment(request, pk, thumbnail=False):
         }
         url = default_storage.url(file.name, parameters=parameters, expire=60)
         response = redirect(url)
-        response["Cache-Control"] = "private, no-store"
+        # Reused while the signature holds, so pictures are not fetched anew.
+        response["Cache-Control"] = "private, max-age=50"
         return response
     response = FileResponse(
         file.open("rb"),

@@ -58,3 +58,19 @@ HTML = b"<!doctype html><script>window.__pwned=1</script><p>hello</p>"
 def opened(data):
     """Return data as an opened image, for its format, size and metadata."""
     return Image.open(io.BytesIO(data))
+
+
+def with_metadata(format, frames=1):
+    """A picture carrying EXIF (a GPS position), XMP and a comment."""
+    images = [Image.new("RGB", (60, 40), colour) for colour in ("red", "blue")[:frames]]
+    exif = images[0].getexif()
+    exif[MAKE] = "PhoneCo"
+    exif.get_ifd(GPS_INFO).update({1: "N", 2: (52.0, 22.0, 1.0)})
+    out = io.BytesIO()
+    options = {"exif": exif, "xmp": b"<x:xmpmeta>PhoneCo</x:xmpmeta>"}
+    if format == "JPEG":
+        options["comment"] = b"PhoneCo"
+    if frames > 1:
+        options.update(save_all=True, append_images=images[1:])
+    images[0].save(out, format, **options)
+    return out.getvalue()

@@ -94,4 +94,6 @@ class Attachment(models.Model):
             for name in filter(None, names):
                 default_storage.delete(name)
 
-        transaction.on_commit(delete)
+        # Robust: a storage that fails here must not fail the deletion,
+        # which has committed; the error is logged, the bytes left over.
+        transaction.on_commit(delete, robust=True)

@@ -84,7 +84,11 @@ class RoomQuerySet(models.QuerySet):
         table = connection.ops.quote_name(self.model._meta.db_table)
         with connection.cursor() as cursor:
             # Written out: the ORM takes longer to build it than to run it.
-            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR UPDATE", [room_id])
+            # NO KEY UPDATE, as next_revision's UPDATE takes: the rows that
+            # only refer to the room (presence, read marks) need not wait.
+            cursor.execute(
+                f"SELECT 1 FROM {table} WHERE id = %s FOR NO KEY UPDATE", [room_id]
+            )
 
     def next_revision(self, room_id):
         """Return a room's next change number; call inside a transaction.
@@ -141,8 +145,10 @@ class Room(models.Model):
         """Store a message, with the people it mentions and its files."""
         # The bytes first: a message is never shown with a file not there,
         # and a failure below leaves none behind.
-        attachments = [Attachment.store(upload) for upload in uploads]
+        attachments = []
         try:
+            for upload in uploads:
+                attachments.append(Attachment.store(upload))
             with transaction.atomic():
                 Room.objects.lock(self.pk)
                 # Not self.messages.create: building the related manager

@@ -53,11 +53,19 @@
     upload(form);
   });
 
+  // The form's own token may predate a sign-in over the socket, which
+  // rotates it; the cookie holds the current one.
+  const csrfToken = () => document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/)?.[1] ?? "";
+
   function upload(form) {
     const progress = document.getElementById("upload-progress");
+    const text = document.getElementById("composer-message").value;
+    const body = new FormData(form);
+    body.delete("csrfmiddlewaretoken");
     const request = new XMLHttpRequest();
     request.open("POST", form.action);
     request.setRequestHeader("HX-Request", "true");
+    request.setRequestHeader("X-CSRFToken", csrfToken());
     request.upload.addEventListener("progress", (event) => {
       if (!event.lengthComputable) return;
       progress.hidden = false;
@@ -67,15 +75,22 @@
       uploading = false;
       progress.hidden = true;
       progress.value = 0;
-      if (request.status === 200) fileInput().value = "";
-      if (request.status === 200 || request.status === 400) {
-        const answer = { sourceElement: form, target: form, swap: "none", transition: false };
-        await htmx.swap({ ...answer, text: request.responseText });
-      } else {
+      // The composer, emptied (200) or with its error (400); anything else,
+      // a sign-in page after a redirect say, is a failure to say so.
+      const answered = [200, 400].includes(request.status) && !request.getResponseHeader("Location")
+        && new URL(request.responseURL).pathname === new URL(form.action, location.href).pathname
+        && request.responseText.includes("<hx-partial");
+      if (!answered) {
         document.getElementById("composer-error").textContent = form.dataset.uploadFailed;
+        return;
       }
+      if (request.status === 200) fileInput().value = "";
+      const answer = { sourceElement: form, target: form, swap: "none", transition: false };
+      await htmx.swap({ ...answer, text: request.responseText });
     });
     uploading = true;
-    request.send(new FormData(form));
+    // Typed after Enter, text survives the emptied composer (composer.js).
+    document.dispatchEvent(new CustomEvent("composer:sent", { detail: text }));
+    request.send(body);
   }
 })();

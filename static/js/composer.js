@@ -23,9 +23,16 @@
     if ([...message].length > Number(form.dataset.maxLength)) {
       event.detail.cancelled = true;
       document.getElementById("composer-error").textContent = form.dataset.tooLong;
-      return;
     }
-    sent = message;
+  });
+
+  // What went out, over the socket or with files over HTTP (attachments.js);
+  // a send cancelled on its way (too long, an upload still going) did not.
+  document.addEventListener("htmx:ws:after:message:outgoing", (event) => {
+    if (event.target.id === "composer") sent = event.detail.message.values.message;
+  });
+  document.addEventListener("composer:sent", (event) => {
+    sent = event.detail;
   });
 
   document.addEventListener("htmx:before:swap", (event) => {

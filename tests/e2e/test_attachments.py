@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from rooms.models import Attachment, Room
 
-from ..conftest import ARTIFACTS, sign_up
+from ..conftest import ARTIFACTS, PASSWORD, sign_up
 from ..files import PDF, SVG, camera_photo, picture
 from .conftest import join_room, message_bodies, set_hidden
 
@@ -202,3 +202,39 @@ def test_an_uploaded_svg_or_html_page_cannot_run(
         with page.expect_download():
             page.evaluate("url => { location.href = url; }", response.url)
     assert page.evaluate("() => window.__pwned") is None
+
+
+def test_a_reader_who_signs_in_over_the_socket_attaches_at_once(
+    open_page, general, alice
+):
+    """The sign-in rotates the CSRF token the page was drawn with."""
+    reader = open_page()
+    join_room(reader)
+    reader.locator("#sign-in-username").fill("alice")
+    reader.locator("#sign-in-password").fill(PASSWORD)
+    with reader.expect_response("**/accounts/session/"):
+        reader.locator("#sign-in").get_by_role("button", name="Sign in").click()
+    reader.locator("#composer-files").set_input_files(
+        files=[{"name": "first.png", "mimeType": "image/png", "buffer": picture()}]
+    )
+    reader.locator("#composer-message").fill("signed in, then a picture")
+    reader.locator("#composer-message").press("Enter")
+    expect(attachments_of(reader).locator("img.attachment-image")).to_have_count(1)
+    expect(reader.locator("#composer-error")).to_be_empty()
+    expect(reader.locator("#composer-message")).to_have_value("")
+
+
+def test_what_is_typed_during_an_upload_is_kept(open_page, general, alice):
+    page = open_page(person=alice)
+    join_room(page)
+    composer = page.locator("#composer-message")
+    photo = camera_photo((2800, 2100), noisy=True)  # long enough to type during
+    page.locator("#composer-files").set_input_files(
+        files=[{"name": "big.jpg", "mimeType": "image/jpeg", "buffer": photo}]
+    )
+    composer.fill("the photo")
+    composer.press("Enter")
+    composer.press_sequentially(" and more")  # while it uploads
+    expect(attachments_of(page).locator("img")).to_have_count(1)
+    expect(message_bodies(page)).to_have_text(["the photo"])
+    expect(composer).to_have_value(" and more")

@@ -12,6 +12,7 @@ import urllib.request
 
 import boto3
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -20,9 +21,18 @@ from PIL import Image
 
 from bench.servers import free_port
 from rooms.models import Attachment, Message, Room
-from rooms.uploads import MAX_NAME_BYTES, safe_name
+from rooms.uploads import MAX_NAME_BYTES, prepare, safe_name
 
-from ..files import ORIENTATION, PDF, SVG, animation, camera_photo, opened, picture
+from ..files import (
+    ORIENTATION,
+    PDF,
+    SVG,
+    animation,
+    camera_photo,
+    opened,
+    picture,
+    with_metadata,
+)
 from ..hostile_payloads import PAYLOADS
 
 pytestmark = pytest.mark.django_db
@@ -284,7 +294,8 @@ def test_a_private_rooms_files_are_only_for_its_members(alice, bob, general):
         ("../../etc/passwd", "passwd"),
         ("C:\\Users\\ada\\photo.png", "photo.png"),
         ("\u202egnp.exe", "gnp.exe"),
-        ("zero\u200bwidth\x00and\x07bell.txt", "zerowidthandbell.txt"),
+        ("zero\u200bwidth\x00and\tbell.txt", "zerowidth and bell.txt"),
+        ("x." + "e" * 20, "x." + "e" * 20),
         ("  ..hidden.txt  ", "hidden.txt"),
         ("", "file"),
         ("...", "file"),
@@ -310,3 +321,34 @@ def test_every_hostile_name_is_made_a_plain_file_name(payload):
     assert name and len(name.encode()) <= MAX_NAME_BYTES
     assert not {"/", "\\"} & set(name) and not name.startswith(".")
     assert all(unicodedata.category(c)[0] != "C" for c in name)
+
+
+@pytest.mark.parametrize(
+    ("format", "frames", "shown_as"),
+    [
+        ("JPEG", 1, "image/jpeg"),
+        ("PNG", 1, "image/png"),
+        ("WEBP", 1, "image/webp"),
+        ("PNG", 2, "image/png"),  # an animated PNG
+        ("WEBP", 2, "image/webp"),
+        ("MPO", 2, "image/jpeg"),  # a JPEG with a second picture in it
+    ],
+)
+def test_no_picture_keeps_its_camera_metadata(format, frames, shown_as):
+    upload = prepare(SimpleUploadedFile("p", with_metadata(format, frames)))
+    assert upload.content_type == shown_as
+    assert b"PhoneCo" not in upload.data
+    assert dict(opened(upload.data).getexif()) == {}
+
+
+def test_a_damaged_picture_is_refused_not_stored_as_it_came():
+    damaged = camera_photo((400, 300))[:2000]
+    with pytest.raises(ValidationError, match="could not be read as a picture"):
+        prepare(SimpleUploadedFile("cut.jpg", damaged))
+
+
+def test_a_picture_over_pillows_own_limit_is_refused_too():
+    out = io.BytesIO()
+    Image.new("1", (20_000, 12_000)).save(out, "PNG")  # 240 million pixels
+    with pytest.raises(ValidationError, match="too large a picture"):
+        prepare(SimpleUploadedFile("bomb.png", out.getvalue()))
