@@ -37,6 +37,7 @@ def test_formatting_links_and_lines_reach_everyone_and_whoever_was_away(
     composer.click()
     alice_page.keyboard.insert_text("```python\ndef hello():\n    return 1\n```")
     alice_page.keyboard.press("Enter")
+    expect(composer).to_have_value("")  # sent: she pastes the next
     composer.click()
     alice_page.keyboard.insert_text(
         "> quoted\n\n- one\n- two\n\n1. first\n2. second\n\nnot <b>bold</b>, @bob"
@@ -78,6 +79,7 @@ def test_editing_keeps_the_markdown_and_the_lines(open_page, general, alice, bob
     composer.fill("first line\n**second** line")
     composer.press("Enter")
     expect(message_bodies(bob_page).locator("strong")).to_have_text("second")
+    expect(composer).to_have_value("")
 
     composer.press("ArrowUp")  # the message as typed, not as shown
     expect(composer).to_have_value("first line\n**second** line")

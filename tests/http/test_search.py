@@ -61,3 +61,14 @@ def test_a_result_opens_the_message_in_context(said, alice):
     url = hits(alice, "budget")[0]
     page = alice.get(url).content.decode()
     assert f'id="message-{said["secret"].pk}" class="message is-highlighted"' in page
+
+
+def test_search_reads_the_words_not_the_markup(alice):
+    general, _ = Room.objects.get_or_create(
+        slug="general", defaults={"name": "general"}
+    )
+    message = general.post(alice.user, "the **deploy** went out, `make test` passed")
+    assert hits(alice, "deploy") == [message.get_absolute_url()]
+    assert hits(alice, "make test") == [message.get_absolute_url()]
+    page = alice.get("/search/", {"q": "deploy"}).content.decode()
+    assert "<strong>deploy</strong>" in page
