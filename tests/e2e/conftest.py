@@ -6,7 +6,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from ..conftest import require
+from ..conftest import require, sign_up
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -95,3 +95,19 @@ def set_hidden(page, hidden):
         }""",
         hidden,
     )
+
+
+@pytest.fixture
+def two_here_one_away(open_page, general, alice, bob):
+    """Return the pages of alice and bob in the room, and of carol, away.
+
+    carol's tab is hidden, so htmx has closed its socket: what she sees of
+    what is said meanwhile is the catch-up when she comes back.
+    """
+    carol = sign_up("carol")
+    pages = [open_page(person=person) for person in (alice, bob, carol)]
+    for page in pages:
+        join_room(page)
+    set_hidden(pages[2], True)
+    expect(pages[2].locator("#connection")).not_to_have_attribute("data-state", "open")
+    return pages

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from rooms.models import Attachment, Room
 
-from ..conftest import ARTIFACTS, PASSWORD, sign_up
+from ..conftest import ARTIFACTS, PASSWORD
 from ..files import PDF, SVG, camera_photo, picture
 from .conftest import join_room, message_bodies, set_hidden
 
@@ -51,15 +51,8 @@ def attachments_of(page):
     return page.locator("#messages .message-attachments")
 
 
-def test_a_pasted_screenshot_and_a_dropped_pdf_reach_everyone(
-    open_page, general, alice, bob
-):
-    carol = sign_up("carol")
-    alice_page, bob_page = open_page(person=alice), open_page(person=bob)
-    carol_page = open_page(person=carol)
-    for page in (alice_page, bob_page, carol_page):
-        join_room(page)
-    set_hidden(carol_page, True)
+def test_a_pasted_screenshot_and_a_dropped_pdf_reach_everyone(two_here_one_away):
+    alice_page, bob_page, carol_page = two_here_one_away
 
     alice_page.locator("#composer-message").fill("the bug, see the picture")
     paste(alice_page, ("image.png", "image/png", picture((800, 600))))

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import ARTIFACTS, sign_up
+from ..conftest import ARTIFACTS
 from .conftest import join_room, message_bodies, set_hidden
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -12,17 +12,9 @@ LINK_REL = "noopener noreferrer nofollow ugc"
 
 
 def test_formatting_links_and_lines_reach_everyone_and_whoever_was_away(
-    open_page, general, alice, bob
+    two_here_one_away, bob
 ):
-    carol = sign_up("carol")
-    alice_page, bob_page = open_page(person=alice), open_page(person=bob)
-    carol_page = open_page(person=carol)
-    for page in (alice_page, bob_page, carol_page):
-        join_room(page)
-    set_hidden(carol_page, True)
-    expect(carol_page.locator("#connection")).not_to_have_attribute(
-        "data-state", "open"
-    )
+    alice_page, bob_page, carol_page = two_here_one_away
 
     composer = alice_page.locator("#composer-message")
     composer.click()
