@@ -80,7 +80,8 @@ def test_escape_leaves_editing_and_a_blank_edit_is_refused(open_page, general, a
     expect(composer).to_have_value("keep me")
     composer.press("Escape")
     expect(composer).to_have_value("")
-    composer.press("ArrowUp")
+    composer.press("ArrowUp")  # the server puts the message back, as typed
+    expect(composer).to_have_value("keep me")
     composer.fill(" ")
     composer.press("Enter")
     expect(page.locator("#composer-error")).to_have_text("A message can't be empty.")
