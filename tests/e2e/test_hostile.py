@@ -22,7 +22,7 @@ from rooms.forms import MessageForm
 from rooms.models import Room
 
 from ..conftest import PASSWORD, Person
-from ..hostile_payloads import PAYLOADS
+from ..hostile_payloads import MARKDOWN, PAYLOADS
 from .conftest import join_room, message_bodies, person_context, send_message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -145,6 +145,10 @@ ROOM_ERRORS = [
     r"Null characters are not allowed\.",
 ]
 
+
+# Names are never formatted: the Markdown payloads are for messages, and
+# what they hold besides is in the corpus already.
+NAME_PAYLOADS = [payload for payload in PAYLOADS if payload not in MARKDOWN]
 
 PWNED_URL = re.compile(r"/pwned|pwned\.example", re.IGNORECASE)
 
@@ -354,7 +358,7 @@ def test_every_payload_through_the_form_without_javascript(
 def test_every_payload_as_a_username(watched_page, chat_server, general, bob):
     forms = [watched_page("/accounts/signup/?next=/") for _ in range(AT_ONCE)]
     signed_up = []
-    for batch in itertools.batched(PAYLOADS, AT_ONCE):
+    for batch in itertools.batched(NAME_PAYLOADS, AT_ONCE):
         pages, typed = [], []
         for page, payload in zip(forms, batch, strict=False):
             text = fill(page.locator("#id_username"), payload)
@@ -403,7 +407,7 @@ def test_every_payload_as_a_room_name(watched_page, chat_server, alice):
     existing = list(Room.objects.values_list("name", flat=True))
     forms = [watched_page("/rooms/new/", person=alice) for _ in range(AT_ONCE)]
     created = []
-    numbered = [f"{n} {payload}" for n, payload in enumerate(PAYLOADS)]
+    numbered = [f"{n} {payload}" for n, payload in enumerate(NAME_PAYLOADS)]
     for batch in itertools.batched(numbered, AT_ONCE):
         pages = forms[: len(batch)]
         typed = [
