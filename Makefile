@@ -5,7 +5,7 @@ PYTHON ?= $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 ||
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench soak lint format browser lock audit outdated clean screenshots
+.PHONY: run test bench bench-search rehearsal proxy soak lint format browser lock audit outdated clean screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,17 @@ run: $(VENV)/.installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py serve -- --host $(HOST) --port $(PORT) --reload
 
+# nginx and openssl for the deploy rehearsal's TLS proxy, from Debian's packages.
+proxy:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx && command -v openssl >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx openssl >/dev/null)
+
+# Deploy a clean clone of HEAD as a platform would (Procfile, two web
+# processes, Postgres, Redis, DEBUG off) behind nginx terminating TLS, and
+# use it in Chromium, restarting each process in turn (tests/rehearsal.py; about 45 s).
+rehearsal: $(VENV)/.installed browser proxy
+	$(PY) -m tests.rehearsal
+
 # Chromium for the browser tests, and the emoji font every person's browser
 # has (the reactions), from Debian's packages (Playwright cannot download
 # its own browsers here). The screenshots are taken with both.
@@ -58,7 +69,7 @@ browser:
 
 # The suite runs twice, on SQLite and on the Postgres of this machine kind,
 # side by side (tests/run); off CI a missing Postgres only skips its run.
-test: $(VENV)/.installed browser lint
+test: $(VENV)/.installed browser proxy lint
 	PY=$(PY) tests/run --durations=15
 
 $(VENV)/.bench: requirements-bench.txt | $(PY)
@@ -71,6 +82,12 @@ $(VENV)/.bench: requirements-bench.txt | $(PY)
 # BENCH_ARGS="--quick --kinds ours,bare": CPU per delivery only, in a minute.
 bench: $(VENV)/.bench
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Search at a million messages on Postgres (about 2 minutes): a throwaway
+# database `bench_search` beside DATABASE_URL's, seeded with COPY.
+BENCH_SEARCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
+bench-search: $(VENV)/.bench
+	DATABASE_URL=$(BENCH_SEARCH_DATABASE_URL) $(PY) -m bench.search $(BENCH_ARGS)
 
 # A bounded soak (docs/soak.md): a few minutes of a crowd's life with a
 # restart in the middle. SOAK_ARGS="--people 500 --seconds 600" to vary it.

@@ -1,22 +1,29 @@
 import math
 from datetime import timedelta
 
+from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from . import bans, profiles
 from .client_address import of_request
-from .models import FailedSignIn
+from .models import EmailNotifications, FailedSignIn, Invitation, SignUpPolicy
+
+BANNED = "Signing in from this network is not allowed here."
 
 
 class SignInForm(AuthenticationForm):
-    """Django's sign-in form, refusing after too many failures.
+    """Django's sign-in form, refusing a guesser after too many failures.
 
     The one rule for the HTTP sign-in page and the socket's inline sign-in:
-    SIGN_IN_ATTEMPT_LIMIT failures per account, or from one address, within
-    its window. Counted from stored rows, so every web process agrees.
+    SIGN_IN_ATTEMPT_LIMIT failures from one address, on one account or on
+    any, within its window. Failures on one account from everywhere only
+    slow it down (slowdown_for): someone else's guesses never lock a person
+    out. Counted from stored rows, so every web process agrees.
     """
 
     def __init__(self, request=None, *args, client_address=None, **kwargs):
@@ -26,41 +33,199 @@ class SignInForm(AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username")
-        if username is not None and self.too_many_failures(username):
+        if bans.is_banned(self.client_address):
+            raise ValidationError(BANNED, code="banned")
+        if username is not None and self.too_many_failures():
             _, seconds = settings.SIGN_IN_ATTEMPT_LIMIT
             raise ValidationError(
-                "Too many failed sign-ins for this account or from this "
-                f"network. Wait {math.ceil(seconds / 60)} minutes, then try again.",
+                "Too many failed sign-ins from this network. Wait "
+                f"{math.ceil(seconds / 60)} minutes, then try again.",
                 code="too_many_attempts",
             )
         try:
-            return super().clean()
+            cleaned_data = super().clean()
         except ValidationError as error:
             if error.code == "invalid_login":
                 self.record_failure(username)
             raise
+        if self.get_user() is not None:  # None: a field was left empty
+            bans.remember_address(self.get_user(), self.client_address)
+        return cleaned_data
 
-    def too_many_failures(self, username):
+    def too_many_failures(self):
         # Checked before the password, even a right one: otherwise the
-        # answer would still tell a guesser when they had it.
+        # answer would still tell a guesser when they had it. One count
+        # covers both walls: an address's failures on one account are
+        # among its failures on all.
         count, seconds = settings.SIGN_IN_ATTEMPT_LIMIT
-        recent = FailedSignIn.objects.filter(
-            created__gte=timezone.now() - timedelta(seconds=seconds)
-        )
-        return (
-            recent.filter(username=username)[:count].count() >= count
-            or recent.filter(client_address=self.client_address)[:count].count()
-            >= count
-        )
+        from_here = failures_within(seconds).filter(client_address=self.client_address)
+        return from_here[:count].count() >= count
+
+    @classmethod
+    def slowdown_for(cls, username):
+        """Return the seconds an attempt on this account waits before it is tried."""
+        count, seconds = settings.SIGN_IN_ACCOUNT_LIMIT
+        # As the form will read it, so "alice " or a full-width "ａｌｉｃｅ"
+        # is alice's account here too.
+        username = cls.base_fields["username"].to_python(username)
+        failures = failures_within(seconds).filter(username=username)
+        if failures[:count].count() >= count:
+            return settings.SIGN_IN_SLOWDOWN_SECONDS
+        return 0
 
     def record_failure(self, username):
-        _, seconds = settings.SIGN_IN_ATTEMPT_LIMIT
-        expired = timezone.now() - timedelta(seconds=seconds)
+        windows = settings.SIGN_IN_ATTEMPT_LIMIT[1], settings.SIGN_IN_ACCOUNT_LIMIT[1]
+        expired = timezone.now() - timedelta(seconds=max(windows))
         FailedSignIn.objects.filter(created__lt=expired).delete()
         FailedSignIn.objects.create(
             username=username, client_address=self.client_address
         )
 
 
+def failures_within(seconds):
+    return FailedSignIn.objects.filter(
+        created__gte=timezone.now() - timedelta(seconds=seconds)
+    )
+
+
 class AdminSignInForm(SignInForm, AdminAuthenticationForm):
     """The admin's sign-in page, under the same limit."""
+
+
+# The first part of the people page's own URLs: nobody can be called these.
+RESERVED_USERNAMES = {"bots", "invitations", "who-may-join", "join-link"}
+
+
+def not_reserved(username):
+    if username.lower() in RESERVED_USERNAMES:
+        raise ValidationError("That name is taken.", code="reserved")
+
+
+class SignUpForm(UserCreationForm):
+    """Django's sign-up form, with an optional email address for the
+    emails about mentions and direct messages someone missed."""
+
+    email = forms.EmailField(
+        required=False,
+        help_text="Optional. Only for emails about mentions and direct "
+        "messages you have not seen; change it later.",
+    )
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")
+
+    def clean_username(self):
+        username = super().clean_username()
+        not_reserved(username)
+        return username
+
+
+class NotificationsForm(forms.ModelForm):
+    """A person's email address, and whether they are emailed what they missed."""
+
+    enabled = forms.BooleanField(
+        required=False,
+        label="Email me about mentions and direct messages I have not seen",
+    )
+
+    class Meta:
+        model = get_user_model()
+        fields = ["email"]
+        help_texts = {"email": "Leave it empty to get no emails."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = EmailNotifications.objects.filter(user=self.instance.pk).first()
+        self.fields["enabled"].initial = stored.enabled if stored else True
+
+    def save(self):
+        user = super().save()
+        EmailNotifications.objects.update_or_create(
+            user=user, defaults={"enabled": self.cleaned_data["enabled"]}
+        )
+        return user
+
+
+class SignUpModeForm(forms.Form):
+    mode = forms.ChoiceField(
+        label="Who may join",
+        choices=SignUpPolicy.Mode.choices,
+        widget=forms.RadioSelect,
+    )
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ["note"]
+        help_texts = {"note": "Optional: a name, to know which invitation is whose."}
+
+
+class BotForm(forms.ModelForm):
+    """A new bot: its name (the handle people @mention) and, optionally, the
+    URL it is told of mentions and direct messages at."""
+
+    webhook_url = forms.URLField(
+        label="Webhook URL",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="Optional: where to POST when someone mentions the bot or "
+        "sends it a direct message. Its answer is posted back.",
+    )
+    avatar = forms.FileField(
+        label="Picture",
+        required=False,
+        help_text="Optional; cropped square. Without one, its initials show.",
+    )
+
+    class Meta:
+        model = get_user_model()
+        fields = ["username"]
+        labels = {"username": "Bot name"}
+        help_texts = {"username": "Letters, digits and @/./+/-/_ only."}
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        not_reserved(username)
+        return username
+
+    def clean_avatar(self):
+        return avatar_from(self.cleaned_data["avatar"])
+
+
+class WebhookForm(forms.Form):
+    webhook_url = BotForm.base_fields["webhook_url"]
+
+
+class ProfileForm(forms.Form):
+    """How a person shows: a name, a picture, a few words."""
+
+    display_name = forms.CharField(
+        max_length=50,
+        required=False,
+        help_text="Shown on your messages and in the room. People still "
+        "@mention you by your username.",
+    )
+    avatar = forms.FileField(
+        label="Picture",
+        required=False,
+        help_text="A photo or picture; it is cropped square. Without one, "
+        "your initials show.",
+    )
+    remove_avatar = forms.BooleanField(label="Remove the picture", required=False)
+    bio = forms.CharField(
+        label="About you", max_length=280, required=False, widget=forms.Textarea
+    )
+
+    def clean_avatar(self):
+        return avatar_from(self.cleaned_data["avatar"])
+
+
+def avatar_from(upload):
+    """Return an uploaded picture as an avatar's PNG bytes, or None."""
+    if upload is None:
+        return None
+    if upload.size > settings.MAX_UPLOAD_BYTES:
+        raise ValidationError("That picture is too large a file.")
+    return profiles.square_avatar(upload)

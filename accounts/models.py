@@ -1,3 +1,8 @@
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
 from django.db import models
 
 
@@ -28,7 +33,259 @@ class FailedSignIn(models.Model):
             models.Index(
                 fields=["client_address", "created"], name="failed_sign_in_address"
             ),
+            # The sweep of expired rows, on every failure.
+            models.Index(fields=["created"], name="failed_sign_in_created"),
         ]
 
     def __str__(self):
         return f"{self.username} from {self.client_address} at {self.created:%H:%M:%S}"
+
+
+class EmailNotifications(models.Model):
+    """Whether a person is emailed about mentions and direct messages they
+    missed, and how far the emails have gone (rooms/notify.py).
+
+    A person without a row gets the emails, if they gave an address.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        related_name="email_notifications",
+        on_delete=models.CASCADE,
+    )
+    enabled = models.BooleanField(default=True)
+    # The newest message an email listed: nothing is listed twice.
+    listed_up_to = models.BigIntegerField(default=0)
+    last_sent = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.user} {'on' if self.enabled else 'off'}"
+
+
+class PushSubscription(models.Model):
+    """A browser that accepts Web Push notifications for its person."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        related_name="push_subscriptions",
+        on_delete=models.CASCADE,
+    )
+    # Where the browser's push service takes messages for it.
+    endpoint = models.URLField(max_length=1000, unique=True)
+    # The browser's keys: payloads are encrypted for it alone (RFC 8291).
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.user}'s browser"
+
+    def as_webpush_target(self):
+        return {
+            "endpoint": self.endpoint,
+            "keys": {"p256dh": self.p256dh, "auth": self.auth},
+        }
+
+
+def new_code():
+    return secrets.token_urlsafe(32)
+
+
+def hash_code(code):
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+class SignUpPolicy(models.Model):
+    """Who may create an account: one row, changed by administrators on the
+    people page. Until one chooses, SIGNUP_MODE decides."""
+
+    class Mode(models.TextChoices):
+        OPEN = "open", "Anyone may sign up"
+        INVITATION = "invitation", "Only people with the join link or an invitation"
+
+    mode = models.CharField(max_length=20, choices=Mode.choices, blank=True)
+    # The join link's code: shown to administrators to copy, so kept as is.
+    join_code = models.CharField(max_length=64, default=new_code)
+
+    def __str__(self):
+        return self.effective_mode
+
+    @classmethod
+    def current(cls):
+        return cls.objects.get_or_create(pk=1)[0]
+
+    @property
+    def effective_mode(self):
+        return self.mode or settings.SIGNUP_MODE
+
+    @property
+    def invitation_only(self):
+        return self.effective_mode == self.Mode.INVITATION
+
+    def is_join_code(self, code):
+        return hmac.compare_digest(self.join_code.encode(), code.encode())
+
+
+class Invitation(models.Model):
+    """A single-use way in, for one person. Only its hash is kept: the link
+    is shown once, to the administrator who made it."""
+
+    code_hash = models.CharField(max_length=64, unique=True)
+    note = models.CharField("for whom", max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    used = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"invitation for {self.note or 'anyone'}"
+
+    @classmethod
+    def make(cls, created_by, note=""):
+        """Return a new invitation and its code (the only time it is known)."""
+        code = new_code()
+        invitation = cls.objects.create(
+            code_hash=hash_code(code), note=note, created_by=created_by
+        )
+        return invitation, code
+
+    @classmethod
+    def unused(cls):
+        return cls.objects.filter(used=None)
+
+
+class FailedJoin(models.Model):
+    """A join link that was not one, counted against the address."""
+
+    client_address = models.CharField(max_length=45)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["client_address", "created"], name="failed_join_address"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.client_address} at {self.created:%H:%M:%S}"
+
+
+class AdminAction(models.Model):
+    """What an administrator did, for the other administrators to see."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    detail = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+
+    def __str__(self):
+        return f"{self.actor} {self.action} {self.subject or ''} {self.detail}".strip()
+
+
+class SignInAddress(models.Model):
+    """An address a person signed up or signed in from: what a ban bars."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.CASCADE
+    )
+    client_address = models.CharField(max_length=45)
+    last_seen = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "client_address"], name="sign_in_address_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} from {self.client_address}"
+
+
+class BannedAddress(models.Model):
+    """An address no one may sign up or sign in from: a banned person's."""
+
+    client_address = models.CharField(max_length=45, unique=True)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.CASCADE
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.client_address} ({self.person})"
+
+
+class Bot(models.Model):
+    """An account that posts through the API, not a person: no password, no
+    sign-in; its key is shown once, only its hash kept. With a webhook URL
+    it is told when it is mentioned or sent a direct message."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        related_name="bot",
+        on_delete=models.CASCADE,
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    webhook_url = models.URLField("webhook URL", max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"bot {self.user}"
+
+    def new_key(self):
+        """Give the bot a new key (the old one stops working); return it."""
+        key = new_code()
+        self.key_hash = hash_code(key)
+        return key
+
+
+class Profile(models.Model):
+    """How a person shows: a display name (the username stays their handle,
+    for @mentions and URLs), an avatar, a short bio. A person without a row
+    shows as their username, with their initials for an avatar."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        related_name="profile",
+        on_delete=models.CASCADE,
+    )
+    display_name = models.CharField(max_length=50, blank=True)
+    bio = models.TextField(max_length=280, blank=True)
+    # A storage path (the attachments' storage); empty: initials.
+    avatar = models.CharField(max_length=200, blank=True)
+    # Goes up with every change: avatar URLs carry it, so browsers may keep
+    # an avatar for good and still see a new one at once.
+    version = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return self.display_name or self.user.username

@@ -1,18 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
-from .forms import SignInForm
+from . import profile_views, views
 
 urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=SignInForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", views.sign_in, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
@@ -25,4 +18,14 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("session/", views.redeem_session, name="session_exchange"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("profile/", profile_views.edit_profile, name="edit_profile"),
+    path("push/subscribe/", views.push_subscribe, name="push_subscribe"),
+    path("push/unsubscribe/", views.push_unsubscribe, name="push_unsubscribe"),
+    path("push/test/", views.push_test, name="push_test"),
+    path(
+        "notifications/off/<str:token>/",
+        views.notifications_off,
+        name="notifications_off",
+    ),
 ]

@@ -1,27 +1,198 @@
+import asyncio
+import json
+import math
+
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user, login
-from django.contrib.auth.forms import UserCreationForm
-from django.http import HttpResponseBadRequest
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest, JsonResponse, RawPostDataException
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import session_exchange
+from rooms import notify, push
+
+from . import bans, joining, session_exchange
+from .client_address import of_request
+from .forms import NotificationsForm, SignInForm, SignUpForm
+from .models import EmailNotifications, PushSubscription, SignUpPolicy
+
+django_sign_in = auth_views.LoginView.as_view(
+    authentication_form=SignInForm, redirect_authenticated_user=True
+)
+
+
+def slowed_down(view):
+    """Wrap a sign-in view: an attempt on an account under attack waits first.
+
+    Async so that the wait holds no thread: Django runs sync views on one.
+    """
+
+    async def sign_in(request, *args, **kwargs):
+        if await sync_to_async(joining.no_one_yet)():
+            return redirect("signup")  # the first run: nobody to sign in
+        if request.method == "POST":
+            username = request.POST.get("username", "")
+            seconds = await sync_to_async(SignInForm.slowdown_for)(username)
+            await asyncio.sleep(seconds)
+        return await sync_to_async(view)(request, *args, **kwargs)
+
+    return sign_in
+
+
+sign_in = slowed_down(django_sign_in)
 
 
 def sign_up(request):
-    form = UserCreationForm(request.POST or None)
+    first_run = joining.no_one_yet()
+    if not first_run and SignUpPolicy.current().invitation_only:
+        return refuse_sign_up(request, "invitation-only", 403)
+    return _sign_up(request, first_run=first_run)
+
+
+def join(request, code):
+    """Sign up with the join link or an invitation."""
+    if request.user.is_authenticated:
+        return redirect("rooms:room", "general")
+    address = of_request(request)
+    limit = settings.JOIN_ATTEMPT_LIMIT
+    if joining.too_many_failures(address, limit):
+        return refuse_sign_up(request, "too-many", 429)
+    if not joining.admits(code):
+        joining.record_failure(address, limit)
+        return refuse_sign_up(request, "not-valid", 404)
+    return _sign_up(request, code=code)
+
+
+def _sign_up(request, code=None, first_run=False):
+    address = of_request(request)
+    if bans.is_banned(address):
+        return refuse_sign_up(request, "banned", 403)
+    form = SignUpForm(request.POST or None)
     next_url = _safe_next(request)
     if form.is_valid():
-        user = form.save()
+        try:
+            user = joining.create_account(form, code)
+        except joining.NotAdmitted:
+            return refuse_sign_up(request, "not-valid", 404)
+        bans.remember_address(user, address)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(next_url or reverse("rooms:room", args=["general"]))
-    context = {"form": form, "next": next_url or ""}
+    context = {
+        "form": form,
+        "next": next_url or "",
+        "code": code,
+        "first_run": first_run,
+    }
     return render(
         request, "registration/signup.html", context, status=400 if form.errors else 200
     )
+
+
+def refuse_sign_up(request, reason, status):
+    minutes = math.ceil(settings.JOIN_ATTEMPT_LIMIT[1] / 60)
+    context = {"reason": reason, "wait_minutes": minutes}
+    return render(request, "registration/signup_refused.html", context, status=status)
+
+
+@login_required
+def notifications(request):
+    """A person's email address, and whether they are emailed what they missed."""
+    form = NotificationsForm(request.POST or None, instance=request.user)
+    if form.is_valid():
+        form.save()
+        return redirect(reverse("notifications") + "?saved=1")
+    context = {
+        "form": form,
+        "saved": "saved" in request.GET,
+        "sending": notify.enabled(),
+        "wait_minutes": notify.wait_minutes(),
+        "vapid_public_key": settings.VAPID_PUBLIC_KEY if push.enabled() else "",
+    }
+    return render(
+        request,
+        "accounts/notifications.html",
+        context,
+        status=400 if form.errors else 200,
+    )
+
+
+def json_body(request):
+    """Return the request's JSON body; ValueError if there is none."""
+    try:
+        return json.loads(request.body)
+    except RawPostDataException:  # a form was posted, and read as one
+        raise ValueError("not JSON") from None
+
+
+@login_required
+@require_POST
+def push_subscribe(request):
+    """Keep a browser's push subscription (static/js/push.js sends it)."""
+    try:
+        data = json_body(request)
+        endpoint, keys = data["endpoint"], data["keys"]
+        fields = {"p256dh": keys["p256dh"], "auth": keys["auth"]}
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": "Not a push subscription."}, status=400)
+    if not (isinstance(endpoint, str) and push.endpoint_allowed(endpoint)):
+        return JsonResponse(
+            {"error": "This browser's push service cannot be reached from here."},
+            status=400,
+        )
+    if not all(isinstance(v, str) and 0 < len(v) <= 200 for v in fields.values()):
+        return JsonResponse({"error": "Not a push subscription."}, status=400)
+    PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"user": request.user, **fields}
+    )
+    return JsonResponse({"subscribed": True}, status=201)
+
+
+@login_required
+@require_POST
+def push_unsubscribe(request):
+    try:
+        endpoint = json_body(request)["endpoint"]
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": "Which browser?"}, status=400)
+    request.user.push_subscriptions.filter(endpoint=endpoint).delete()
+    return JsonResponse({"subscribed": False})
+
+
+@login_required
+@require_POST
+def push_test(request):
+    """Push a test notification to this person's browsers, at once."""
+    payload = {
+        "title": "Chat",
+        "body": "Notifications are on: this is how a mention will look.",
+        "url": reverse("notifications"),
+        "tag": "test",
+    }
+    subscriptions = list(request.user.push_subscriptions.all())
+    sent = sum(push.send(subscription, payload) for subscription in subscriptions)
+    return JsonResponse({"sent": sent}, status=200 if sent else 502)
+
+
+@csrf_exempt  # the signed link is the proof; mail programs POST it (RFC 8058)
+def notifications_off(request, token):
+    """Turn the emails off from the link in one, signed in or not."""
+    user_id = notify.person_to_unsubscribe(token)
+    if user_id is None:
+        return render(
+            request, "accounts/notifications_off.html", {"invalid": True}, status=404
+        )
+    if request.method == "POST":
+        EmailNotifications.objects.update_or_create(
+            user_id=user_id, defaults={"enabled": False}
+        )
+        return render(request, "accounts/notifications_off.html", {"done": True})
+    return render(request, "accounts/notifications_off.html", {"token": token})
 
 
 @require_POST

@@ -27,9 +27,13 @@ LADDER_ROOM = 100
 LADDER_SECONDS = 3
 LADDER_START, LADDER_FACTOR, LADDER_STOP = 200, 1.4, 60_000  # deliveries/s
 P99_LIMIT = 0.100
+# A room of 100 where 90 tabs close, 10 people post a burst, and the 90
+# come back at once, as after a deploy: what is each sent, at what cost.
+CATCH_UP_ROOM, CATCH_UP_BURST, CATCH_UP_RATE = 100, 200, 100
 # One window's CPU per delivery moves by a fifth with whatever else a shared
-# machine runs; at N = 100 the table takes the median of several windows.
-CPU_ROOM, CPU_WINDOWS = 100, 5
+# machine runs; at these sizes the table takes the median of several windows.
+# Most rooms are small: at N = 10 the work per message, not per socket, decides.
+CPU_ROOMS, CPU_WINDOWS = (10, 100), 5
 
 
 def environment(workdir):
@@ -88,6 +92,7 @@ async def talk(server, crowd, rate, count):
         "deliveries_per_s": chatter.delivered / chatter.seconds,
         "send_rate": chatter.send_rate,
         "cpu_us_per_delivery": cpu / max(chatter.delivered, 1) * 1e6,
+        "cpu_us_per_message": cpu / chatter.sent * 1e6,
         "load_cpu_share": load / chatter.seconds,
         "load_us_per_delivery": load / max(chatter.delivered, 1) * 1e6,
         "p50_ms": ms(chatter.p(50)),
@@ -106,7 +111,7 @@ async def latency(server, people, session_ids):
     await crowd.settle()
     windows = [
         await talk(server, crowd, *LATENCY[people])
-        for _ in range(CPU_WINDOWS if people == CPU_ROOM else 1)
+        for _ in range(CPU_WINDOWS if people in CPU_ROOMS else 1)
     ]
     await crowd.close()
     windows.sort(key=lambda window: window["cpu_us_per_delivery"])
@@ -146,6 +151,49 @@ async def storm(server, session_ids):
     return figures, chat
 
 
+async def catch_up(server, session_ids):
+    """Close most of a room, post a burst, reopen them all; count what they get."""
+    name = f"{server.kind}-catch-up"
+    crowd, _ = await open_room(server, name, session_ids)
+    await crowd.settle()
+    away = crowd.clients[SENDERS:]
+    await talk(server, crowd, 20, 20)  # every tab has seen a message
+    after = min(client.newest_id for client in away)
+    await crowd.close(away)
+    await server.quiet()
+    seen_before = set(crowd.clients[0].seen)
+    await crowd.chatter(senders=SENDERS, rate=CATCH_UP_RATE, count=CATCH_UP_BURST)
+    burst = crowd.clients[0].seen - seen_before
+    await server.quiet()
+    cpu, started = server.cpu_seconds(), time.perf_counter()
+    back, failed = await Crowd.open(
+        server.ws_url(name, after=after),
+        server.url,
+        session_ids[SENDERS:],
+        presence=False,
+        catching_up=(crowd.sent_at, len(burst)),
+    )
+    await back.caught_up()
+    seconds = time.perf_counter() - started
+    await server.quiet()
+    cpu = server.cpu_seconds() - cpu
+    received = sum(len(client.seen) for client in back.clients)
+    figures = {
+        "reconnects": len(back.clients),
+        "failed": len(failed),
+        "missed_each": len(burst),
+        "re_sent": sum(len(client.seen - burst) for client in back.clients),
+        "lost": sum(len(burst - client.seen) for client in back.clients),
+        "duplicates": back.duplicates,
+        "seconds": seconds,
+        # Connecting included: the sockets, sessions and presence too.
+        "cpu_us_per_caught_up_message": cpu / max(received, 1) * 1e6,
+    }
+    await back.close()
+    await crowd.close()
+    return figures
+
+
 async def ladder(server, session_ids):
     """Step the send rate up until p99 passes 100 ms or anything is lost."""
     steps, rate = [], LADDER_START
@@ -175,7 +223,7 @@ async def measure(kind, env, session_ids, quick):
     server = Server(kind, env).start()
     try:
         figures = {}
-        for people in (CPU_ROOM,) if quick else (10, 100):
+        for people in CPU_ROOMS:
             figures[people] = await latency(server, people, session_ids[:people])
             print(f"  {kind} N={people}: {report.brief(figures[people])}", flush=True)
         if quick:
@@ -185,6 +233,8 @@ async def measure(kind, env, session_ids, quick):
         print(f"  {kind} storm: {figures['storm']}", flush=True)
         if kind == "ours":
             figures["ladder"] = await ladder(server, session_ids[:LADDER_ROOM])
+            figures["catch_up"] = await catch_up(server, session_ids[:CATCH_UP_ROOM])
+            print(f"  {kind} catch-up: {figures['catch_up']}", flush=True)
         return figures
     finally:
         server.stop()
@@ -194,13 +244,24 @@ async def run(env, session_ids, kinds, quick):
     return {kind: await measure(kind, env, session_ids, quick) for kind in kinds}
 
 
+async def catch_up_only(env, session_ids):
+    server = Server("ours", env).start()
+    try:
+        print(await catch_up(server, session_ids[:CATCH_UP_ROOM]))
+    finally:
+        server.stop()
+
+
 def arguments(argv):
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"only CPU per delivery at N = {CPU_ROOM} ({CPU_WINDOWS} windows), "
+        help=f"only CPU at N = 10 and 100 ({CPU_WINDOWS} windows each), "
         "to compare before and after a change; writes no results",
+    )
+    parser.add_argument(
+        "--catch-up", action="store_true", help="only the catch-up phase (ours)"
     )
     parser.add_argument(
         "--kinds", default=",".join(KINDS), help="with --quick: e.g. ours,bare"
@@ -214,14 +275,22 @@ def arguments(argv):
 
 def quick_report(figures):
     for kind, phases in figures.items():
-        windows = ", ".join(f"{us:.0f}" for us in phases[CPU_ROOM]["cpu_windows_us"])
-        median = phases[CPU_ROOM]["cpu_us_per_delivery"]
-        print(f"{kind}: {median:.0f} µs CPU per delivery (windows: {windows} µs)")
-    if {"ours", "bare"} <= figures.keys():
-        ours, bare = (
-            figures[kind][CPU_ROOM]["cpu_us_per_delivery"] for kind in ("ours", "bare")
-        )
-        print(f"ours ÷ bare {ours / bare:.1f}×")
+        for people in CPU_ROOMS:
+            windows = ", ".join(f"{us:.0f}" for us in phases[people]["cpu_windows_us"])
+            median = phases[people]
+            print(
+                f"{kind} N={people}: {median['cpu_us_per_delivery']:.0f} µs CPU per "
+                f"delivery (windows: {windows} µs), "
+                f"{median['cpu_us_per_message']:.0f} µs per message"
+            )
+    for other in ("bare", "stock"):
+        if {"ours", other} <= figures.keys():
+            for people in CPU_ROOMS:
+                ours, theirs = (
+                    figures[kind][people]["cpu_us_per_delivery"]
+                    for kind in ("ours", other)
+                )
+                print(f"N={people}: ours ÷ {other} {ours / theirs:.1f}×")
 
 
 def main(argv=None):
@@ -242,6 +311,11 @@ def main(argv=None):
         shape = Path(workdir) / "message.html"
         shape.write_text(database.message_shape())
         env["BENCH_MESSAGE_SHAPE"] = str(shape)
+        if options.catch_up:
+            asyncio.run(
+                catch_up_only(env, session_ids), loop_factory=uvloop.new_event_loop
+            )
+            return
         started = time.monotonic()
         figures = asyncio.run(
             run(env, session_ids, options.kinds, options.quick),

@@ -17,6 +17,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 TOKEN = re.compile(r"bench-(\d+)-")
+MESSAGE_ID = re.compile(r'id="message-(\d+)"')
 # Unique across a whole run, so no phase can count another's messages.
 sequence = itertools.count(1)
 
@@ -64,6 +65,8 @@ class Client:
         self.ws = ws
         self.crowd = crowd
         self.seen = set()
+        # The newest message id received: where a reconnect catches up from.
+        self.newest_id = 0
         self.settled = asyncio.Event()
         if crowd.people is None:
             self.settled.set()
@@ -77,6 +80,7 @@ class Client:
         crowd = self.crowd
         async for text in self.ws:
             now = time.perf_counter()
+            self.newest_id = max([self.newest_id, *map(int, MESSAGE_ID.findall(text))])
             for seq in map(int, TOKEN.findall(text)):
                 if seq in self.seen:
                     crowd.duplicates += 1
@@ -103,9 +107,16 @@ class Crowd:
         self.all_arrived = asyncio.Event()
 
     @classmethod
-    async def open(cls, url, origin, session_ids, *, presence):
-        """Connect one socket per session at once; return the crowd and failures."""
+    async def open(cls, url, origin, session_ids, *, presence, catching_up=None):
+        """Connect one socket per session at once; return the crowd and failures.
+
+        catching_up: (the sent_at of the crowd that sent them, how many
+        messages each socket should be caught up on).
+        """
         crowd = cls(len(session_ids) if presence else None)
+        if catching_up:
+            crowd.sent_at, missed = catching_up
+            crowd.outstanding = missed * len(session_ids)
         sockets = await asyncio.gather(
             *(
                 connect(
@@ -131,9 +142,19 @@ class Crowd:
         async with asyncio.timeout(timeout):
             await asyncio.gather(*(client.settled.wait() for client in self.clients))
 
-    async def close(self):
-        await asyncio.gather(*(client.ws.close() for client in self.clients))
-        await asyncio.gather(*(client.task for client in self.clients))
+    async def close(self, clients=None):
+        """Close the sockets of clients (default: all) and stop listening."""
+        clients = self.clients if clients is None else clients
+        await asyncio.gather(*(client.ws.close() for client in clients))
+        await asyncio.gather(*(client.task for client in clients))
+        self.clients = [client for client in self.clients if client not in clients]
+
+    async def caught_up(self, timeout=60):
+        """Return once every socket has every message it was to catch up on."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                if self.outstanding > 0:
+                    await self.all_arrived.wait()
 
     def arrived(self, latency):
         self.latencies.append(latency)

@@ -76,6 +76,14 @@ def table(figures, facts):
             )
         )
     rows.append(
+        ("server CPU per message, N = 10 (messages/s per core)",)
+        + tuple(
+            f"{figures[k][10]['cpu_us_per_message']:.0f} µs "
+            f"({1e6 / figures[k][10]['cpu_us_per_message']:,.0f})"
+            for k in KINDS
+        )
+    )
+    rows.append(
         ("server CPU per delivery, N = 100",)
         + tuple(f"{figures[k][100]['cpu_us_per_delivery']:.0f} µs" for k in KINDS)
     )
@@ -102,6 +110,17 @@ def table(figures, facts):
             for k in KINDS
         )
     )
+    catch_up = ours["catch_up"]
+    rows.append(
+        (
+            f"{catch_up['reconnects']} tabs back at once, {catch_up['missed_each']} "
+            "messages missed each: re-sent, lost, seconds, CPU per caught-up message",
+            f"{catch_up['re_sent']}, {catch_up['lost']}, "
+            f"{catch_up['seconds']:.1f} s, {catch_up['cpu_us_per_caught_up_message']:.0f} µs",
+            "–",
+            "–",
+        )
+    )
     rows.append(
         ("idle memory per open socket",)
         + tuple(
@@ -109,6 +128,8 @@ def table(figures, facts):
         )
     )
     ratios = {
+        "cpu stock ÷ ours, N = 10": stock[10]["cpu_us_per_delivery"]
+        / ours[10]["cpu_us_per_delivery"],
         "cpu ours ÷ bare": ours[100]["cpu_us_per_delivery"]
         / bare[100]["cpu_us_per_delivery"],
         "cpu stock ÷ ours": stock[100]["cpu_us_per_delivery"]
@@ -128,13 +149,16 @@ def table(figures, facts):
         "Ratios: "
         + "; ".join(f"{name} {value:.1f}×" for name, value in ratios.items()),
         "",
-        "Server CPU per delivery at N = 100 in each window, lowest first (the "
-        "table shows the median): "
-        + "; ".join(
-            f"{kind} "
-            + ", ".join(f"{us:.0f}" for us in figures[kind][100]["cpu_windows_us"])
-            + " µs"
-            for kind in KINDS
+        *(
+            f"Server CPU per delivery at N = {size} in each window, lowest first "
+            "(the table shows the median): "
+            + "; ".join(
+                f"{kind} "
+                + ", ".join(f"{us:.0f}" for us in figures[kind][size]["cpu_windows_us"])
+                + " µs"
+                for kind in KINDS
+            )
+            for size in (10, 100)
         ),
     ]
     return "\n".join(lines), ratios

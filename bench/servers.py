@@ -59,9 +59,9 @@ class Server:
     def url(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def ws_url(self, room):
-        # ?after=0: a fresh room has nothing to catch up on.
-        return f"ws://127.0.0.1:{self.port}/ws/rooms/{room}/?after=0"
+    def ws_url(self, room, after=0):
+        # ?after=: the newest message the page showed; a fresh room has none.
+        return f"ws://127.0.0.1:{self.port}/ws/rooms/{room}/?after={after}"
 
     def start(self, timeout=30):
         command = [

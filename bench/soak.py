@@ -37,6 +37,9 @@ from .servers import LOAD_CORE, LOGS, Server
 MESSAGE_ID = re.compile(r'id="message-(\d+)"')
 SOCKET_PATH = re.compile(r'hx-ws:connect="([^"]+)"')
 LOG_ERROR = re.compile(r"Traceback|ERROR|CRITICAL|Exception")
+POOL_AT_SHUTDOWN = re.compile(
+    r"database pool '\w+' at shutdown: \d+ connections, (\d+) checked out"
+)
 WARM_UP_SECONDS = 60
 RSS_GROWTH_ALLOWED = 0.10  # of the RSS after warm-up
 SAMPLE_SECONDS = 5
@@ -326,6 +329,7 @@ class Soak:
         figures["log_errors"] = [
             line for line in log.splitlines() if LOG_ERROR.search(line)
         ]
+        figures["pool_checked_out"] = [int(n) for n in POOL_AT_SHUTDOWN.findall(log)]
         problems = []
         if figures["lost"] or figures["strays"] or figures["refused"]:
             problems.append("messages lost, strayed or refused")
@@ -335,6 +339,8 @@ class Soak:
             problems.append("memory grew after warm-up")
         if figures["log_errors"]:
             problems.append("errors in the server log")
+        if any(figures["pool_checked_out"]):
+            problems.append("database connections never returned to the pool")
         if figures["pages_not_live"]:
             problems.append("room pages without their live socket")
         return problems
@@ -366,7 +372,7 @@ def report(options, figures, problems, seconds):
     lines = [
         f"soak: {options.people} people, "
         f"{options.rooms} rooms, {options.rate} messages/s per room, "
-        f"{options.seconds:.0f} s, layer {figures['layer']}",
+        f"{options.seconds:.0f} s, layer {figures['layer']}, {figures['database']}",
         f"  messages stored {figures['messages']}, sent {figures['sent']}, "
         f"not sent while reconnecting {figures['unsent']}",
         f"  deliveries to those who stayed {figures['deliveries']}: lost "
@@ -398,6 +404,11 @@ def report(options, figures, problems, seconds):
             "growth after warm-up "
             + (f"{growth:+.1%}" if growth is not None else "not judged (too short)")
         )
+    if figures["pool_checked_out"]:
+        checked_out = ", ".join(map(str, figures["pool_checked_out"]))
+        lines.append(
+            f"  database connections checked out as each process stopped: {checked_out}"
+        )
     lines.append(f"  server log errors: {len(figures['log_errors'])}")
     lines.extend(f"    {line}" for line in figures["log_errors"][:10])
     lines.append(
@@ -419,7 +430,29 @@ def arguments(argv):
     parser.add_argument("--rate", type=float, default=2, help="messages/s per room")
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--log-name", default="soak", help="bench/logs/<name>.log")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="soak on a fresh database `soak` on this Postgres server, not SQLite",
+    )
     return parser.parse_args(argv)
+
+
+@contextlib.contextmanager
+def fresh_postgres(url):
+    """Yield the URL of a fresh database `soak` beside url's; drop it after."""
+    import psycopg
+
+    def run(statement):
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(statement)
+
+    run("DROP DATABASE IF EXISTS soak WITH (FORCE)")
+    run("CREATE DATABASE soak")
+    try:
+        yield url.rsplit("/", 1)[0] + "/soak"
+    finally:
+        run("DROP DATABASE IF EXISTS soak WITH (FORCE)")
 
 
 def main(argv=None):
@@ -428,14 +461,20 @@ def main(argv=None):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = min(hard, 8 * options.people)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
-    with tempfile.TemporaryDirectory(prefix="soak-") as workdir:
+    with contextlib.ExitStack() as stack:
+        workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="soak-"))
         env = {
             **environment(workdir),
             # The production housekeeping this time: it is part of the soak.
             "PRESENCE_HEARTBEAT_SECONDS": "15",
             "PRESENCE_TTL_SECONDS": "45",
             "PRESENCE_GRACE_SECONDS": "15",
+            # Its own: two soaks at once (the suite's two runs) must not
+            # collect into one folder.
+            "STATIC_ROOT": os.path.join(workdir, "static"),
         }
+        if options.postgres:
+            env["DATABASE_URL"] = stack.enter_context(fresh_postgres(options.postgres))
         os.environ.update(env)
         django.setup()
         from . import database
@@ -451,10 +490,12 @@ def main(argv=None):
         try:
             server.start(timeout=START_SECONDS)
             asyncio.run(soak.run(), loop_factory=uvloop.new_event_loop)
-            problems = asyncio.run(soak.verdict())
         finally:
             server.stop()
+        # After the stop: each process logs its database pool as it ends.
+        problems = asyncio.run(soak.verdict())
         soak.figures["layer"] = layer
+        soak.figures["database"] = "postgres" if options.postgres else "sqlite"
         report(options, soak.figures, problems, time.monotonic() - started)
         return 1 if problems else 0
 

@@ -24,6 +24,11 @@ def user_group(user_id):
     return f"user.{user_id}"
 
 
+# Every process's rooms follow it: a person's new name or avatar shows in
+# every room with their messages.
+PEOPLE_GROUP = "people"
+
+
 async def message_posted(message):
     """Send a stored message to its room; return False if that failed for now.
 
@@ -71,6 +76,16 @@ def message_changed(message):
     async_to_sync(_send_now_or_eventually)(room_group(message.room_id), event)
 
 
+def person_changed(user):
+    """Show a person's new name and avatar in every open room, in place.
+
+    Sync, like message_changed: its callers are sync views.
+    """
+    html = render_to_string("rooms/room.html#person-update", {"person": user})
+    event = {"room": None, "html": html, "person": user.pk}
+    async_to_sync(_send_now_or_eventually)(PEOPLE_GROUP, event)
+
+
 async def _send_now_or_eventually(group, event):
     try:
         await get_channel_layer().group_send(group, event)
@@ -108,6 +123,13 @@ async def member_removed(room_id, user_id):
     """Close this person's open sockets to a room they may no longer read."""
     await get_channel_layer().group_send(
         user_group(user_id), {"type": "user.removed", "room_id": room_id}
+    )
+
+
+async def room_added(room_id, user_id):
+    """List a room in this person's open sidebars: they may read it now."""
+    await get_channel_layer().group_send(
+        user_group(user_id), {"type": "user.room_added", "room_id": room_id}
     )
 
 

@@ -10,6 +10,7 @@ and passes the rendered bytes straight to its sockets in the room.
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict, deque
 
 from channels.layers import get_channel_layer
@@ -17,9 +18,12 @@ from channels.layers import get_channel_layer
 from site_config.websocket import PreparedText
 
 from .background import run_in_background
-from .broadcast import room_group
+from .broadcast import PEOPLE_GROUP, room_group
 
 logger = logging.getLogger(__name__)
+
+# Well within channels-redis's group expiry (a day).
+RENEW_SECONDS = 3600
 
 
 class Outbox:
@@ -72,10 +76,11 @@ class _Rooms:
 
     def __init__(self):
         self.members = defaultdict(set)
-        # Sockets elsewhere that follow the room's broadcasts: lobbies.
+        # Sockets elsewhere that follow the room's broadcasts: sidebars.
         self.watchers = defaultdict(set)
         self.channel = None
         self._opening = asyncio.Lock()
+        self._people_renewed = -RENEW_SECONDS
 
     async def join(self, room_id, consumer):
         await self._add(self.members, room_id, consumer)
@@ -107,6 +112,10 @@ class _Rooms:
             if self.channel is None:
                 self.channel = await get_channel_layer().new_channel()
                 run_in_background(self._pass_on_forever())
+            if time.monotonic() > self._people_renewed + RENEW_SECONDS:
+                # Renewed now and then: layers expire group memberships.
+                await get_channel_layer().group_add(PEOPLE_GROUP, self.channel)
+                self._people_renewed = time.monotonic()
 
     async def _pass_on_forever(self):
         layer = get_channel_layer()
@@ -125,14 +134,20 @@ class _Rooms:
         room_id = event["room"]
         # Framed once here for all the room's sockets, not once per socket.
         event["html"] = PreparedText(event["html"])
-        followers = [
-            *self.members.get(room_id, ()),
-            *self.watchers.get(room_id, ()),
-        ]
-        for consumer in followers:
+        if room_id is None:  # someone's new name or avatar: every room
+            for consumer in {c for sockets in self.members.values() for c in sockets}:
+                consumer.outbox.put(event["html"])
+            return
+        # Members show the broadcast; watchers (sidebars) only note it.
+        for consumer in tuple(self.members.get(room_id, ())):
             try:
                 consumer.deliver(event)
             except Exception:  # one broken socket must not stop the rest
+                logger.exception("Could not deliver to %s", consumer)
+        for consumer in tuple(self.watchers.get(room_id, ())):
+            try:
+                consumer.notice(event)
+            except Exception:
                 logger.exception("Could not deliver to %s", consumer)
 
 

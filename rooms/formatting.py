@@ -72,9 +72,21 @@ def markdown():
 
 
 def render(body, mentioned):
-    """Return body as HTML; mentioned maps usernames to people to link."""
-    people = tuple(sorted((name, person.pk) for name, person in mentioned.items()))
+    """Return body as HTML; mentioned maps usernames to people to link,
+    each shown by their display name (their profile read with them)."""
+    people = tuple(
+        sorted(
+            (name, (person.pk, shown_name(person)))
+            for name, person in mentioned.items()
+        )
+    )
     return rendered(body, people)
+
+
+def shown_name(person):
+    # No profile reads as a missing attribute (RelatedObjectDoesNotExist).
+    profile = getattr(person, "profile", None)
+    return (profile and profile.display_name) or person.username
 
 
 # A message is drawn for every page, catch-up and change that shows it, and
@@ -113,12 +125,13 @@ def inline_tokens(children, env):
 
 
 def mention_tokens(token, mentioned):
-    """Split a text token around mentions of people found (username: pk)."""
+    """Split a text token around mentions of people found
+    (username: (pk, name shown))."""
     start = 0
     for found in MENTION.finditer(token.content):
-        pk = mentioned.get(found[1])
-        if pk is None:
+        if found[1] not in mentioned:
             continue
+        pk, shown = mentioned[found[1]]
         yield text_token(token.content[start : found.start()])
         link = Token("link_open", "a", 1)
         link.attrs = {
@@ -127,7 +140,7 @@ def mention_tokens(token, mentioned):
             "href": reverse("rooms:direct", args=[found[1]]),
         }
         yield link
-        yield text_token(found[0])
+        yield text_token(f"@{shown}")
         yield Token("link_close", "a", -1)
         start = found.end()
     yield text_token(token.content[start:])

@@ -170,3 +170,15 @@ class MemberForm(forms.Form):
             raise forms.ValidationError(f"{user.username} is already a member.")
         self.user = user
         return username
+
+
+class DirectForm(forms.Form):
+    """Whom to message: someone's username, as the sidebar asks for it."""
+
+    username = forms.CharField(max_length=150)
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip().lstrip("@")
+        if not get_user_model().objects.filter(username=username).exists():
+            raise forms.ValidationError(f"Nobody here goes by “{username}”.")
+        return username

@@ -7,6 +7,7 @@ title, the template name (with #partial), the context it needs and, for a
 piece of the log or the online list, the stage it lands on.
 """
 
+import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -28,7 +29,15 @@ from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 
-from .forms import TOO_FAST, MemberForm, MessageForm, RoomForm
+from accounts.forms import (
+    InvitationForm,
+    NotificationsForm,
+    ProfileForm,
+    SignUpModeForm,
+)
+from accounts.models import AdminAction, Bot, Invitation, Profile, SignUpPolicy
+
+from .forms import TOO_FAST, DirectForm, MemberForm, MessageForm, RoomForm
 from .models import Message, Page, Room
 
 User = get_user_model()
@@ -59,10 +68,31 @@ class Exhibit:
         return not self.template.split("#")[0].endswith(".html")
 
 
+def person(pk, username, webhook_url=None, profile=None, **fields):
+    """Return someone unsaved; a bot if given a webhook_url ("" for none);
+    profile: a dict of Profile fields."""
+    user = User(pk=pk, username=username, **fields)
+    bot = None if webhook_url is None else Bot(user=user, webhook_url=webhook_url)
+    # Known up front, so drawing them asks the database nothing.
+    User.bot.related.set_cached_value(user, bot)
+    shown = None if profile is None else Profile(user=user, **profile)
+    User.profile.related.set_cached_value(user, shown)
+    return user
+
+
 # The people and the room every exhibit shares. ada is the viewer.
-ada = User(pk=1, username="ada")
-grace = User(pk=2, username="grace")
-linus = User(pk=3, username="linus")
+ada = person(1, "ada")
+grace = person(
+    2,
+    "grace",
+    profile={
+        "display_name": "Grace Hopper",
+        "bio": "Compilers, COBOL, and the first bug.",
+        "version": 3,
+    },
+)
+linus = person(3, "linus")
+deploybot = person(4, "deploybot", webhook_url="https://ci.example.com/chat-hook")
 room = Room(pk=1, name="general", slug="general")
 secret = Room(pk=2, name="design", slug="design", kind=Room.Kind.PRIVATE)
 direct = Room(pk=3, name="ada, grace", slug="_dm-1-2", kind=Room.Kind.DIRECT)
@@ -77,6 +107,7 @@ def said(pk, author, body, minutes=0, files=()):
 
 
 SHORT = said(101, grace, "Morning! Coffee at ten?")
+FROM_BOT = said(120, deploybot, "Deployed **v2.4.1** to production.")
 MINE = said(102, ada, "On my way.", minutes=1)
 LONG = said(
     103,
@@ -195,8 +226,40 @@ def room_page(messages, online, **extra):
         "after": messages[-1].pk if messages else 0,
         "online": online,
         "form": MessageForm(),
+        **sidebar([room, secret], [direct], unread=[secret]),
+        "current_room": room,
         **extra,
     }
+
+
+def sidebar(rooms, conversations, unread=()):
+    """Return a sidebar's context: these rooms, the ones in unread marked."""
+
+    def listed(entry):
+        entry = copy.copy(entry)
+        entry.has_unread = entry.pk in {room.pk for room in unread}
+        return entry
+
+    return {
+        "sidebar_rooms": [listed(room) for room in rooms],
+        "sidebar_conversations": [listed(room) for room in conversations],
+    }
+
+
+def missed_email():
+    example = "https://chat.example.com"
+    return {
+        "user": ada,
+        "missed": [(m, f"{example}{m.get_absolute_url()}") for m in [SHORT, LONG]],
+        "settings_url": f"{example}/accounts/notifications/",
+        "unsubscribe_url": f"{example}/accounts/notifications/off/signed-token/",
+    }
+
+
+def unknown_person():
+    form = DirectForm({"username": "nobody-here"})
+    form.is_valid()
+    return form
 
 
 def refusal(reason):
@@ -208,6 +271,24 @@ def refusal(reason):
     )
 
 
+def people_page(**extra):
+    administrator = copy.copy(ada)
+    administrator.is_staff = True
+    gone = person(3, "linus", is_active=False)
+    return {
+        "user": administrator,
+        "policy": SignUpPolicy(mode=SignUpPolicy.Mode.INVITATION, join_code="x" * 43),
+        "mode_form": SignUpModeForm(initial={"mode": SignUpPolicy.Mode.INVITATION}),
+        "join_url": "https://chat.example.com/join/" + "x" * 43 + "/",
+        "invitation_form": InvitationForm(),
+        "invitations": [Invitation(pk=1, note="Margaret", created_by=ada, created=NOON)],
+        "used_invitations": [Invitation(pk=2, note="Grace", created_by=ada, created=NOON, used_by=grace, used=NOON)],
+        "people": [administrator, deploybot, grace, gone],
+        "actions": [AdminAction(actor=ada, action="deactivated", subject=gone, created=NOON), AdminAction(actor=ada, action="set who may join", detail="Only people with the join link or an invitation", created=NOON)],
+        **extra,
+    }  # fmt: skip
+
+
 def exhibits():
     """Return every exhibit, in the order the gallery shows them."""
     r = "rooms/room.html"
@@ -216,6 +297,7 @@ def exhibits():
         # Messages and the log
         Exhibit("message-short", "A message, theirs", f"{r}#message", {"message": SHORT}, stage="log"),
         Exhibit("message-mine", "A message, mine", f"{r}#message", {"message": MINE}, stage="log"),
+        Exhibit("message-bot", "A message from a bot", f"{r}#message", {"message": FROM_BOT}, stage="log"),
         Exhibit("message-long", "A long message", f"{r}#message", {"message": LONG}, stage="log"),
         Exhibit("message-multiline", "A multi-line message", f"{r}#message", {"message": MULTILINE}, stage="log"),
         Exhibit("message-link", "A message with a link", f"{r}#message", {"message": LINK}, stage="log"),
@@ -231,6 +313,7 @@ def exhibits():
         Exhibit("message-reactions", "A message with reactions, one of them ada's", f"{r}#message", {"message": REACTED}, stage="log"),
         Exhibit("messages-changed", "A message changed: edited, deleted or reacted to (socket)", f"{r}#messages-changed", {"messages": [EDITED]}, stage="log"),
         Exhibit("message-highlighted", "A permalinked message", f"{r}#message", {"message": SHORT, "highlighted": SHORT.pk}, stage="log"),
+        Exhibit("day-divider", "A day divider, by UTC day (local-times.js redraws it by the reader's)", f"{r}#day-divider", {"day": NOON}, stage="log"),
         Exhibit("older-link", "The link to older messages", f"{r}#older-link", {"page": Page(CONVERSATION, True, False)}, stage="log"),
         Exhibit("older-page", "A page of older messages (HTTP)", f"{r}#older-page", {"page": Page(CONVERSATION, True, False)}, stage="log"),
         Exhibit("messages-update", "New messages (socket)", f"{r}#messages-update", {"messages": CONVERSATION}, stage="log"),
@@ -276,16 +359,27 @@ def exhibits():
         Exhibit("edit-message", "Edit a message (no JavaScript)", "rooms/edit_message.html", {"message": EDITED, "form": MessageForm(initial={"message": EDITED.body})}),
         Exhibit("delete-message", "Delete a message (no JavaScript)", "rooms/delete_message.html", {"message": EDITED}),
         Exhibit("room-empty", "An empty room", r, room_page([], [])),
-        Exhibit("room-anonymous", "A room, anonymous", r, room_page(CONVERSATION, [grace], user=AnonymousUser())),
-        Exhibit("lobby-lists", "The lobby's lists", "rooms/lobby.html#lists", {"rooms": [room, secret], "conversations": [direct]}),
-        Exhibit("lobby-entry", "A room in the lobby", "rooms/lobby.html#room-entry", {"room": room}),
-        Exhibit("lobby-entry-unread", "A room in the lobby, unread", "rooms/lobby.html#room-entry", {"room": room, "has_unread": True}),
-        Exhibit("lobby-lists-update", "The lobby's lists (socket)", "rooms/lobby.html#lists-update", {"rooms": [room], "conversations": []}),
-        Exhibit("lobby-unread-update", "A room turns unread (socket)", "rooms/lobby.html#unread-update", {"room": room}),
+        Exhibit("room-anonymous", "A room, anonymous", r, room_page(CONVERSATION, [grace], user=AnonymousUser(), **sidebar([room], []))),
+        Exhibit("sidebar", "The sidebar beside a room", "rooms/sidebar.html", {**sidebar([room, secret], [direct], unread=[secret]), "fold": True, "current_room": room}),
+        Exhibit("sidebar-lists", "The sidebar's lists", "rooms/sidebar.html#lists", sidebar([room, secret], [direct])),
+        Exhibit("sidebar-entry", "A room in the sidebar", "rooms/sidebar.html#room-entry", {"room": room}),
+        Exhibit("sidebar-entry-current", "The open room in the sidebar", "rooms/sidebar.html#room-entry", {"room": room, "current_room": room}),
+        Exhibit("sidebar-entry-unread", "A room in the sidebar, unread", "rooms/sidebar.html#room-entry", {"room": room, "has_unread": True}),
+        Exhibit("sidebar-lists-update", "The sidebar's lists (socket)", "rooms/sidebar.html#lists-update", sidebar([room], [])),
+        Exhibit("sidebar-entry-removed", "A room taken away (socket)", "rooms/sidebar.html#entry-removed", {"room_id": room.pk}),
+        Exhibit("sidebar-unread-update", "A room turns unread (socket)", "rooms/sidebar.html#unread-update", {"room": room}),
         Exhibit("message-posted", "A message posted (socket)", f"{r}#message-posted", {"messages": [SHORT]}),
         Exhibit("typing-update", "Someone is typing (socket)", f"{r}#typing-update", {"typist": grace}),
-        Exhibit("lobby", "The lobby", "rooms/lobby.html", {"rooms": [room, secret], "conversations": [direct]}),
-        Exhibit("lobby-empty", "The lobby, no rooms", "rooms/lobby.html", {"rooms": [], "conversations": []}),
+        Exhibit("lobby", "The lobby", "rooms/lobby.html", sidebar([room, secret], [direct], unread=[room])),
+        Exhibit("lobby-empty", "The lobby, no rooms", "rooms/lobby.html", sidebar([], [])),
+        Exhibit("notifications", "Notification settings", "accounts/notifications.html", {"form": NotificationsForm(instance=ada), "sending": True, "wait_minutes": 15, "saved": True, "vapid_public_key": "BExampleKey"}),
+        Exhibit("notifications-off-here", "Notification settings, nothing configured", "accounts/notifications.html", {"form": NotificationsForm(instance=ada)}),
+        Exhibit("notifications-off", "Stop the emails, from a link", "accounts/notifications_off.html", {"token": "signed-token"}),
+        Exhibit("notifications-off-done", "Emails stopped", "accounts/notifications_off.html", {"done": True}),
+        Exhibit("email-missed", "The email about what you missed", "notify/missed.html", missed_email()),
+        Exhibit("email-missed-text", "The email about what you missed, plain text", "notify/missed.txt", missed_email()),
+        Exhibit("email-missed-subject", "The email's subject", "notify/missed_subject.txt", missed_email()),
+        Exhibit("start-direct-unknown", "Message someone, nobody by that name", "rooms/start_direct.html", {"form": unknown_person()}),
         Exhibit("new-room", "A new room", "rooms/new.html", {"form": RoomForm()}),
         Exhibit("members", "A private room's members", "rooms/members.html", {"room": secret, "members": [ada, grace], "manages": True, "form": MemberForm(room=secret)}),
         Exhibit("search", "Search results", "rooms/search.html", {"terms": "budget", "results": [LONG, MULTILINE], "page_size": 50}),
@@ -294,9 +388,25 @@ def exhibits():
         Exhibit("sign-in-page-failed", "Sign in, failed", "registration/login.html", {"user": AnonymousUser(), "form": failed_sign_in()}),
         Exhibit("sign-up", "Sign up", "registration/signup.html", {"user": AnonymousUser(), "form": UserCreationForm()}),
         Exhibit("sign-up-failed", "Sign up, failed", "registration/signup.html", {"user": AnonymousUser(), "form": failed_sign_up()}),
+        Exhibit("sign-up-first-run", "The first visit: set up the chat", "registration/signup.html", {"user": AnonymousUser(), "form": UserCreationForm(), "first_run": True}),
+        Exhibit("sign-up-join-link", "Sign up with a join link", "registration/signup.html", {"user": AnonymousUser(), "form": UserCreationForm(), "code": "x" * 43}),
+        *(Exhibit(f"sign-up-refused-{reason}", f"Sign up refused: {reason}", "registration/signup_refused.html", {"user": AnonymousUser(), "reason": reason, "wait_minutes": 15}) for reason in ["invitation-only", "not-valid", "too-many", "banned"]),
+        Exhibit("people", "The people page (administrators)", "people/people.html", people_page()),
+        Exhibit("people-new-invitation", "The people page, an invitation just made", "people/people.html", people_page(new_invitation="https://chat.example.com/join/" + "y" * 43 + "/")),
+        Exhibit("ban", "Ban someone: are you sure?", "people/ban.html", {"person": grace, "message_count": 42}),
+        Exhibit("people-new-bot", "The people page, a bot just made", "people/people.html", people_page(new_key=("deploybot", "z" * 43))),
+        Exhibit("profile", "Someone's profile", "people/profile.html", {"person": grace, "profile": grace.profile}),
+        Exhibit("profile-own", "Your own profile, no picture yet", "people/profile.html", {"person": ada, "profile": None, "user": ada}),
+        Exhibit("profile-bot", "A bot's profile", "people/profile.html", {"person": deploybot, "profile": None}),
+        Exhibit("profile-edit", "Edit your profile", "accounts/profile_edit.html", {"form": ProfileForm(initial={"display_name": "Ada Lovelace"}), "profile": None, "user": ada}),
+        Exhibit("avatar-initials", "An avatar of initials (people without a picture)", "people/avatar.svg", {"initials": "GH", "colour": "hsl(200 55% 38%)"}),
+        Exhibit("person-update", "Someone's new name or picture (socket)", f"{r}#person-update", {"person": grace}),
+        Exhibit("administrators-only", "The people page, refused to a member", "people/administrators_only.html"),
         Exhibit("password-change", "Change your password", "registration/password_change_form.html", {"form": PasswordChangeForm(ada)}),
         Exhibit("password-changed", "Password changed", "registration/password_change_done.html"),
         Exhibit("blank-page", "The page around everything", "base.html"),
+        Exhibit("manifest", "The web app manifest", "manifest.webmanifest"),
+        Exhibit("service-worker", "The service worker (push notifications)", "service-worker.js"),
     ]  # fmt: skip
 
 

@@ -5,11 +5,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
-from django.db.models.signals import post_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, pre_save
 from django.dispatch import receiver
 
 from . import broadcast
-from .models import Attachment
+from .models import Attachment, Room
 
 logger = logging.getLogger(__name__)
 
@@ -55,3 +55,24 @@ def close_sockets(user_id, reason):
 def delete_attachment_files(sender, instance, **kwargs):
     """A file goes with its row, however the row went (a deletion, a cascade)."""
     instance.delete_files()
+
+
+@receiver(m2m_changed, sender=Room.members.through)
+def list_new_rooms_in_sidebars(sender, instance, action, reverse, pk_set, **kwargs):
+    """Someone let into a room (a conversation started with them) sees it
+    in their open sidebars, and hears of it from then on."""
+    if action != "post_add" or not pk_set:
+        return
+    if reverse:  # user.room_set.add(...)
+        pairs = [(room_id, instance.pk) for room_id in pk_set]
+    else:
+        pairs = [(instance.pk, user_id) for user_id in pk_set]
+
+    def tell():
+        for room_id, user_id in pairs:
+            try:
+                async_to_sync(broadcast.room_added)(room_id, user_id)
+            except Exception:  # they see it on their next page
+                logger.exception("Could not list room %s for %s", room_id, user_id)
+
+    transaction.on_commit(tell)

@@ -6,6 +6,7 @@ app_name = "rooms"
 urlpatterns = [
     path("", views.lobby, name="lobby"),
     path("rooms/new/", views.create_room, name="create"),
+    path("dm/", views.start_direct, name="start_direct"),
     path("dm/<str:username>/", views.direct, name="direct"),
     path("search/", views.search, name="search"),
     path("viewer.css", views.viewer_css, name="viewer_css"),

@@ -11,23 +11,28 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import conditional_page, require_POST
 from django.views.decorators.vary import vary_on_cookie, vary_on_headers
 
+from accounts import joining
+
 from . import broadcast, changes
-from .forms import HistoryForm, MemberForm, MessageForm, RoomForm, SearchForm
+from .forms import (
+    DirectForm,
+    HistoryForm,
+    MemberForm,
+    MessageForm,
+    RoomForm,
+    SearchForm,
+)
 from .models import PAGE_SIZE, Attachment, Message, Presence, ReadMark, Room
+from .sidebar import sidebar_context
 
 # A hidden tab's title counts up to this: "(99)" says enough.
 UNREAD_COUNT_LIMIT = 99
 
 
 def lobby(request):
-    rooms = Room.objects.visible_to(request.user)
-    if request.user.is_authenticated:
-        rooms = rooms.with_unread_for(request.user)
-    context = {
-        "rooms": rooms.exclude(kind=Room.Kind.DIRECT),
-        "conversations": rooms.filter(kind=Room.Kind.DIRECT),
-    }
-    return render(request, "rooms/lobby.html", context)
+    if not request.user.is_authenticated and joining.no_one_yet():
+        return redirect("signup")  # the first run: make the first account
+    return render(request, "rooms/lobby.html", sidebar_context(request.user))
 
 
 @login_required
@@ -71,6 +76,8 @@ def show_room(request, slug, form=None):
     }
     if request.user.is_authenticated and not page.has_newer:
         context.update(mark_read(request.user, room, messages))
+    # After the mark: this room is read now.
+    context.update(sidebar_context(request.user, current_room=room))
     return render(request, "rooms/room.html", context, status=400 if form else 200)
 
 
@@ -245,6 +252,15 @@ def remove_member(request, slug, user_id):
     room.members.remove(user)
     async_to_sync(broadcast.member_removed)(room.pk, user.pk)
     return redirect("rooms:members", room.slug)
+
+
+@login_required
+def start_direct(request):
+    """The sidebar's "Message someone": open the conversation by username."""
+    form = DirectForm(request.GET)
+    if form.is_valid():
+        return redirect("rooms:direct", form.cleaned_data["username"])
+    return render(request, "rooms/start_direct.html", {"form": form}, status=404)
 
 
 @login_required

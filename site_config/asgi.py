@@ -9,22 +9,26 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_config.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 
 from rooms.consumers.base import UserAfterHandshake  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
+from site_config.hang_up import HoldDisconnectUntilResponse  # noqa: E402
+from site_config.lifespan import lifespan  # noqa: E402
+from site_config.origin import SameOriginValidator  # noqa: E402
 from site_config.websocket import ServerSendInScope  # noqa: E402
 
-# AllowedHostsOriginValidator reads ALLOWED_HOSTS once, here, at import. It
-# refuses sockets opened by other sites' pages with this site's cookies.
-# Then Channels' AuthMiddlewareStack, less the user's read before the
+# HTTP: Django, which sees a client's hang-up only once the response has
+# started (site_config/hang_up.py). Websockets: SameOriginValidator refuses sockets opened by other sites' pages (and this
+# site's over another scheme or port) with this site's cookies. Then
+# Channels' AuthMiddlewareStack, less the user's read before the
 # handshake: consumers read it once the socket is open.
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": HoldDisconnectUntilResponse(django_asgi_app),
+        "lifespan": lifespan,
         "websocket": ServerSendInScope(
-            AllowedHostsOriginValidator(
+            SameOriginValidator(
                 CookieMiddleware(
                     SessionMiddleware(
                         UserAfterHandshake(URLRouter(websocket_urlpatterns))

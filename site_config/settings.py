@@ -1,6 +1,8 @@
 """Settings for the chat, read from the environment (see README, "Deploy")."""
 
 import os
+import urllib.parse
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -43,6 +45,8 @@ if not DEBUG:
     # (--proxy-headers, --forwarded-allow-ips), so the redirect cannot loop.
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Where the redirect goes, when not to the same host on port 443.
+    SECURE_SSL_HOST = os.environ.get("SECURE_SSL_HOST") or None
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))
@@ -120,7 +124,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg's default is 4 connections, fewer than the threads that query
     # at once: the event loop's pool (cores + 4) and one per HTTP request.
-    # Under a burst on a busy machine some waited past the 30 s timeout.
+    # site_config/lifespan.py logs the pool's figures at shutdown.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "pool", {"min_size": 4, "max_size": 16}
     )
@@ -138,6 +142,10 @@ SECURE_CSP = {
     "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
+    # The web app manifest (/manifest.webmanifest): installing the chat.
+    "manifest-src": [CSP.SELF],
+    # The service worker of push notifications (/service-worker.js).
+    "worker-src": [CSP.SELF],
     "form-action": [CSP.SELF],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
@@ -196,7 +204,7 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -264,10 +272,27 @@ MESSAGE_RATE_LIMIT = tuple(
     int(part) for part in os.environ.get("MESSAGE_RATE_LIMIT", "10/10").split("/")
 )
 
-# Failed sign-ins one account, or one address, may make per seconds
-# ("10/180"); more are refused until the oldest falls out of the window.
+# Failed sign-ins one address may make, on one account or on all, per
+# seconds ("10/180"); more are refused until the oldest falls out of the window.
 SIGN_IN_ATTEMPT_LIMIT = tuple(
     int(part) for part in os.environ.get("SIGN_IN_ATTEMPT_LIMIT", "10/180").split("/")
+)
+# Failed sign-ins on one account from every address per seconds ("100/3600"):
+# past that, each attempt on it waits SIGN_IN_SLOWDOWN_SECONDS first. A delay,
+# not a refusal, so nobody can lock a person out of their own account.
+SIGN_IN_ACCOUNT_LIMIT = tuple(
+    int(part) for part in os.environ.get("SIGN_IN_ACCOUNT_LIMIT", "100/3600").split("/")
+)
+SIGN_IN_SLOWDOWN_SECONDS = float(os.environ.get("SIGN_IN_SLOWDOWN_SECONDS", 5))
+
+# Who may sign up until an administrator chooses on the people page: "open"
+# (anyone) or "invitation" (only with the join link or an invitation).
+SIGNUP_MODE = os.environ.get("SIGNUP_MODE", "open")
+if SIGNUP_MODE not in ("open", "invitation"):
+    raise ImproperlyConfigured('SIGNUP_MODE must be "open" or "invitation"')
+# Wrong join links one address may try per seconds ("20/900").
+JOIN_ATTEMPT_LIMIT = tuple(
+    int(part) for part in os.environ.get("JOIN_ATTEMPT_LIMIT", "20/900").split("/")
 )
 
 # Rooms one person may create per seconds ("5/3600").
@@ -284,3 +309,72 @@ PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
 WEBSOCKET_SEND_TIMEOUT_SECONDS = float(
     os.environ.get("WEBSOCKET_SEND_TIMEOUT_SECONDS", 10)
 )
+
+# Email: the notifications of mentions and direct messages someone missed.
+# EMAIL_URL (smtp://user:password@host:25, smtp+tls:// for STARTTLS on
+# 587, smtps:// for TLS on 465), or Django's usual EMAIL_HOST and friends;
+# under DEBUG without either, emails are printed to the console.
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+if EMAIL_URL:
+    _email = urllib.parse.urlsplit(EMAIL_URL)
+    _options = {
+        "host": _email.hostname or "localhost",
+        "port": _email.port or {"smtp+tls": 587, "smtps": 465}.get(_email.scheme, 25),
+        "username": urllib.parse.unquote(_email.username or ""),
+        "password": urllib.parse.unquote(_email.password or ""),
+        "use_tls": _email.scheme == "smtp+tls",
+        "use_ssl": _email.scheme == "smtps",
+    }
+    MAILERS = {"default": {"BACKEND": SMTP, "OPTIONS": {**_options, "timeout": 10}}}
+elif os.environ.get("EMAIL_HOST"):
+    _options = {
+        "host": os.environ["EMAIL_HOST"],
+        "port": int(os.environ.get("EMAIL_PORT", 25)),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS"),
+        "use_ssl": env_bool("EMAIL_USE_SSL"),
+    }
+    MAILERS = {"default": {"BACKEND": SMTP, "OPTIONS": {**_options, "timeout": 10}}}
+elif DEBUG:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    # Nothing here sends email without a configured server (NOTIFY_EMAIL_AFTER
+    # below is off); Django's own default keeps its checks content.
+    MAILERS = {"default": {"BACKEND": SMTP}}
+EMAIL_CONFIGURED = bool(EMAIL_URL or os.environ.get("EMAIL_HOST") or DEBUG)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "chat@localhost")
+
+# Links in emails: the site's address as people reach it.
+SITE_URL = os.environ.get("SITE_URL") or next(
+    iter(CSRF_TRUSTED_ORIGINS), "http://127.0.0.1:8000"
+)
+
+# A mention or direct message still unread this long is emailed (one email
+# per person per this long); off without a way to send email.
+NOTIFY_EMAIL_AFTER = (
+    timedelta(seconds=float(os.environ.get("NOTIFY_EMAIL_AFTER", 15 * 60)))
+    if EMAIL_CONFIGURED
+    else None
+)
+NOTIFY_SWEEP_SECONDS = float(os.environ.get("NOTIFY_SWEEP_SECONDS", 60))
+
+# Web Push: a browser a person turned notifications on in hears of a
+# mention or a direct message while no tab of theirs shows that room.
+# Off without keys; make them once with `python manage.py vapid_keys`.
+VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
+VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:admin@localhost")
+PUSH_SWEEP_SECONDS = float(os.environ.get("PUSH_SWEEP_SECONDS", 1))
+# Push services are on the public internet: a subscription naming a
+# private or loopback address is refused (tests set this).
+PUSH_ALLOW_PRIVATE = env_bool("PUSH_ALLOW_PRIVATE")
+
+# Bots' webhooks (rooms/webhooks.py): how often one web process looks for
+# mentions of bots and direct messages to them, how long a bot has to
+# answer, and whether webhooks may be on private and loopback addresses
+# (tests only: otherwise anyone who can make a bot reaches the private net).
+WEBHOOK_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_SWEEP_SECONDS", 1))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 7))
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE")

@@ -24,6 +24,25 @@ IN_CI = os.environ.get("CI") == "true"
 RUN = f"{os.getpid()}"
 
 
+def pytest_collection_modifyitems(config, items):
+    """tests/run runs the suite on SQLite and on Postgres side by side
+    (SUITE_RUN names which). A test marked one_run(name) runs in that run
+    only: it needs that database, or the database does not matter to it
+    and running it twice would only cost time. Outside tests/run every test
+    runs."""
+    run = os.environ.get("SUITE_RUN")
+    if not run:
+        return
+    elsewhere = [
+        item
+        for item in items
+        if (marker := item.get_closest_marker("one_run")) and marker.args[0] != run
+    ]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if item not in elsewhere]
+
+
 def require(condition, reason):
     """Skip on a bare laptop; in CI a missing service is a failure."""
     if condition:

@@ -100,7 +100,7 @@ async def test_tabs_that_missed_the_same_messages_share_one_drawing(
         WebsocketCommunicator(
             application,
             f"/ws/rooms/general/?after={before.pk}",
-            [(b"origin", b"http://localhost")],
+            [(b"origin", b"http://localhost"), (b"host", b"localhost")],
         )
         for _ in range(3)
     ]

@@ -3,7 +3,12 @@
 import re
 import tomllib
 
+import pytest
+
 from .conftest import ROOT
+
+# The database does not matter to it: one of tests/run's two runs.
+pytestmark = pytest.mark.one_run("postgres")
 
 PIN = re.compile(r"^([A-Za-z0-9._-]+)(?:\[[^\]]*\])?==([^\s;\\]+)", re.MULTILINE)
 

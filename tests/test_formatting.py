@@ -6,6 +6,9 @@ import pytest
 
 from rooms.formatting import render
 
+# The database does not matter to it: one of tests/run's two runs.
+pytestmark = pytest.mark.one_run("postgres")
+
 LINK = 'class="message-link" target="_blank" rel="noopener noreferrer nofollow ugc"'
 ADA = SimpleNamespace(pk=7, username="ada")
 

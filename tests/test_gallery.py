@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from rooms.gallery import exhibits
 
-pytestmark = pytest.mark.django_db
+# The database does not matter to it: one of tests/run's two runs.
+pytestmark = [pytest.mark.django_db, pytest.mark.one_run("sqlite")]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

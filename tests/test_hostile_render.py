@@ -27,6 +27,9 @@ from rooms.models import Attachment, Message, Room
 
 from .hostile_payloads import PAYLOADS
 
+# The database does not matter to it: one of tests/run's two runs.
+pytestmark = pytest.mark.one_run("sqlite")
+
 # Attributes whose value is user text, escaped: the composer's value, its
 # placeholder ("Message <room>"), the log's label ("Messages in <room>") and
 # a picture's alternative text (its file's name).
@@ -84,6 +87,11 @@ class Skeleton(HTMLParser):
         # A person's name links to the conversation with them, URL-quoted.
         if name == "href" and re.fullmatch(r"/dm/[^/?#]+/", value):
             return "/dm/<username>/"
+        # So do their avatar and its picture, to their profile.
+        if name == "href" and re.fullmatch(r"/people/[^/?#]+/", value):
+            return "/people/<username>/"
+        if name == "src" and re.fullmatch(r"/people/[^/?#]+/avatar/\?v=\d+", value):
+            return "/people/<username>/avatar/"
         return value
 
     def handle_endtag(self, tag):
@@ -140,6 +148,9 @@ def as_username(text):
 def renders(text):
     """Render every template that shows user text, with text in every field."""
     user = User(pk=3, username=as_username(text))
+    # Not a bot, no profile, as with_author() reads them: no query.
+    User.bot.related.set_cached_value(user, None)
+    User.profile.related.set_cached_value(user, None)
     room = Room(pk=5, name=text, slug="general")
     message = Message(pk=7, room=room, author=user, body=text, created=SENT)
     # Mentions nobody, as if read with with_author(): no database here.
@@ -179,7 +190,9 @@ def renders(text):
         ),
         "composer": render_to_string("rooms/room.html#composer-update", page),
         "viewer": render_to_string("rooms/room.html#viewer-update", page),
-        "lobby": render_to_string("rooms/lobby.html", {"rooms": [room], "user": user}),
+        "lobby": render_to_string(
+            "rooms/lobby.html", {"sidebar_rooms": [room], "user": user}
+        ),
         "sign-up": render_to_string(
             "registration/signup.html",
             {"form": UserCreationForm(initial={"username": text}), "next": "/"},

@@ -1,4 +1,5 @@
-"""The lobby's socket: which rooms turn unread, for whom, over real uvicorn."""
+"""The sidebar's live lists, over the lobby's socket and a room's: which rooms
+turn unread, for whom, and the rooms someone is let into; over real uvicorn."""
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -7,7 +8,7 @@ from websockets.asyncio.client import connect
 from rooms.models import ReadMark, Room
 
 from .conftest import sign_up
-from .test_socket import Tab, http_sign_out, open_tab
+from .test_socket import Tab, http_get, http_post, http_sign_out, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,3 +102,57 @@ async def test_signing_out_closes_the_lobby_and_strangers_get_none(
         lobby = await live_lobby(ws)
         await sync_to_async(http_sign_out)(chat_server, alice.session_id)
         assert await lobby.expect_close() == 4401
+
+
+async def test_a_room_socket_marks_the_other_rooms_and_never_its_own(
+    chat_server, general, alice, bob
+):
+    random = await Room.objects.acreate(name="random", slug="random")
+    async with (
+        open_tab(chat_server, person=alice) as a,
+        open_tab(chat_server, "random", person=bob) as b,
+    ):
+        alice_tab, bob_tab = await live_lobby(a), await live_lobby(b)
+        assert 'data-room="general" class="" aria-current="page"' in alice_tab.seen
+        await bob_tab.send(action="send", message="over here")
+        await alice_tab.expect(marked(random))
+        await alice_tab.send(action="send", message="in general")
+        frames = await alice_tab.expect("in general<")
+        assert marked(general) not in frames
+        await bob_tab.expect(marked(general))
+
+
+async def test_a_conversation_someone_starts_is_listed_then_followed(
+    chat_server, general, alice, bob
+):
+    async with open_tab(chat_server, person=alice) as a:
+        alice_tab = await live_lobby(a)
+        alice_tab.seen = ""
+        await sync_to_async(http_get)(chat_server, "/dm/alice/", bob.session_id)
+        await alice_tab.expect('id="conversations"')
+        conversation = await Room.objects.aget(kind=Room.Kind.DIRECT)
+        assert f'data-room="{conversation.slug}"' in alice_tab.seen
+        async with open_tab(chat_server, conversation.slug, person=bob) as b:
+            await Tab(b).send(action="send", message="welcome in")
+            await alice_tab.expect(marked(conversation))
+
+
+async def test_a_room_you_are_removed_from_is_no_longer_followed(
+    chat_server, general, alice, bob
+):
+    secret = await Room.objects.acreate(
+        name="secret", slug="secret", kind=Room.Kind.PRIVATE, created_by=bob.user
+    )
+    await secret.members.aadd(alice.user, bob.user)
+    async with (
+        open_lobby(chat_server, alice) as a,
+        open_tab(chat_server, "secret", person=bob) as b,
+    ):
+        lobby, bob_tab = await live_lobby(a), Tab(b)
+        removal = f"/rooms/secret/members/{alice.pk}/remove/"
+        csrf = "r" * 32
+        await sync_to_async(http_post)(chat_server, removal, {}, csrf, bob.session_id)
+        await lobby.expect(f'hx-target="#room-{secret.pk}" hx-swap="delete"')
+        await bob_tab.send(action="send", message="after alice left")
+        await bob_tab.expect("after alice left<")
+        await lobby.expect_nothing(within=0.5)

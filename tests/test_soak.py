@@ -3,7 +3,12 @@
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT
+
+# It brings its own database: one of tests/run's two runs.
+pytestmark = pytest.mark.one_run("sqlite")
 
 
 def test_a_short_soak_loses_nothing_across_a_restart():

@@ -166,6 +166,25 @@ def own_process_state(monkeypatch):
         heartbeat._beating.cancel()
 
 
+async def test_an_event_from_a_newer_release_leaves_the_socket_open(
+    general, alice, own_process_state
+):
+    """During a rolling deploy a newer process may send what this one lacks."""
+    await sync_to_async(general.post)(alice.user, "before the deploy")
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    tab = WebsocketCommunicator(application, "/ws/rooms/general/?after=0", headers)
+    assert (await tab.connect())[0]
+    # Caught up on it: the consumer has joined the room by then.
+    assert "before the deploy" in await tab.receive_from()
+    (consumer,) = fanout.rooms.members[general.pk]
+    layer = get_channel_layer()
+    await layer.send(consumer.channel_name, {"type": "room.renamed", "name": "x"})
+    # Handled in order: were the socket closed, this would not arrive.
+    await layer.send(consumer.channel_name, {"type": "user.signed.out"})
+    assert "You signed out." in await tab.receive_from(timeout=5)
+    await tab.disconnect()
+
+
 async def test_an_open_socket_keeps_only_the_header_its_sign_in_reads(
     general, settings, own_process_state
 ):
@@ -173,7 +192,11 @@ async def test_an_open_socket_keeps_only_the_header_its_sign_in_reads(
     # Every copy of a socket's scope shares one list of headers, which lives
     # as long as the socket does.
     forwarded_for = (b"x-forwarded-for", b"203.0.113.7")
-    headers = [(b"origin", b"http://localhost"), (b"user-agent", b"Mozilla/5.0")]
+    headers = [
+        (b"origin", b"http://localhost"),
+        (b"host", b"localhost"),
+        (b"user-agent", b"Mozilla/5.0"),
+    ]
     tab = WebsocketCommunicator(
         application, "/ws/rooms/general/?after=0", [*headers, forwarded_for]
     )
@@ -289,6 +312,34 @@ async def test_a_missing_or_lookalike_origin_is_refused_at_the_handshake(
         async with connect(url, origin=origin, additional_headers=cookie):
             pass
     assert refused.value.response.status_code == 403
+
+
+async def test_an_origin_must_match_scheme_host_and_port(chat_server, general, alice):
+    """The page's origin is the site's: not over http for https, nor another port."""
+    port = chat_server.port
+    for origin, forwarded_proto, opens in [
+        (f"http://127.0.0.1:{port}", None, True),
+        (f"https://127.0.0.1:{port}", None, False),
+        (f"http://127.0.0.1:{port + 1}", None, False),
+        (f"http://localhost:{port}", None, False),
+        # Behind a TLS proxy (X-Forwarded-Proto): only the https page.
+        (f"https://127.0.0.1:{port}", "https", True),
+        (f"http://127.0.0.1:{port}", "https", False),
+    ]:
+        headers = {"Cookie": f"sessionid={alice.session_id}"}
+        if forwarded_proto:
+            headers["X-Forwarded-Proto"] = forwarded_proto
+        assert await opens_socket(chat_server, origin, headers) == opens, origin
+
+
+async def opens_socket(server, origin, headers):
+    url = f"{server.ws_url}/ws/rooms/general/?after=0"
+    try:
+        async with connect(url, origin=origin, additional_headers=headers):
+            return True
+    except InvalidStatus as refused:
+        assert refused.response.status_code == 403
+        return False
 
 
 async def test_a_signed_out_session_opens_a_socket_that_cannot_post(

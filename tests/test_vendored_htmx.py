@@ -3,7 +3,12 @@
 import hashlib
 import re
 
+import pytest
+
 from .conftest import ROOT
+
+# The database does not matter to it: one of tests/run's two runs.
+pytestmark = pytest.mark.one_run("postgres")
 
 VERSION = "4.0.1"
 VENDOR = ROOT / "static" / "vendor" / f"htmx-{VERSION}"

@@ -13,6 +13,9 @@ from websockets.uri import parse_uri
 
 from site_config.websocket import PER_MESSAGE_DEFLATE, PreparedText, WebSocketProtocol
 
+# The database does not matter to it: one of tests/run's two runs.
+pytestmark = pytest.mark.one_run("sqlite")
+
 # Long enough to refer back further than the narrowest window (512 bytes).
 BROADCAST = "".join(f"<li id='person-{n}'>person {n} &amp; co</li>" for n in range(200))
 

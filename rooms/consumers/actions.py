@@ -4,6 +4,7 @@ Each action validates with the same form or rule as its no-JavaScript
 page and changes things through the same verbs, so the two paths agree.
 """
 
+import asyncio
 import time
 
 from channels.auth import login, logout
@@ -138,7 +139,7 @@ class SessionActions:
     """Signing in and out inline, over the socket.
 
     The consumer provides room, user, enter_as_member(), leave_as_member(),
-    newest_sent_id() and send_fragment().
+    newest_sent_id(), send_fragment() and redraw_sidebar().
     """
 
     async def sign_in(self, frame):
@@ -147,6 +148,10 @@ class SessionActions:
         form = SignInForm(
             data={key: text(frame, key) for key in ("username", "password")},
             client_address=client_address.of_scope(self.scope),
+        )
+        # An account under attack: a delay, as on the sign-in page.
+        await asyncio.sleep(
+            await db.run(SignInForm.slowdown_for, text(frame, "username"))
         )
         if not await db.run(form.is_valid):
             context = {"sign_in_form": form, "focus": "sign-in"}
@@ -170,4 +175,5 @@ class SessionActions:
             # Leave first: the signed-out event closes every other socket.
             await self.leave_as_member()
             await logout(self.scope)
+            await self.redraw_sidebar()  # the open rooms only
         await self.send_fragment("viewer-update", {"focus": "sign-in"})

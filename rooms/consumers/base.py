@@ -1,6 +1,8 @@
+import logging
 import re
 
 from channels.auth import AuthMiddleware, get_user
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts import client_address
@@ -12,6 +14,8 @@ CLOSE_SIGNED_OUT = 4401
 CLOSE_MEMBERS_ONLY = 4403
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+logger = logging.getLogger(__name__)
 
 
 def text(frame, key):
@@ -57,8 +61,14 @@ class Consumer(AsyncWebsocketConsumer):
             await self.websocket_connect(message)
         elif message["type"] == "websocket.receive":
             await self.websocket_receive(message)
-        else:
+        elif hasattr(self, get_handler_name(message)):
             await super().dispatch(message)
+        else:
+            # From a newer release beside this one on the same Redis, during
+            # a rolling deploy: Channels would raise and close the socket.
+            logger.warning(
+                "Ignoring an event this release does not know: %s", message["type"]
+            )
 
     async def accept(self, subprotocol=None, headers=None):
         await super().accept(subprotocol, headers)

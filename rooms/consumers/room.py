@@ -10,12 +10,18 @@ from ..models import ReadMark, Room
 from .actions import MessageActions, SessionActions
 from .base import CLOSE_MEMBERS_ONLY, CLOSE_NO_ROOM, CLOSE_SIGNED_OUT, Consumer
 from .catch_up import CatchUp
+from .sidebar import Sidebar
 
 
-class RoomConsumer(CatchUp, MessageActions, SessionActions, Consumer):
-    """One browser tab in one room: catch-up, live updates, posting, sign-in."""
+class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
+    """One browser tab in one room: catch-up, live updates, posting, sign-in,
+    and the sidebar beside it."""
 
     room = None
+
+    @property
+    def current_room(self):
+        return self.room
 
     async def connect(self):
         await self.accept()
@@ -108,6 +114,7 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Consumer):
 
     async def user_removed(self, event):
         if event["room_id"] != self.room.pk:
+            await self.stop_watching(event["room_id"])
             return
         await self.send_fragment("refusal", {"reason": "removed"})
         await self.close(code=CLOSE_MEMBERS_ONLY)
@@ -119,12 +126,14 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Consumer):
             broadcast.user_group(self.user.pk), self.channel_name
         )
         await presence.arrive(self.room, self.user, self.channel_name)
+        await self.follow_sidebar()
 
     async def leave_as_member(self):
         await self.channel_layer.group_discard(
             broadcast.user_group(self.user.pk), self.channel_name
         )
         await presence.depart(self.room, self.channel_name)
+        await self.unfollow_sidebar()
 
     # Rendering and sending
 

@@ -12,6 +12,7 @@ from .message import (
 from .presence import Presence
 from .read_mark import ReadMark
 from .room import PAGE_SIZE, Page, Room
+from .sweep_cursor import SweepCursor
 
 __all__ = [
     "Attachment",
@@ -25,5 +26,6 @@ __all__ = [
     "Presence",
     "ReadMark",
     "Room",
+    "SweepCursor",
     "count_messages_posted_since",
 ]

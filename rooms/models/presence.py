@@ -14,7 +14,8 @@ class PresenceQuerySet(models.QuerySet):
     def people_in(self, room):
         """Return the people with a live socket in the room, by name."""
         user_ids = self.live().filter(room=room).values("user_id")
-        return get_user_model().objects.filter(pk__in=user_ids).order_by("username")
+        people = get_user_model().objects.filter(pk__in=user_ids)
+        return people.select_related("profile").order_by("username")
 
 
 class Presence(models.Model):

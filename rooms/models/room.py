@@ -3,15 +3,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connections, models, transaction
 from django.db.models import (
-    BooleanField,
-    Exists,
-    ExpressionWrapper,
-    OuterRef,
     Q,
-    Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from ..formatting import MENTION
@@ -36,23 +29,39 @@ class RoomQuerySet(models.QuerySet):
         return self.filter(Q(kind=Room.Kind.OPEN) | Q(pk__in=members))
 
     def with_unread_for(self, user):
-        """Annotate has_unread: messages by others since this person read it.
+        """Return the rooms this user may read, by name, each with has_unread
+        (messages by others since they read it; a muted room counts only
+        those that mention them; a room never opened counts from its first
+        message) and muted.
 
-        A muted room counts only messages that mention them. A room never
-        opened counts from its first message.
+        SQL by hand: the sidebar asks on every page and every socket
+        connect, and Django spends several times longer compiling the same
+        query from subquery expressions than the database spends running it.
         """
-        mark = ReadMark.objects.filter(room=OuterRef("pk"), user=user)
-        read_up_to = Coalesce(Subquery(mark.values("last_read_id")[:1]), Value(0))
-        muted = Coalesce(Subquery(mark.values("muted")[:1]), Value(False))
-        unread = Message.objects.filter(
-            room=OuterRef("pk"), pk__gt=OuterRef("read_up_to")
-        ).exclude(author=user)
-        has_unread = (Q(muted=False) & Exists(unread)) | Exists(
-            unread.filter(mentions=user)
-        )
-        return self.annotate(read_up_to=read_up_to, muted=muted).annotate(
-            has_unread=ExpressionWrapper(has_unread, output_field=BooleanField())
-        )
+        if not user.is_authenticated:
+            raise ValueError("Only a signed-in person has read marks.")
+        message = Message._meta.db_table
+        mention = Message.mentions.through._meta.db_table
+        sql = f"""
+            SELECT room.*, COALESCE(mark.muted, FALSE) AS muted,
+              EXISTS (
+                SELECT 1 FROM {message} m
+                WHERE m.room_id = room.id
+                  AND m.id > COALESCE(mark.last_read_id, 0)
+                  AND m.author_id <> %(user)s
+                  AND (NOT COALESCE(mark.muted, FALSE) OR EXISTS (
+                    SELECT 1 FROM {mention} mention
+                    WHERE mention.message_id = m.id AND mention.user_id = %(user)s))
+              ) AS has_unread
+            FROM {self.model._meta.db_table} room
+            LEFT JOIN {ReadMark._meta.db_table} mark
+              ON mark.room_id = room.id AND mark.user_id = %(user)s
+            WHERE room.kind = %(open)s OR room.id IN (
+              SELECT room_id FROM {Membership._meta.db_table} WHERE user_id = %(user)s)
+            ORDER BY room.name
+        """
+        params = {"user": user.pk, "open": Room.Kind.OPEN}
+        return self.raw(sql, params)
 
     def direct_for(self, users):
         """Return the direct conversation of exactly these people; start it."""
@@ -164,6 +173,11 @@ class Room(models.Model):
                 attachment.delete_files()
             raise
         message.keep_attachments(attachments)
+        # Drawing it asks whether the author is a bot, and their name, maybe
+        # in the event loop where the ORM may not run: ask here, once per
+        # user object.
+        hasattr(author, "bot")
+        hasattr(author, "profile")
         return message
 
     def admits(self, user):

@@ -6,17 +6,8 @@ import shutil
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from ..chromium import CHROMIUM_ARGS
 from ..conftest import require, sign_up
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 expect.set_options(timeout=10_000)
 
@@ -42,11 +33,13 @@ def browser():
         browser.close()
 
 
-def person_context(browser, server, person=None, javascript=True):
-    """Return a fresh browser context, signed in as person if given."""
-    context = browser.new_context(
-        java_script_enabled=javascript, viewport={"width": 1000, "height": 700}
-    )
+def person_context(browser, server, person=None, javascript=True, **options):
+    """Return a fresh browser context, signed in as person if given.
+
+    options go to Playwright's new_context: a timezone_id, a viewport.
+    """
+    options = {"viewport": {"width": 1000, "height": 700}, **options}
+    context = browser.new_context(java_script_enabled=javascript, **options)
     if person is not None:
         cookie = {"name": "sessionid", "value": person.session_id, "url": server.url}
         context.add_cookies([cookie])
@@ -54,12 +47,16 @@ def person_context(browser, server, person=None, javascript=True):
 
 
 @pytest.fixture
-def open_page(browser, chat_server):
-    """Open a page as a person (or anonymously) in a fresh browser context."""
+def open_page(browser, chat_server, transactional_db):
+    """Open a page as a person (or anonymously) in a fresh browser context.
+
+    After the database: its pages close, and their sockets with them,
+    before the database is emptied for the next test, not while.
+    """
     contexts = []
 
-    def open_page(path="/rooms/general/", person=None, javascript=True):
-        context = person_context(browser, chat_server, person, javascript)
+    def open_page(path="/rooms/general/", person=None, javascript=True, **options):
+        context = person_context(browser, chat_server, person, javascript, **options)
         contexts.append(context)
         page = context.new_page()
         page.errors = []

@@ -8,7 +8,12 @@ from rooms.models import Message
 
 from .conftest import join_room, message_bodies, send_message
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# What a browser sees of the pages: one of tests/run's two runs.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.one_run("sqlite"),
+]
 
 # WCAG 2.2 A and AA, which include colour contrast (AA: 4.5:1), plus axe's
 # best practices (landmarks, one h1, every region labelled).

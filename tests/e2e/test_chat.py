@@ -224,11 +224,13 @@ def test_markup_is_shown_literally_and_runs_nothing(open_page, general, alice, b
     expect(bob_page.locator("#composer")).to_be_visible()
     assert (
         bob_page.locator(
-            "#messages img, #messages svg, #messages script,"
-            " #messages a:not(.message-author, .message-edit, .message-delete)"
+            "#messages img:not(.avatar), #messages svg, #messages script,"
+            " #messages a:not(.message-avatar, .message-author, .message-edit,"
+            " .message-delete)"
         ).count()
         == 0
     )
+    assert bob_page.locator("#messages img.avatar").count() == len(PAYLOADS)
     assert dialogs == [] and bob_page.errors == []
 
 

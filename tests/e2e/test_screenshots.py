@@ -20,7 +20,12 @@ from rooms.models import Message
 from ..conftest import ARTIFACTS
 from .conftest import join_room, message_bodies, person_context, send_message
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# Pictures of pages: the database does not change them.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.one_run("postgres"),
+]
 
 APPROVED = Path(__file__).resolve().parent / "screenshots"
 UPDATE = os.environ.get("UPDATE_SCREENSHOTS") == "1"

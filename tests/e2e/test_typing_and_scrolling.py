@@ -10,7 +10,12 @@ from ..conftest import ARTIFACTS, sign_up
 from .conftest import join_room, message_bodies, send_message
 from .test_chat import set_hidden
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# What a browser does while typing and scrolling: one of tests/run's two runs.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.one_run("postgres"),
+]
 
 # The typing line as drawn: the names shown plus the words chat.css adds.
 TYPING_LINE = """() => {

@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
 from rooms.models import Room
 
@@ -72,3 +74,40 @@ def test_search_reads_the_words_not_the_markup(alice):
     assert hits(alice, "make test") == [message.get_absolute_url()]
     page = alice.get("/search/", {"q": "deploy"}).content.decode()
     assert "<strong>deploy</strong>" in page
+
+
+@pytest.fixture
+def general():
+    return Room.objects.get_or_create(slug="general", defaults={"name": "general"})[0]
+
+
+def test_best_match_first_then_newest(general, alice):
+    """Postgres ranks by relevance, then recency; SQLite by recency alone."""
+    often = general.post(alice.user, "deploy deploy deploy: the deploy log")
+    once = general.post(alice.user, "the deploy is done")
+    also_once = general.post(alice.user, "deploy again tomorrow")
+    by_recency = [also_once, once, often]
+    if connection.vendor == "postgresql":
+        expected = [often, also_once, once]
+    else:
+        expected = by_recency
+    assert hits(alice, "deploy") == [m.get_absolute_url() for m in expected]
+
+
+def test_messages_stored_outside_django_are_found(general, alice):
+    """A bulk load or a restore writes rows directly: search finds them too."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO rooms_message (room_id, author_id, body, created, reactors,"
+            " revision) VALUES (%s, %s, %s, %s, '{}', 0)",
+            [general.pk, alice.user.pk, "restored from the backup", timezone.now()],
+        )
+    (restored,) = general.messages.all()
+    assert hits(alice, "backup") == [restored.get_absolute_url()]
+
+
+def test_an_edit_is_found_by_its_new_words_only(general, alice):
+    message = general.post(alice.user, "lunch at noon")
+    message.edit("dinner at eight", by=alice.user)
+    assert hits(alice, "lunch") == []
+    assert hits(alice, "dinner") == [message.get_absolute_url()]

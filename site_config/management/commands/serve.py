@@ -38,8 +38,8 @@ class Command(BaseCommand):
             )
         uvicorn = [
             *(sys.executable, "-m", "uvicorn", "site_config.asgi:application"),
-            # Channels' router has no lifespan support; "off" keeps the log clean.
-            *("--lifespan", "off"),
+            # site_config.lifespan reports the database pool at shutdown.
+            *("--lifespan", "on"),
             *("--ws", "site_config.websocket:WebSocketProtocol"),
         ]
         os.execv(sys.executable, [*uvicorn, *uvicorn_args])

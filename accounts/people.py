@@ -1,0 +1,243 @@
+"""The people page, for administrators: who may join, who administers,
+deactivating, reactivating and banning, and the record of it all.
+
+Every action is a plain form POST that comes back to the page, so it all
+works without JavaScript; each is recorded (accounts/audit.py).
+"""
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from rooms.models import Message
+
+from . import audit, bans, bots, profile_views, profiles
+from .forms import BotForm, InvitationForm, SignUpModeForm, WebhookForm
+from .models import Bot, Invitation, SignUpPolicy, new_code
+
+# The latest used invitations stay listed, to see who came in with which.
+USED_INVITATIONS_SHOWN = 20
+
+
+def administrators_only(view):
+    @functools.wraps(view)
+    @login_required
+    def for_administrators(request, *args, **kwargs):
+        if not request.user.is_staff:
+            return render(request, "people/administrators_only.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return for_administrators
+
+
+@administrators_only
+def people_page(request, new_invitation=None, new_key=None, bot_form=None, status=200):
+    policy = SignUpPolicy.current()
+    context = {
+        "policy": policy,
+        "mode_form": SignUpModeForm(initial={"mode": policy.effective_mode}),
+        "join_url": request.build_absolute_uri(
+            reverse("join", args=[policy.join_code])
+        ),
+        "invitation_form": InvitationForm(),
+        "new_invitation": new_invitation,
+        "invitations": Invitation.unused().select_related("created_by"),
+        "used_invitations": Invitation.objects.exclude(used=None)
+        .select_related("created_by", "used_by")
+        .order_by("-used")[:USED_INVITATIONS_SHOWN],
+        "people": get_user_model().objects.select_related("bot").order_by("username"),
+        "bot_form": bot_form or BotForm(),
+        "new_key": new_key,
+        "actions": audit.latest(),
+    }
+    return render(request, "people/people.html", context, status=status)
+
+
+@require_POST
+@administrators_only
+def set_sign_up_mode(request):
+    form = SignUpModeForm(request.POST)
+    if form.is_valid():
+        policy = SignUpPolicy.current()
+        policy.mode = form.cleaned_data["mode"]
+        policy.save(update_fields=["mode"])
+        label = policy.get_mode_display()
+        audit.record(request.user, "set who may join", detail=label)
+        messages.success(request, f"Who may join: {label.lower()}.")
+    return redirect("people")
+
+
+@require_POST
+@administrators_only
+def reset_join_link(request):
+    policy = SignUpPolicy.current()
+    policy.join_code = new_code()
+    policy.save(update_fields=["join_code"])
+    audit.record(request.user, "reset the join link")
+    messages.success(request, "The join link is new; the old one no longer works.")
+    return redirect("people")
+
+
+@administrators_only
+def invite(request):
+    if request.method != "POST":  # the address bar after making one
+        return redirect("people")
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "An invitation's note is at most 100 characters.")
+        return redirect("people")
+    invitation, code = Invitation.make(request.user, form.cleaned_data["note"])
+    audit.record(request.user, "made an invitation", detail=invitation.note)
+    # Shown on this answer only: the code is not kept.
+    url = request.build_absolute_uri(reverse("join", args=[code]))
+    return people_page(request, new_invitation=url, status=201)
+
+
+@require_POST
+@administrators_only
+def revoke_invitation(request, pk):
+    invitation = get_object_or_404(Invitation.unused(), pk=pk)
+    invitation.delete()
+    audit.record(request.user, "revoked an invitation", detail=invitation.note)
+    messages.success(request, "The invitation no longer works.")
+    return redirect("people")
+
+
+@administrators_only
+def make_bot(request):
+    if request.method != "POST":  # the address bar after making one
+        return redirect("people")
+    form = BotForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return people_page(request, bot_form=form, status=400)
+    bot, key = bots.create(
+        form.cleaned_data["username"], form.cleaned_data["webhook_url"], request.user
+    )
+    if form.cleaned_data["avatar"] is not None:
+        profiles.save(
+            bot.user, display_name="", bio="", avatar_png=form.cleaned_data["avatar"]
+        )
+    return people_page(request, new_key=(bot.user.username, key), status=201)
+
+
+@administrators_only
+def reset_bot_key(request, username):
+    if request.method != "POST":
+        return redirect("people")
+    bot = get_object_or_404(Bot, user__username=username)
+    key = bots.reset_key(bot, request.user)
+    return people_page(request, new_key=(username, key))
+
+
+@require_POST
+@administrators_only
+def set_bot_webhook(request, username):
+    bot = get_object_or_404(Bot, user__username=username)
+    form = WebhookForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A webhook URL is an http or https address.")
+        return redirect("people")
+    bot.webhook_url = form.cleaned_data["webhook_url"]
+    bot.save(update_fields=["webhook_url"])
+    audit.record(request.user, "set the webhook of", bot.user, bot.webhook_url)
+    messages.success(request, f"{username}: webhook saved.")
+    return redirect("people")
+
+
+@require_POST
+@administrators_only
+def set_administrator(request, username):
+    make = request.POST.get("administrator") == "1"
+    with transaction.atomic():
+        person = get_object_or_404(
+            get_user_model().objects.select_for_update(of=("self",)),
+            username=username,
+            bot=None,
+        )
+        if not make and is_last_administrator(person):
+            messages.error(request, "The chat needs at least one administrator.")
+            return redirect("people")
+        person.is_staff = person.is_superuser = make
+        person.save(update_fields=["is_staff", "is_superuser"])
+    action = "made an administrator" if make else "removed as an administrator"
+    audit.record(request.user, action, person)
+    messages.success(request, f"{person.username}: {action}.")
+    return redirect("people")
+
+
+@require_POST
+@administrators_only
+def set_active(request, username):
+    active = request.POST.get("active") == "1"
+    person = get_object_or_404(get_user_model(), username=username)
+    if person == request.user:
+        messages.error(request, "You cannot deactivate yourself.")
+        return redirect("people")
+    if not active and is_last_administrator(person):
+        messages.error(request, "The chat needs at least one administrator.")
+        return redirect("people")
+    # Saving is_active closes every open socket of theirs (rooms/signals.py).
+    person.is_active = active
+    person.save(update_fields=["is_active"])
+    lifted = active and bans.lift(person)
+    action = "reactivated" if active else "deactivated"
+    audit.record(request.user, action, person, "ban lifted" if lifted else "")
+    messages.success(request, f"{person.username}: {action}.")
+    return redirect("people")
+
+
+@administrators_only
+def ban(request, username):
+    """Ask, then ban: deactivate, delete every message, bar their addresses."""
+    person = get_object_or_404(get_user_model(), username=username)
+    if person == request.user or is_last_administrator(person):
+        messages.error(request, "You cannot ban yourself or the last administrator.")
+        return redirect("people")
+    if request.method == "POST":
+        deleted = bans.ban(person, request.user)
+        messages.success(
+            request, f"{person.username}: banned, {deleted} messages deleted."
+        )
+        return redirect("people")
+    context = {
+        "person": person,
+        "message_count": Message.objects.filter(author=person, deleted=None).count(),
+    }
+    return render(request, "people/ban.html", context)
+
+
+def is_last_administrator(person):
+    others = get_user_model().objects.filter(is_staff=True, is_active=True)
+    return person.is_staff and not others.exclude(pk=person.pk).exists()
+
+
+urlpatterns = [
+    path("", people_page, name="people"),
+    path("who-may-join/", set_sign_up_mode, name="people_sign_up_mode"),
+    path("join-link/reset/", reset_join_link, name="people_reset_join_link"),
+    path("invitations/", invite, name="people_invite"),
+    path("bots/", make_bot, name="people_make_bot"),
+    path("bots/<str:username>/key/", reset_bot_key, name="people_reset_bot_key"),
+    path("bots/<str:username>/webhook/", set_bot_webhook, name="people_bot_webhook"),
+    path(
+        "invitations/<int:pk>/revoke/",
+        revoke_invitation,
+        name="people_revoke_invitation",
+    ),
+    path(
+        "<str:username>/administrator/",
+        set_administrator,
+        name="people_set_administrator",
+    ),
+    path("<str:username>/active/", set_active, name="people_set_active"),
+    path("<str:username>/ban/", ban, name="people_ban"),
+    # Last: the paths above are not usernames (forms.RESERVED_USERNAMES).
+    path("<str:username>/", profile_views.profile, name="profile"),
+    path("<str:username>/avatar/", profile_views.avatar, name="avatar"),
+]

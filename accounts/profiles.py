@@ -1,0 +1,92 @@
+"""How people show: display names and avatars, read without a query.
+
+Drawing a message asks for its author's name and avatar. with_author()
+selects the profile with the author, and Room.post asks once per user
+object, so nothing here touches the database while a template draws.
+"""
+
+import hashlib
+import io
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from rooms import broadcast
+
+from .models import Profile
+
+AVATAR_SIZE = 256
+AVATAR_MAX_PIXELS = 50_000_000
+
+
+def profile_of(user):
+    """Return the user's profile, or None for someone who never made one."""
+    try:
+        return user.profile
+    except Profile.DoesNotExist:
+        return None
+
+
+def display_name(user):
+    profile = profile_of(user)
+    return (profile and profile.display_name) or user.username
+
+
+def avatar_version(user):
+    profile = profile_of(user)
+    return profile.version if profile else 0
+
+
+def initials(name):
+    words = name.replace("_", " ").replace(".", " ").split()
+    letters = [word[0] for word in words[:2]] or [name[:1] or "?"]
+    return "".join(letters).upper()
+
+
+def colour_of(username):
+    """A hue of the account's own."""
+    digest = hashlib.sha256(f"avatar-{username}".encode()).digest()
+    return f"hsl({digest[0] * 360 // 256} 55% 38%)"
+
+
+def square_avatar(upload):
+    """Return PNG bytes: the picture upright, cropped square, resized, with
+    nothing of the original file left in it; ValidationError if it is not one."""
+    data = upload.read()
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > AVATAR_MAX_PIXELS:
+                raise ValidationError("That picture is too large.")
+            image.seek(0)
+            image = ImageOps.exif_transpose(image).convert("RGBA")
+            image = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise ValidationError("That is not a picture this chat can read.") from None
+    except Image.DecompressionBombError:
+        raise ValidationError("That picture is too large.") from None
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def save(user, *, display_name, bio, avatar_png=None, remove_avatar=False):
+    """Store a person's profile, then show the change in every open room."""
+    with transaction.atomic():
+        profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
+        old_avatar = profile.avatar
+        profile.display_name, profile.bio = display_name, bio
+        profile.version += 1
+        if avatar_png is not None:
+            name = f"avatars/{user.pk}-{profile.version}.png"
+            profile.avatar = default_storage.save(name, ContentFile(avatar_png))
+        elif remove_avatar:
+            profile.avatar = ""
+        profile.save()
+    if old_avatar and old_avatar != profile.avatar:
+        default_storage.delete(old_avatar)
+    user.profile = profile
+    broadcast.person_changed(user)
+    return profile

@@ -1,0 +1,126 @@
+"""The bot API: post in a room, and read its history, with a bot's key.
+
+POST /api/rooms/<slug>/messages/ takes plain text, JSON {"message": ...}
+or a multipart form (message, attachments) and posts as the bot through
+the same form, limits, storage and broadcast as a person's message. GET on
+the same URL returns a page of history, oldest first, with a Link header
+to the page before it.
+
+Only the Authorization header says who is asking: cookies are never read,
+which is why these views need no CSRF token. Errors are JSON.
+"""
+
+import json
+
+from asgiref.sync import async_to_sync
+from django.http import JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts import bots
+
+from . import broadcast
+from .forms import TOO_FAST, HistoryForm, MessageForm
+from .models import PAGE_SIZE, Room
+
+NOT_AUTHENTICATED = "A valid bot key is needed: Authorization: Bearer <key>."
+
+
+def error(status, message, **extra):
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+@csrf_exempt
+def room_messages(request, slug):
+    bot = bots.from_authorization(request.headers.get("Authorization", ""))
+    if bot is None:
+        response = error(401, NOT_AUTHENTICATED)
+        response["WWW-Authenticate"] = 'Bearer realm="chat"'
+        return response
+    room = Room.objects.visible_to(bot).filter(slug=slug).first()
+    if room is None:
+        return error(404, "No such room, or this bot is not in it.")
+    if request.method == "POST":
+        return post(request, bot, room)
+    if request.method == "GET":
+        return history(request, room)
+    response = error(405, "Use GET to read or POST to post.")
+    response["Allow"] = "GET, POST"
+    return response
+
+
+def post(request, bot, room):
+    try:
+        data, files = message_data(request)
+    except ValueError as problem:
+        return error(400, str(problem))
+    form = MessageForm(data, files, author=bot)
+    if not form.is_valid():
+        errors = [str(e) for field in form.errors.values() for e in field]
+        status = 429 if TOO_FAST in errors else 400
+        return error(status, " ".join(errors), fields=form.errors)
+    message = room.post(
+        bot, form.cleaned_data["message"], form.cleaned_data["attachments"]
+    )
+    async_to_sync(broadcast.message_posted)(message)
+    return JsonResponse(as_json(request, message), status=201)
+
+
+def message_data(request):
+    """Return the form data and files a request carries, however sent."""
+    content_type = request.content_type
+    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return request.POST, request.FILES
+    if content_type == "application/json":
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            raise ValueError("The body is not JSON.") from None
+        if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+            raise ValueError('Send JSON like {"message": "Hello"}.')
+        return {"message": body["message"]}, {}
+    try:
+        return {"message": request.body.decode()}, {}
+    except UnicodeDecodeError:
+        raise ValueError("The body is not UTF-8 text.") from None
+
+
+def history(request, room):
+    form = HistoryForm(request.GET)
+    if not form.is_valid():
+        return error(400, "before must be a message id.")
+    before = form.cleaned_data["before"]
+    messages = room.messages.with_author()
+    if before is not None:
+        page = messages.older_than(before, PAGE_SIZE)
+    else:
+        page = messages.latest_page(PAGE_SIZE)
+    response = JsonResponse(
+        {"room": room.slug, "messages": [as_json(request, m) for m in page]}
+    )
+    if page and room.messages.filter(pk__lt=page[0].pk).exists():
+        older = reverse("api_room_messages", args=[room.slug])
+        older = request.build_absolute_uri(f"{older}?before={page[0].pk}")
+        response["Link"] = f'<{older}>; rel="next"'
+    return response
+
+
+def as_json(request, message):
+    author = message.author
+    return {
+        "id": message.pk,
+        "room": message.room.slug,
+        "author": {"username": author.username, "bot": hasattr(author, "bot")},
+        "body": message.body,
+        "created": message.created.isoformat(),
+        "edited": message.edited.isoformat() if message.edited else None,
+        "deleted": message.deleted is not None,
+        "url": request.build_absolute_uri(message.get_absolute_url()),
+        "attachments": [
+            {
+                "name": attachment.name,
+                "url": request.build_absolute_uri(attachment.get_absolute_url()),
+            }
+            for attachment in message.attachments.all()
+        ],
+    }

@@ -1,0 +1,190 @@
+"""Emails about mentions and direct messages a person has not seen.
+
+A sweep over the database, in every web process, every
+NOTIFY_SWEEP_SECONDS: what is due is read from stored messages and read
+marks, so a restart between a mention and its email loses nothing, and
+the message path never waits for it. A message is due once it is
+NOTIFY_EMAIL_AFTER old and still unread; each person gets at most one
+email per NOTIFY_EMAIL_AFTER, listing everything unread, and nothing twice
+(EmailNotifications.listed_up_to). Processes side by side skip a person
+another process is emailing (the row's lock).
+"""
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import EmailNotifications
+
+from .background import Sweep, first_unless_locked, sweep_transaction
+from .models import Membership, Message, ReadMark, Room
+
+logger = logging.getLogger(__name__)
+
+# Messages older than the wait by more than this are left alone: a process
+# that was down for a day does not send a day of news.
+LOOKBACK = timedelta(days=1)
+UNSUBSCRIBE_SALT = "notify.unsubscribe"
+
+
+def enabled():
+    return settings.NOTIFY_EMAIL_AFTER is not None
+
+
+def wait_minutes():
+    if not enabled():
+        return None
+    return round(settings.NOTIFY_EMAIL_AFTER.total_seconds() / 60)
+
+
+def send_due_emails(now=None):
+    """Email everyone with something due; return how many emails went out."""
+    now = now or timezone.now()
+    sent = 0
+    with sweep_transaction():
+        due = due_by_person(now)
+    for user_id, message_ids in due.items():
+        sent += _email_one(user_id, message_ids, now)
+    return sent
+
+
+def due_by_person(now):
+    """Return {user id: message ids} of the mentions and direct messages by
+    others, not deleted, not yet read or emailed, of everyone for whom one
+    of them has waited long enough."""
+    wait = settings.NOTIFY_EMAIL_AFTER
+    recent = Message.objects.filter(created__gt=now - wait - LOOKBACK, deleted=None)
+    candidates = set(
+        recent.filter(mentions__isnull=False).values_list("pk", "mentions", "room")
+    )
+    directs = recent.filter(room__kind=Room.Kind.DIRECT)
+    members = Membership.objects.filter(room__in=directs.values("room"))
+    in_room = defaultdict(list)
+    for room_id, user_id in members.values_list("room", "user"):
+        in_room[room_id].append(user_id)
+    for pk, room_id in directs.values_list("pk", "room"):
+        candidates.update((pk, user_id, room_id) for user_id in in_room[room_id])
+    if not candidates:
+        return {}
+    authors, created = {}, {}
+    for pk, author_id, at in Message.objects.filter(
+        pk__in={pk for pk, _, _ in candidates}
+    ).values_list("pk", "author", "created"):
+        authors[pk], created[pk] = author_id, at
+    people = {user_id for _, user_id, _ in candidates}
+    read = {
+        (user_id, room_id): last_read
+        for user_id, room_id, last_read in ReadMark.objects.filter(
+            user__in=people
+        ).values_list("user", "room", "last_read_id")
+    }
+    listed = dict(
+        EmailNotifications.objects.filter(user__in=people).values_list(
+            "user", "listed_up_to"
+        )
+    )
+    off = set(
+        EmailNotifications.objects.filter(user__in=people, enabled=False).values_list(
+            "user", flat=True
+        )
+    )
+    reachable = set(
+        get_user_model()
+        .objects.filter(pk__in=people - off, is_active=True)
+        .exclude(email="")
+        .values_list("pk", flat=True)
+    )
+    pending = defaultdict(list)
+    for pk, user_id, room_id in candidates:
+        if (
+            user_id in reachable
+            and authors[pk] != user_id
+            and pk > read.get((user_id, room_id), 0)
+            and pk > listed.get(user_id, 0)
+        ):
+            pending[user_id].append(pk)
+    # Someone is due once their oldest is; the email then lists the rest
+    # too, so a burst makes one email, not one per sweep.
+    return {
+        user_id: pks
+        for user_id, pks in pending.items()
+        if min(created[pk] for pk in pks) <= now - wait
+    }
+
+
+def _email_one(user_id, message_ids, now):
+    user = get_user_model().objects.get(pk=user_id)
+    with sweep_transaction():
+        EmailNotifications.objects.get_or_create(user=user)
+        notifications = first_unless_locked(
+            EmailNotifications.objects.filter(pk=user_id)
+        )
+        if notifications is None:
+            return 0  # another process is emailing this person
+        if notifications.last_sent and notifications.last_sent > now - (
+            settings.NOTIFY_EMAIL_AFTER
+        ):
+            return 0  # one email per window; these wait for the next
+        messages = list(
+            Message.objects.readable_by(user)
+            .filter(pk__in=message_ids, pk__gt=notifications.listed_up_to)
+            .select_related("room", "author")
+            .order_by("pk")
+        )
+        if not messages:
+            return 0
+        missed_email(user, messages).send()
+        notifications.listed_up_to = messages[-1].pk
+        notifications.last_sent = now
+        notifications.save(update_fields=["listed_up_to", "last_sent"])
+    return 1
+
+
+def missed_email(user, messages):
+    token = signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
+    unsubscribe = absolute(reverse("notifications_off", args=[token]))
+    context = {
+        "user": user,
+        "missed": [(m, absolute(m.get_absolute_url())) for m in messages],
+        "settings_url": absolute(reverse("notifications")),
+        "unsubscribe_url": unsubscribe,
+    }
+    subject = render_to_string("notify/missed_subject.txt", context).strip()
+    email = EmailMultiAlternatives(
+        subject,
+        render_to_string("notify/missed.txt", context),
+        to=[user.email],
+        headers={
+            # One click in the mail program turns these off (RFC 8058).
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    email.attach_alternative(
+        render_to_string("notify/missed.html", context), "text/html"
+    )
+    return email
+
+
+def absolute(path):
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def person_to_unsubscribe(token):
+    """Return the user id an unsubscribe link names, or None if forged."""
+    try:
+        return signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+
+
+# Started by site_config/lifespan.py when email is configured.
+sweep = Sweep(send_due_emails, settings.NOTIFY_SWEEP_SECONDS)

@@ -1,0 +1,128 @@
+"""Web Push notifications of mentions and direct messages.
+
+A sweep over what is stored, as for the emails (rooms/notify.py), every
+PUSH_SWEEP_SECONDS: the messages since it last looked (the "push"
+SweepCursor), taken by one process at a time (the cursor row's lock), so
+the message path never waits for a push service and a restart loses
+nothing. A message is pushed to each browser its people subscribed: the
+people it mentions, and in a direct conversation its other members; never
+its author, nor someone who cannot read the room, has read it, or has a
+tab open in the room; in a muted room only a mention.
+"""
+
+import json
+import logging
+
+from django.conf import settings
+from pywebpush import WebPushException, webpush
+
+from accounts.models import PushSubscription
+
+from . import outbound
+from .background import Sweep, first_unless_locked, sweep_transaction
+from .models import Message, Presence, ReadMark, Room, SweepCursor
+
+logger = logging.getLogger(__name__)
+
+# Messages one round takes at most; the next round takes the rest.
+BATCH = 200
+GONE = (404, 410)  # the push service forgot the browser: forget it too
+
+
+def enabled():
+    return bool(settings.VAPID_PUBLIC_KEY and settings.VAPID_PRIVATE_KEY)
+
+
+def push_new_messages():
+    """Push what was posted since the last round; return how many pushes."""
+    with sweep_transaction():
+        SweepCursor.make_if_new("push")
+        cursor = first_unless_locked(SweepCursor.objects.filter(name="push"))
+        if cursor is None:
+            return 0  # another process is on it
+        messages = list(
+            Message.objects.filter(pk__gt=cursor.last_message_id, deleted=None)
+            .select_related("room", "author")
+            .order_by("pk")[:BATCH]
+        )
+        pushed = sum(push_about(message) for message in messages)
+        if messages:
+            cursor.last_message_id = messages[-1].pk
+            cursor.save(update_fields=["last_message_id"])
+    return pushed
+
+
+def recipients(message):
+    """Return the ids of the people to push this message to."""
+    room = message.room
+    mentioned = set(message.mentions.values_list("pk", flat=True))
+    concerned = set(mentioned)
+    if room.is_direct:
+        concerned |= set(room.members.values_list("pk", flat=True))
+    concerned.discard(message.author_id)
+    if not concerned:
+        return set()
+    subscribed = set(
+        PushSubscription.objects.filter(user__in=concerned).values_list(
+            "user", flat=True
+        )
+    )
+    if room.kind != Room.Kind.OPEN:
+        subscribed &= set(room.members.values_list("pk", flat=True))
+    marks = ReadMark.objects.filter(room=room, user__in=subscribed)
+    for user_id, last_read, muted in marks.values_list("user", "last_read_id", "muted"):
+        if last_read >= message.pk or (muted and user_id not in mentioned):
+            subscribed.discard(user_id)
+    watching = Presence.objects.live().filter(
+        room=room, user__in=subscribed, closed=False
+    )
+    return subscribed - set(watching.values_list("user", flat=True))
+
+
+def push_about(message):
+    people = recipients(message)
+    if not people:
+        return 0
+    room = message.room
+    where = "(direct message)" if room.is_direct else f"in #{room.name}"
+    payload = {
+        "title": f"{message.author.username} {where}",
+        "body": message.body[:200],
+        "url": message.get_absolute_url(),
+        "tag": f"room-{room.pk}",
+    }
+    subscriptions = PushSubscription.objects.filter(user__in=people)
+    return sum(send(subscription, payload) for subscription in subscriptions)
+
+
+def send(subscription, payload):
+    """Send one encrypted push; return 1 if the push service took it."""
+    if not endpoint_allowed(subscription.endpoint):
+        subscription.delete()
+        return 0
+    try:
+        webpush(
+            subscription.as_webpush_target(),
+            json.dumps(payload),
+            vapid_private_key=settings.VAPID_PRIVATE_KEY,
+            vapid_claims={"sub": settings.VAPID_SUBJECT},
+            ttl=3600,
+            timeout=5,
+        )
+    except WebPushException as error:
+        if error.response is not None and error.response.status_code in GONE:
+            subscription.delete()
+        else:
+            logger.warning("A push to %s failed: %s", subscription.user_id, error)
+        return 0
+    return 1
+
+
+def endpoint_allowed(url):
+    """Whether the server may POST to this endpoint: a subscription is
+    anyone's input."""
+    return outbound.may_request(url, allow_private=settings.PUSH_ALLOW_PRIVATE)
+
+
+# Started by site_config/lifespan.py when VAPID keys are set.
+sweep = Sweep(push_new_messages, settings.PUSH_SWEEP_SECONDS)

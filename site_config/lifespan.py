@@ -1,0 +1,55 @@
+"""The ASGI lifespan: a process starts its sweeps (emails, Web Push, bots'
+webhooks), and reports its database pool as it stops.
+
+Every connection a request or a socket took must be back in the pool by
+then; one still out was never returned and would starve the pool over
+time, so it is logged as an error (and tests/test_pool.py reads it).
+"""
+
+import logging
+
+from django.db import connections
+
+from rooms import notify, push, webhooks
+
+logger = logging.getLogger(__name__)
+
+
+async def lifespan(scope, receive, send):
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            for sweep in sweeps():
+                sweep.start()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            for sweep in sweeps():
+                await sweep.stop()
+            report_database_pools()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def sweeps():
+    """The sweeps this process runs: only those with a way to send."""
+    return [module.sweep for module in (notify, push, webhooks) if module.enabled()]
+
+
+def report_database_pools():
+    # Pools belong to the process, not to the thread whose wrapper made them.
+    for connection in connections.all():
+        pool = getattr(connection, "pool", None)
+        if pool is None:
+            continue
+        stats = pool.get_stats()
+        checked_out = stats["pool_size"] - stats["pool_available"]
+        log = logger.error if checked_out else logger.info
+        log(
+            "database pool %r at shutdown: %d connections, %d checked out, "
+            "%d requests served, %d waited",
+            connection.alias,
+            stats["pool_size"],
+            checked_out,
+            stats.get("requests_num", 0),
+            stats.get("requests_queued", 0),
+        )

@@ -1,0 +1,12 @@
+// Copy buttons for links an administrator hands out. Without JavaScript the
+// field is still there to select and copy by hand, so the buttons start
+// hidden and are shown here.
+for (const button of document.querySelectorAll("button.copy-button[data-copy]")) {
+  const field = document.querySelector(button.dataset.copy);
+  if (!field || !navigator.clipboard) continue;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    await navigator.clipboard.writeText(field.value);
+    button.textContent = "Copied";
+  });
+}

@@ -1,0 +1,105 @@
+"""Phones: no page scrolls sideways, controls fit a finger, the chat installs."""
+
+import pytest
+from playwright.sync_api import expect
+
+from rooms.gallery import exhibits
+from rooms.models import Room
+
+from .conftest import join_room, person_context
+
+# Page widths: the database does not change them.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.one_run("sqlite")]
+
+PHONES = [{"width": 390, "height": 844}, {"width": 360, "height": 740}]
+
+
+def phone(browser, server, viewport, person=None):
+    context = person_context(
+        browser, server, person, viewport=viewport, is_mobile=True, has_touch=True
+    )
+    return context, context.new_page()
+
+
+def skip_frames(route):
+    if route.request.frame.parent_frame is not None:
+        route.abort()
+    else:
+        route.continue_()
+
+
+def scrolls_sideways(page):
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth"
+        " > document.documentElement.clientWidth"
+    )
+
+
+@pytest.mark.parametrize("viewport", PHONES, ids=lambda size: f"{size['width']}px")
+def test_no_page_scrolls_sideways_on_a_phone(
+    browser, chat_server, general, alice, viewport
+):
+    general.post(alice.user, "a word too long for a phone: " + "x" * 90)
+    secret = Room.objects.create(
+        name="secret", slug="secret", kind="private", created_by=alice.user
+    )
+    secret.members.add(alice.user)
+    anonymous = ["/rooms/general/", "/accounts/login/", "/accounts/signup/"]
+    signed_in = [
+        "/rooms/general/",
+        "/",
+        "/search/?q=phone",
+        "/rooms/secret/members/",
+        "/rooms/new/",
+        "/gallery/",
+        *(f"/gallery/{exhibit.slug}/" for exhibit in exhibits()),
+    ]
+    for person, paths in [(None, anonymous), (alice, signed_in)]:
+        context, page = phone(browser, chat_server, viewport, person)
+        # The index frames every exhibit; each is visited on its own below.
+        page.route("**/gallery/*/", skip_frames)
+        wide = []
+        for path in paths:
+            page.goto(chat_server.url + path)
+            if scrolls_sideways(page):
+                wide.append(path)
+        context.close()
+        assert wide == [], f"scroll sideways at {viewport['width']} px"
+
+
+def test_the_composer_and_its_controls_fit_a_finger(
+    browser, chat_server, general, alice
+):
+    context, page = phone(browser, chat_server, PHONES[1], alice)
+    page.goto(chat_server.url + "/rooms/general/")
+    join_room(page)
+    controls = page.locator(
+        "#composer-message, #composer button[type=submit], .site-search input,"
+        " #account button, #account a"
+    )
+    expect(controls.first).to_be_visible()
+    for control in controls.all():
+        box = control.bounding_box()
+        assert box["height"] >= 44, control.evaluate("e => e.outerHTML")
+    # The message box takes the phone's width, not a sliver of it.
+    assert page.locator("#composer-message").bounding_box()["width"] > 250
+    context.close()
+
+
+def test_the_chat_is_installable(browser, chat_server, alice):
+    context, page = phone(browser, chat_server, PHONES[0], alice)
+    page.goto(chat_server.url + "/")
+    href = page.locator("link[rel=manifest]").get_attribute("href")
+    response = page.request.get(chat_server.url + href)
+    assert response.headers["content-type"] == "application/manifest+json"
+    manifest = response.json()
+    assert manifest["name"] and manifest["display"] == "standalone"
+    assert manifest["start_url"] == "/"
+    sizes = {}
+    for icon in manifest["icons"]:
+        picture = page.request.get(chat_server.url + icon["src"])
+        assert picture.ok and picture.headers["content-type"] == icon["type"]
+        sizes[icon["sizes"]] = icon["type"]
+    # What Chromium asks of an installable app: PNGs of 192 and 512 px.
+    assert sizes["192x192"] == sizes["512x512"] == "image/png"
+    context.close()

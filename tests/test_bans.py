@@ -1,0 +1,92 @@
+"""Banning over plain HTTP: the account, the messages and the addresses."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from accounts.forms import BANNED
+from accounts.models import AdminAction, BannedAddress
+from rooms.models import Message
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+User = get_user_model()
+BOBS_NETWORK = "203.0.113.5"
+
+
+def sign_in(username, address):
+    client = Client(REMOTE_ADDR=address)
+    response = client.post(
+        "/accounts/login/", {"username": username, "password": PASSWORD}
+    )
+    return client, response
+
+
+@pytest.fixture
+def admin_client(general):
+    admin = User.objects.create_user(
+        "ada", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+    client = Client()
+    client.force_login(admin)
+    return client
+
+
+def test_a_ban_deletes_every_message_and_bars_the_addresses_signed_in_from(
+    admin_client, general
+):
+    bob = User.objects.create_user("bob", password=PASSWORD)
+    User.objects.create_user("carol", password=PASSWORD)
+    _, response = sign_in("bob", BOBS_NETWORK)
+    assert response.status_code == 302
+    spam = [general.messages.create(author=bob, body=f"spam {n}") for n in range(3)]
+    kept = general.messages.create(author=User.objects.get(username="ada"), body="hi")
+
+    confirm = admin_client.get("/people/bob/ban/").content.decode()
+    assert "all 3 of their messages" in confirm
+    page = admin_client.post("/people/bob/ban/", follow=True).content.decode()
+    assert "bob: banned, 3 messages deleted." in page
+
+    assert not User.objects.get(username="bob").is_active
+    for message in Message.objects.filter(pk__in=[m.pk for m in spam]):
+        assert message.deleted and message.body == ""
+    assert not Message.objects.get(pk=kept.pk).deleted
+    assert list(BannedAddress.objects.values_list("client_address", flat=True)) == [
+        BOBS_NETWORK
+    ]
+    action = AdminAction.objects.get(action="banned")
+    assert (action.actor.username, action.subject.username) == ("ada", "bob")
+    assert action.detail == "3 messages deleted"
+
+    # From his network: no new account, and nobody signs in.
+    signup = Client(REMOTE_ADDR=BOBS_NETWORK).post(
+        "/accounts/signup/",
+        {"username": "bob2", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert signup.status_code == 403
+    assert 'data-reason="banned"' in signup.content.decode()
+    assert not User.objects.filter(username="bob2").exists()
+    _, response = sign_in("carol", BOBS_NETWORK)
+    assert BANNED in response.content.decode()
+    # From elsewhere, others are unaffected.
+    _, response = sign_in("carol", "198.51.100.7")
+    assert response.status_code == 302
+
+    # Reactivating lets the address in again; the messages stay deleted.
+    admin_client.post("/people/bob/active/", {"active": "1"})
+    assert not BannedAddress.objects.exists()
+    _, response = sign_in("bob", BOBS_NETWORK)
+    assert response.status_code == 302
+    assert Message.objects.filter(author__username="bob", deleted=None).count() == 0
+
+
+def test_nobody_bans_themselves_and_members_ban_nobody(admin_client):
+    response = admin_client.post("/people/ada/ban/", follow=True)
+    assert "You cannot ban yourself" in response.content.decode()
+    assert User.objects.get(username="ada").is_active
+    User.objects.create_user("mallory", password=PASSWORD)
+    member, _ = sign_in("mallory", "198.51.100.9")
+    assert member.post("/people/ada/ban/").status_code == 403
+    assert User.objects.get(username="ada").is_active

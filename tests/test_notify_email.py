@@ -1,0 +1,213 @@
+"""Emails about missed mentions and direct messages, through a real SMTP
+server (aiosmtpd on loopback) from a real uvicorn process."""
+
+import asyncio
+import email
+import re
+import time
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from asgiref.sync import sync_to_async
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from accounts.models import EmailNotifications
+from bench.servers import free_port
+from rooms.models import Message, Room
+
+from .conftest import PASSWORD, sign_up, start_chat_server
+from .test_socket import Tab, http_get, open_tab
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WAIT_SECONDS = 2
+SITE = "https://chat.example.com"
+
+
+class Inbox:
+    """An SMTP server's handler: every email it was given, parsed."""
+
+    def __init__(self):
+        self.emails = []
+
+    async def handle_DATA(self, server, session, envelope):
+        sent = email.message_from_bytes(envelope.content, policy=policy.default)
+        sent.arrived = time.monotonic()
+        self.emails.append(sent)
+        return "250 OK"
+
+    def to(self, address):
+        return [e for e in self.emails if e["To"] == address]
+
+    async def wait_for(self, address, timeout=15):
+        async with asyncio.timeout(timeout):
+            while not self.to(address):
+                await asyncio.sleep(0.05)
+        return self.to(address)
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp):
+    smtp.handler.emails.clear()
+    return smtp.handler
+
+
+@pytest.fixture(scope="module")
+def mail_server(smtp, django_db_setup, django_db_blocker):
+    server = start_chat_server(
+        "notify",
+        django_db_blocker,
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
+        NOTIFY_EMAIL_AFTER=str(WAIT_SECONDS),
+        NOTIFY_SWEEP_SECONDS="0.2",
+        SITE_URL=SITE,
+        DEFAULT_FROM_EMAIL="chat@example.com",
+    )
+    yield server
+    server.stop()
+
+
+def with_email(person):
+    person.user.email = f"{person.user.username}@example.com"
+    person.user.save(update_fields=["email"])
+    return person
+
+
+@pytest.fixture
+def carol(transactional_db):
+    return with_email(sign_up("carol"))
+
+
+async def post(server, person, room, *bodies):
+    """Post over the socket; return once each is stored."""
+    async with open_tab(server, room, person=person) as ws:
+        for body in bodies:
+            await Tab(ws).send(action="send", message=body)
+            async with asyncio.timeout(10):
+                while not await Message.objects.filter(body=body).aexists():
+                    await asyncio.sleep(0.02)
+
+
+async def test_a_burst_of_mentions_and_a_direct_message_make_one_email(
+    mail_server, inbox, general, alice, bob, carol
+):
+    await sync_to_async(with_email)(alice)
+    await sync_to_async(with_email)(bob)
+    posted = time.monotonic()
+    await post(
+        mail_server,
+        bob,
+        "general",
+        "@alice one",
+        "@alice two",
+        "no one",
+        "@alice three",
+    )
+    await sync_to_async(http_get)(mail_server, "/dm/alice/", bob.session_id)
+    conversation = await Room.objects.aget(kind=Room.Kind.DIRECT)
+    await post(mail_server, bob, conversation.slug, "just you and me")
+
+    [sent] = await inbox.wait_for("alice@example.com")
+    print(
+        f"first mention to email: {sent.arrived - posted:.2f} s (wait {WAIT_SECONDS} s)"
+    )
+    text = sent.get_body(("plain",)).get_content()
+    html = sent.get_body(("html",)).get_content()
+    assert sent["Subject"] == "4 messages you missed in Chat"
+    assert sent["From"] == "chat@example.com"
+    for body in ["@alice one", "@alice two", "@alice three", "just you and me"]:
+        assert body in text and body in html
+    assert "no one" not in text
+    assert f"{SITE}/rooms/general/?around=" in text
+    unsubscribe = re.search(rf"{SITE}(/accounts/notifications/off/[^/]+/)", text)[1]
+    assert sent["List-Unsubscribe"] == f"<{SITE}{unsubscribe}>"
+    assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    # A mention of carol later: once hers is sent, alice's next sweeps are
+    # past, and they sent her nothing more; bob, the author, got nothing.
+    await post(mail_server, bob, "general", "@carol your turn")
+    await inbox.wait_for("carol@example.com")
+    assert len(inbox.to("alice@example.com")) == 1
+    assert inbox.to("bob@example.com") == []
+
+
+async def test_nothing_is_sent_for_what_was_read_in_time(
+    mail_server, inbox, general, alice, bob, carol
+):
+    await sync_to_async(with_email)(alice)
+    await post(mail_server, bob, "general", "@alice look at this")
+    # alice opens the room before the wait is up: she has seen it.
+    await sync_to_async(http_get)(mail_server, "/rooms/general/", alice.session_id)
+    await post(mail_server, bob, "general", "@carol and you")
+    await inbox.wait_for("carol@example.com")
+    assert inbox.to("alice@example.com") == []
+
+
+async def test_a_restart_between_the_mention_and_the_email_loses_nothing(
+    mail_server, inbox, general, alice, bob
+):
+    await sync_to_async(with_email)(alice)
+    await post(mail_server, bob, "general", "@alice before the deploy")
+    await sync_to_async(mail_server.stop)()
+    assert inbox.to("alice@example.com") == []  # not due yet when it stopped
+    await sync_to_async(mail_server.start)()
+    [sent] = await inbox.wait_for("alice@example.com")
+    assert "before the deploy" in sent.get_body(("plain",)).get_content()
+
+
+async def test_the_link_in_an_email_turns_them_off(
+    mail_server, inbox, general, alice, bob, carol
+):
+    await sync_to_async(with_email)(alice)
+    await post(mail_server, bob, "general", "@alice first")
+    [sent] = await inbox.wait_for("alice@example.com")
+    link = sent["List-Unsubscribe"].strip("<>").removeprefix(SITE)
+    # As a mail program does it: one POST, no cookie, no CSRF token.
+    response = await sync_to_async(Client(enforce_csrf_checks=True).post)(
+        link, {"List-Unsubscribe": "One-Click"}
+    )
+    assert response.status_code == 200
+    assert not (await EmailNotifications.objects.aget(user=alice.user)).enabled
+
+    await post(mail_server, bob, "general", "@alice second", "@carol third")
+    await inbox.wait_for("carol@example.com")
+    assert len(inbox.to("alice@example.com")) == 1
+
+
+def test_a_forged_link_changes_nothing(client, alice):
+    response = client.post("/accounts/notifications/off/not-a-signed-token/")
+    assert response.status_code == 404
+    assert not EmailNotifications.objects.exists()
+
+
+def test_sign_up_takes_an_optional_email_and_the_settings_change_it(client):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "dora", "email": "", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    dora = get_user_model().objects.get(username="dora")
+    assert dora.email == ""
+
+    page = client.get("/accounts/notifications/").content.decode()
+    assert 'id="id_enabled" name="enabled" type="checkbox" checked' in page
+    response = client.post(
+        "/accounts/notifications/", {"email": "not an address", "enabled": "on"}
+    )
+    assert response.status_code == 400
+    assert "Enter a valid email address." in response.content.decode()
+    client.post("/accounts/notifications/", {"email": "dora@example.com"})
+    dora.refresh_from_db()
+    assert dora.email == "dora@example.com"
+    assert not EmailNotifications.objects.get(user=dora).enabled

@@ -1,0 +1,222 @@
+"""Web Push from a real uvicorn process to a push endpoint on loopback,
+which decrypts each push (RFC 8291) as a browser's push service would
+hand it on."""
+
+import asyncio
+import base64
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import http_ece
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.test import Client, override_settings
+
+from accounts.models import PushSubscription
+from bench.servers import free_port
+from rooms.models import ReadMark, Room, SweepCursor
+
+from .conftest import start_chat_server
+from .test_notify_email import post
+from .test_socket import open_tab
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def key_pair():
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = key.public_key().public_bytes(
+        Encoding.X962, PublicFormat.UncompressedPoint
+    )
+    return key, b64url(public)
+
+
+SERVER_KEY, SERVER_PUBLIC = key_pair()
+SERVER_PRIVATE = b64url(SERVER_KEY.private_numbers().private_value.to_bytes(32, "big"))
+
+
+class PushService:
+    """A push endpoint on loopback: keeps each browser's pushes, decrypted."""
+
+    def __init__(self):
+        self.browsers = {}  # path: (private key, auth secret)
+        self.pushes = []  # (path, headers, payload, arrived at)
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.path == "/gone":
+                    self.send_response(410)
+                    self.end_headers()
+                    return
+                key, auth = service.browsers[self.path]
+                clear = http_ece.decrypt(body, private_key=key, auth_secret=auth)
+                service.pushes.append(
+                    (
+                        self.path,
+                        {k.lower(): v for k, v in self.headers.items()},
+                        json.loads(clear),
+                        time.monotonic(),
+                    )
+                )
+                self.send_response(201)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def subscribe(self, person, path):
+        key, public = key_pair()
+        auth = os.urandom(16)
+        self.browsers[path] = (key, auth)
+        return PushSubscription.objects.create(
+            user=person.user,
+            endpoint=f"http://127.0.0.1:{self.server.server_port}{path}",
+            p256dh=public,
+            auth=b64url(auth),
+        )
+
+    def to(self, path):
+        return [push for push in self.pushes if push[0] == path]
+
+    async def wait_for(self, path, timeout=15):
+        async with asyncio.timeout(timeout):
+            while not self.to(path):
+                await asyncio.sleep(0.02)
+        return self.to(path)
+
+
+@pytest.fixture(scope="module")
+def push_service():
+    service = PushService()
+    yield service
+    service.server.shutdown()
+
+
+@pytest.fixture
+def pushes(push_service, transactional_db):
+    push_service.pushes.clear()
+    # Each test starts with an empty database, and the server's sweep would
+    # start its cursor from the newest message it finds, maybe the test's
+    # own first one: start it here, before any.
+    SweepCursor.objects.update_or_create(name="push", defaults={"last_message_id": 0})
+    return push_service
+
+
+@pytest.fixture(scope="module")
+def push_server(django_db_setup, django_db_blocker):
+    server = start_chat_server(
+        "push",
+        django_db_blocker,
+        VAPID_PUBLIC_KEY=SERVER_PUBLIC,
+        VAPID_PRIVATE_KEY=SERVER_PRIVATE,
+        VAPID_SUBJECT="mailto:ops@example.com",
+        PUSH_ALLOW_PRIVATE="1",
+        PUSH_SWEEP_SECONDS="0.1",
+    )
+    yield server
+    server.stop()
+
+
+async def test_a_mention_reaches_the_browser_encrypted_and_signed(
+    push_server, pushes, general, alice, bob
+):
+    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
+    posted = time.monotonic()
+    await post(push_server, bob, "general", "@alice are you there?")
+    [(_, headers, payload, arrived)] = await pushes.wait_for("/alice")
+    assert payload["title"] == "bob in #general"
+    assert payload["body"] == "@alice are you there?"
+    assert payload["url"].startswith("/rooms/general/?around=")
+    assert headers["content-encoding"] == "aes128gcm"
+    assert headers["authorization"].startswith("vapid t=")
+    assert f"k={SERVER_PUBLIC}" in headers["authorization"]
+    print(f"mention to push request: {(arrived - posted) * 1000:.0f} ms")
+
+
+async def test_no_push_to_the_author_a_muted_room_or_a_room_on_screen(
+    push_server, pushes, general, alice, bob
+):
+    await Room.objects.acreate(name="random", slug="random")
+    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
+    await asyncio.to_thread(pushes.subscribe, bob, "/bob")
+    await ReadMark.objects.acreate(user=alice.user, room=general, muted=True)
+    async with open_tab(push_server, "random", person=alice):
+        await post(push_server, bob, "general", "chatter in a muted room")
+        await post(push_server, bob, "random", "@alice you are looking at this")
+        await post(push_server, bob, "general", "@alice a mention gets through")
+        [(_, _, payload, _)] = await pushes.wait_for("/alice")
+    assert payload["body"] == "@alice a mention gets through"
+    assert pushes.to("/bob") == []
+
+
+async def test_a_direct_message_is_pushed_and_a_forgotten_browser_dropped(
+    push_server, pushes, general, alice, bob
+):
+    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
+    gone = await asyncio.to_thread(pushes.subscribe, alice, "/gone")
+    conversation = await asyncio.to_thread(
+        Room.objects.direct_for, [alice.user, bob.user]
+    )
+    await post(push_server, bob, conversation.slug, "just between us")
+    [(_, _, payload, _)] = await pushes.wait_for("/alice")
+    assert payload["title"] == "bob (direct message)"
+    async with asyncio.timeout(10):
+        while await PushSubscription.objects.filter(pk=gone.pk).aexists():
+            await asyncio.sleep(0.05)
+
+
+SUBSCRIPTION = {"keys": {"p256dh": SERVER_PUBLIC, "auth": b64url(b"0" * 16)}}
+
+
+def subscribe(client, endpoint):
+    body = json.dumps({**SUBSCRIPTION, "endpoint": endpoint})
+    return client.post(
+        "/accounts/push/subscribe/", body, content_type="application/json"
+    )
+
+
+def test_a_subscription_must_name_a_push_service_on_the_internet(alice):
+    client = Client()
+    client.force_login(alice.user)
+    for endpoint in [
+        "http://127.0.0.1:8000/push",
+        "https://127.0.0.1/push",
+        "https://10.1.2.3/push",
+        "https://[::1]/push",
+        "file:///etc/passwd",
+    ]:
+        response = subscribe(client, endpoint)
+        assert response.status_code == 400, endpoint
+        assert "cannot be reached" in response.json()["error"]
+    assert subscribe(client, "not json").status_code == 400
+    assert not PushSubscription.objects.exists()
+
+
+@override_settings(PUSH_ALLOW_PRIVATE=True)
+def test_subscribing_and_unsubscribing_a_browser(alice, bob):
+    client = Client()
+    client.force_login(alice.user)
+    assert subscribe(client, "http://127.0.0.1:9/browser").status_code == 201
+    assert PushSubscription.objects.get().user == alice.user
+    anonymous = Client()
+    assert subscribe(anonymous, "http://127.0.0.1:9/other").status_code == 302
+    body = json.dumps({"endpoint": "http://127.0.0.1:9/browser"})
+    stranger = Client()
+    stranger.force_login(bob.user)
+    stranger.post("/accounts/push/unsubscribe/", body, content_type="application/json")
+    assert PushSubscription.objects.exists()  # not bob's to remove
+    client.post("/accounts/push/unsubscribe/", body, content_type="application/json")
+    assert not PushSubscription.objects.exists()

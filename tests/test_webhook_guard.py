@@ -1,0 +1,70 @@
+"""Bots' webhooks are never called on private or loopback addresses
+unless WEBHOOK_ALLOW_PRIVATE: a server of its own, without it (every
+server on the test database sweeps for webhooks, so this one is alone)."""
+
+import time
+
+import pytest
+import requests
+
+from accounts import bots
+from rooms import outbound
+from rooms.models import Message, SweepCursor
+
+from .conftest import start_chat_server
+from .test_api import Receiver, bearer, messages_url
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def guarded_server(django_db_setup, django_db_blocker):
+    server = start_chat_server(
+        "webhook-guard", django_db_blocker, WEBHOOK_SWEEP_SECONDS="0.1"
+    )
+    yield server
+    server.stop()
+
+
+def test_a_webhook_on_loopback_is_not_called(guarded_server, general, alice):
+    SweepCursor.make_if_new("webhooks")  # the sweep is on before the message
+    helper, _ = bots.create("helper", "", by=alice.user)
+    _, asker_key = bots.create("asker", "", by=alice.user)
+    with Receiver(answer="should not be asked") as receiver:
+        helper.webhook_url = receiver.url
+        helper.save()
+        asked = requests.post(
+            messages_url(guarded_server),
+            json={"message": "@helper are you there?"},
+            headers=bearer(asker_key),
+        )
+        wait_until_swept_past(asked.json()["id"])
+        assert receiver.calls.empty()
+    assert "is not public" in guarded_server.log()
+    assert not Message.objects.filter(author=helper.user).exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.0.0.1/hook",
+        "https://[::1]/hook",
+        "https://10.0.0.1/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://localhost/hook",
+        "http://example.com/hook",  # not https
+        "ftp://example.com/hook",
+    ],
+)
+def test_private_addresses_and_plain_http_are_refused(url):
+    assert not outbound.may_request(url)
+
+
+def wait_until_swept_past(message_id, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        cursor = SweepCursor.objects.filter(name="webhooks").first()
+        if cursor and cursor.last_message_id >= message_id:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the webhook sweep never passed message {message_id}")
