@@ -113,10 +113,20 @@ async def typing(room, user):
 
 
 async def user_signed_out(user_id, reason="signed-out"):
-    """Tell every open socket of this person that the session is over."""
-    await get_channel_layer().group_send(
-        user_group(user_id), {"type": "user.signed_out", "reason": reason}
-    )
+    """Tell every open socket of this person that the session is over.
+
+    Send it once the session or account has changed: a socket still
+    connecting reads them again after joining the person's group
+    (Consumer.still_signed_in).
+    """
+    try:
+        await get_channel_layer().group_send(
+            user_group(user_id), {"type": "user.signed_out", "reason": reason}
+        )
+    except Exception:
+        # The session ends without the channel layer: an outage must not
+        # keep anyone signed in.
+        logger.exception("Could not close the sockets of user %s", user_id)
 
 
 async def member_removed(room_id, user_id):

@@ -18,8 +18,13 @@ logger = logging.getLogger(__name__)
 
 
 @receiver(user_logged_out)
-def close_sockets_on_sign_out(sender, user, **kwargs):
-    if user is not None:
+def close_sockets_on_sign_out(sender, request, user, **kwargs):
+    # Django sends this before it flushes the session; flush first, so a
+    # socket that joins after the event finds the session gone (a second
+    # flush does nothing). Channels' logout sends no request: the consumer
+    # tells the sockets itself, after its flush.
+    if user is not None and request is not None:
+        request.session.flush()
         close_sockets(user.pk, "signed-out")
 
 
@@ -43,12 +48,7 @@ def close_sockets_when_access_changes(sender, instance, update_fields, **kwargs)
 
 
 def close_sockets(user_id, reason):
-    try:
-        async_to_sync(broadcast.user_signed_out)(user_id, reason)
-    except Exception:
-        # Sign-out goes on without the channel layer: an outage must not
-        # keep anyone signed in.
-        logger.exception("Could not close the sockets of user %s", user_id)
+    async_to_sync(broadcast.user_signed_out)(user_id, reason)
 
 
 @receiver(post_delete, sender=Attachment)

@@ -578,6 +578,21 @@ async def test_signing_out_over_the_socket_keeps_the_tab_reading(
     assert 'id="sign-in"' in page
 
 
+async def test_tabs_still_connecting_when_their_person_signs_out_close_too(
+    chat_server, general, alice
+):
+    # Each opens (its "open" shows) before it joins the person's group.
+    async with open_tab(chat_server, person=alice) as ws:
+        signing_out = Tab(ws)
+        await signing_out.expect("alice joined")
+        async with contextlib.AsyncExitStack() as stack:
+            opening = [open_tab(chat_server, person=alice) for _ in range(20)]
+            tabs = await asyncio.gather(*map(stack.enter_async_context, opening))
+            await signing_out.send(action="sign-out")
+            codes = await asyncio.gather(*(Tab(tab).expect_close() for tab in tabs))
+    assert codes == [4401] * len(tabs)
+
+
 async def test_signing_out_and_back_in_on_one_socket(chat_server, general, alice):
     async with open_tab(chat_server, person=alice) as ws:
         tab = Tab(ws)

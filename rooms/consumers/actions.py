@@ -172,8 +172,10 @@ class SessionActions:
 
     async def sign_out(self, frame):
         if self.user.is_authenticated:
+            user_id = self.user.pk
             # Leave first: the signed-out event closes every other socket.
             await self.leave_as_member()
             await logout(self.scope)
+            await broadcast.user_signed_out(user_id)
             await self.redraw_sidebar()  # the open rooms only
         await self.send_fragment("viewer-update", {"focus": "sign-in"})

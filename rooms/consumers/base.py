@@ -1,9 +1,11 @@
 import logging
 import re
+from importlib import import_module
 
 from channels.auth import AuthMiddleware, get_user
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from accounts import client_address
 
@@ -12,6 +14,8 @@ from accounts import client_address
 CLOSE_NO_ROOM = 4404
 CLOSE_SIGNED_OUT = 4401
 CLOSE_MEMBERS_ONLY = 4403
+
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -77,6 +81,16 @@ class Consumer(AsyncWebsocketConsumer):
         # contend with the handshakes still coming, and a storm of
         # connects settles slower.
         self.scope["user"]._wrapped = await get_user(self.scope)
+
+    async def still_signed_in(self):
+        """Read the session again, once this socket is in its person's group.
+
+        The event that ends a session is sent after it ended; one sent while
+        this socket was connecting, before it joined, went past it.
+        """
+        session_key = self.scope["session"].session_key
+        fresh = {"session": SessionStore(session_key)}
+        return (await get_user(fresh)).pk == self.user.pk
 
     async def websocket_connect(self, message):
         await super().websocket_connect(message)

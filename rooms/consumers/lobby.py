@@ -15,6 +15,9 @@ class LobbyConsumer(Sidebar, Consumer):
         await self.channel_layer.group_add(
             broadcast.user_group(self.user.pk), self.channel_name
         )
+        if not await self.still_signed_in():
+            await self.close(code=CLOSE_SIGNED_OUT)
+            return
         await self.follow_sidebar()
 
     async def disconnect(self, code):

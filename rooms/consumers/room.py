@@ -41,6 +41,9 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
         await self.catch_up()
         if self.user.is_authenticated:
             await self.enter_as_member()
+            if not await self.still_signed_in():
+                await self.user_signed_out({})
+                return
         heartbeat.start()
 
     def find_room(self):
