@@ -49,7 +49,8 @@ class Exhibit:
     title: str
     template: str
     context: dict = field(default_factory=dict)
-    # Where a fragment lands, drawn around it on its stage: "log" or "people".
+    # Where a fragment lands, drawn around it on its stage: "log", "people"
+    # or a message's "reactions".
     stage: str = ""
 
     @property
@@ -311,6 +312,7 @@ def exhibits():
         Exhibit("message-edited", "An edited message", f"{r}#message", {"message": EDITED}, stage="log"),
         Exhibit("message-deleted", "A deleted message", f"{r}#message", {"message": DELETED}, stage="log"),
         Exhibit("message-reactions", "A message with reactions, one of them ada's", f"{r}#message", {"message": REACTED}, stage="log"),
+        Exhibit("reaction-buttons", "A message's reaction buttons, one of them ada's", f"{r}#reaction-buttons", {"reactions": REACTED.reactions()}, stage="reactions"),
         Exhibit("messages-changed", "A message changed: edited, deleted or reacted to (socket)", f"{r}#messages-changed", {"messages": [EDITED]}, stage="log"),
         Exhibit("message-highlighted", "A permalinked message", f"{r}#message", {"message": SHORT, "highlighted": SHORT.pk}, stage="log"),
         Exhibit("day-divider", "A day divider, by UTC day (local-times.js redraws it by the reader's)", f"{r}#day-divider", {"day": NOON}, stage="log"),
