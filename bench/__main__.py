@@ -15,7 +15,7 @@ import uvloop
 
 from . import report
 from .load import Crowd
-from .servers import LOAD_CORE, Server
+from .servers import LOAD_CORE, Processes, Server
 
 KINDS = ("bare", "stock", "ours")
 PEOPLE = 1000
@@ -65,7 +65,7 @@ async def open_room(server, name, session_ids):
     await Room.objects.acreate(slug=name, name=name)
     await server.quiet()
     crowd, failed = await Crowd.open(
-        server.ws_url(name), server.url, session_ids, presence=server.kind == "ours"
+        server.ws_urls(name), session_ids, presence=server.kind == "ours"
     )
     if failed:
         raise RuntimeError(f"{len(failed)} sockets failed to open: {failed[0]!r}")
@@ -106,8 +106,9 @@ def ms(seconds):
     return None if seconds is None else seconds * 1000
 
 
-async def latency(server, people, session_ids):
-    crowd, failed = await open_room(server, f"{server.kind}-{people}", session_ids)
+async def latency(server, people, session_ids, room=None):
+    room = room or f"{server.kind}-{people}"
+    crowd, failed = await open_room(server, room, session_ids)
     await crowd.settle()
     windows = [
         await talk(server, crowd, *LATENCY[people])
@@ -133,7 +134,7 @@ async def storm(server, session_ids):
     rss = server.rss_bytes()
     started = time.perf_counter()
     crowd, failed = await Crowd.open(
-        server.ws_url(name), server.url, session_ids, presence=server.kind == "ours"
+        server.ws_urls(name), session_ids, presence=server.kind == "ours"
     )
     connected = time.perf_counter() - started
     await crowd.settle()
@@ -167,8 +168,7 @@ async def catch_up(server, session_ids):
     await server.quiet()
     cpu, started = server.cpu_seconds(), time.perf_counter()
     back, failed = await Crowd.open(
-        server.ws_url(name, after=after),
-        server.url,
+        server.ws_urls(name, after=after),
         session_ids[SENDERS:],
         presence=False,
         catching_up=(crowd.sent_at, len(burst)),
@@ -244,6 +244,36 @@ async def run(env, session_ids, kinds, quick):
     return {kind: await measure(kind, env, session_ids, quick) for kind in kinds}
 
 
+async def one_and_two_processes(env, session_ids):
+    """Each CPU room on one process of ours, then dealt out over two on one
+    Redis: what a delivery costs when the room spans processes."""
+    figures = {}
+    for count in (1, 2):
+        processes = Processes("ours", env, count).start()
+        try:
+            figures[count] = {}
+            for people in CPU_ROOMS:
+                room = f"ours-{people}-on-{count}"
+                figures[count][people] = await latency(
+                    processes, people, session_ids[:people], room
+                )
+                brief = report.brief(figures[count][people])
+                print(f"  {count} process(es) N={people}: {brief}", flush=True)
+        finally:
+            processes.stop()
+    return figures
+
+
+def processes_report(figures):
+    for people in CPU_ROOMS:
+        one, two = (figures[count][people]["cpu_us_per_delivery"] for count in (1, 2))
+        print(
+            f"N={people}: {one:.0f} µs CPU per delivery on one process, "
+            f"{two:.0f} µs on two (both added up): two processes with a core "
+            f"each serve {2 * one / two:.2f}× the deliveries per second of one"
+        )
+
+
 async def catch_up_only(env, session_ids):
     server = Server("ours", env).start()
     try:
@@ -262,6 +292,12 @@ def arguments(argv):
     )
     parser.add_argument(
         "--catch-up", action="store_true", help="only the catch-up phase (ours)"
+    )
+    parser.add_argument(
+        "--processes",
+        action="store_true",
+        help="only CPU at N = 10 and 100 on one process of ours, then on two "
+        "(needs REDIS_URL)",
     )
     parser.add_argument(
         "--kinds", default=",".join(KINDS), help="with --quick: e.g. ours,bare"
@@ -311,6 +347,17 @@ def main(argv=None):
         shape = Path(workdir) / "message.html"
         shape.write_text(database.message_shape())
         env["BENCH_MESSAGE_SHAPE"] = str(shape)
+        if options.processes:
+            if not env.get("REDIS_URL"):
+                sys.exit(
+                    "--processes needs REDIS_URL: processes share rooms through Redis"
+                )
+            figures = asyncio.run(
+                one_and_two_processes(env, session_ids),
+                loop_factory=uvloop.new_event_loop,
+            )
+            processes_report(figures)
+            return
         if options.catch_up:
             asyncio.run(
                 catch_up_only(env, session_ids), loop_factory=uvloop.new_event_loop

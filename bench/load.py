@@ -34,6 +34,11 @@ def frame(seq):
     )
 
 
+def origin_of(url):
+    """The page a browser would open this socket from: its own server."""
+    return "http" + url.removeprefix("ws").split("/ws/", 1)[0]
+
+
 def percentile(values, p):
     """Return the nearest-rank percentile of sorted values, or None."""
     if not values:
@@ -107,9 +112,10 @@ class Crowd:
         self.all_arrived = asyncio.Event()
 
     @classmethod
-    async def open(cls, url, origin, session_ids, *, presence, catching_up=None):
+    async def open(cls, urls, session_ids, *, presence, catching_up=None):
         """Connect one socket per session at once; return the crowd and failures.
 
+        urls: the room's socket URL on each server, dealt out in turn.
         catching_up: (the sent_at of the crowd that sent them, how many
         messages each socket should be caught up on).
         """
@@ -120,13 +126,13 @@ class Crowd:
         sockets = await asyncio.gather(
             *(
                 connect(
-                    url,
-                    origin=origin,
+                    urls[n % len(urls)],
+                    origin=origin_of(urls[n % len(urls)]),
                     additional_headers={"Cookie": f"sessionid={session_id}"},
                     open_timeout=60,
                     max_size=2**22,
                 )
-                for session_id in session_ids
+                for n, session_id in enumerate(session_ids)
             ),
             return_exceptions=True,
         )

@@ -63,6 +63,9 @@ class Server:
         # ?after=: the newest message the page showed; a fresh room has none.
         return f"ws://127.0.0.1:{self.port}/ws/rooms/{room}/?after={after}"
 
+    def ws_urls(self, room, after=0):
+        return [self.ws_url(room, after)]
+
     def start(self, timeout=30):
         command = [
             *("taskset", "-c", str(SERVER_CORE), sys.executable),
@@ -120,3 +123,34 @@ class Server:
             before = self.cpu_seconds()
             await asyncio.sleep(step)
             still = still + step if self.cpu_seconds() - before < 0.05 * step else 0
+
+
+class Processes:
+    """Servers of one kind on one channel layer, measured as one server:
+    sockets dealt out among them, their CPU added up."""
+
+    def __init__(self, kind, env, count):
+        self.kind = kind
+        self.servers = [
+            Server(kind, env, log_name=f"{kind}-{n + 1}-of-{count}")
+            for n in range(count)
+        ]
+
+    def start(self):
+        for server in self.servers:
+            server.start()
+        return self
+
+    def stop(self):
+        for server in self.servers:
+            server.stop()
+
+    def ws_urls(self, room, after=0):
+        return [server.ws_url(room, after) for server in self.servers]
+
+    def cpu_seconds(self):
+        return sum(server.cpu_seconds() for server in self.servers)
+
+    async def quiet(self):
+        for server in self.servers:
+            await server.quiet()

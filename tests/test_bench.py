@@ -27,8 +27,7 @@ def server(django_db_setup, django_db_blocker):
 async def test_every_person_gets_every_message_exactly_once(server, general):
     people = [await sync_to_async(sign_up)(f"person{n}") for n in range(3)]
     crowd, failed = await Crowd.open(
-        f"{server.ws_url}/ws/rooms/general/?after=0",
-        server.url,
+        [f"{server.ws_url}/ws/rooms/general/?after=0"],
         [person.session_id for person in people],
         presence=True,
     )
