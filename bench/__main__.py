@@ -282,6 +282,16 @@ async def catch_up_only(env, session_ids):
         server.stop()
 
 
+async def storm_only(env, session_ids):
+    server = Server("ours", env).start()
+    try:
+        figures, chat = await storm(server, session_ids)
+        print(figures)
+        print(report.brief(chat))
+    finally:
+        server.stop()
+
+
 def arguments(argv):
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument(
@@ -292,6 +302,9 @@ def arguments(argv):
     )
     parser.add_argument(
         "--catch-up", action="store_true", help="only the catch-up phase (ours)"
+    )
+    parser.add_argument(
+        "--storm", action="store_true", help="only the storm phase (ours)"
     )
     parser.add_argument(
         "--processes",
@@ -357,6 +370,11 @@ def main(argv=None):
                 loop_factory=uvloop.new_event_loop,
             )
             processes_report(figures)
+            return
+        if options.storm:
+            asyncio.run(
+                storm_only(env, session_ids), loop_factory=uvloop.new_event_loop
+            )
             return
         if options.catch_up:
             asyncio.run(
