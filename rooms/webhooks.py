@@ -55,24 +55,26 @@ def deliver_new_messages():
 def claim_next_calls():
     """Move the cursor past the next messages; return (message, bot) for
     each bot to call about them."""
-    hooked = {
-        bot.user_id: bot
-        for bot in Bot.objects.select_related("user")
-        .exclude(webhook_url="")
-        .filter(user__is_active=True)
-    }
-    if not hooked:
-        # Nobody to call: move the cursor past what is there without
-        # reading it, as this runs every second in every process.
-        newest = Message.objects.aggregate(newest=Max("pk"))["newest"] or 0
-        SweepCursor.make_if_new("webhooks")
-        # Never back: a round that saw a bot just hooked may be further on.
-        SweepCursor.objects.filter(name="webhooks", last_message_id__lt=newest).update(
-            last_message_id=newest
-        )
-        return []
+    # All of it in the round's transaction, the read of the bots too: a
+    # query that joins two tables can deadlock with a TRUNCATE (a test's
+    # flush) or a migration, and only the transaction gives way in time.
     with sweep_transaction():
+        hooked = {
+            bot.user_id: bot
+            for bot in Bot.objects.select_related("user")
+            .exclude(webhook_url="")
+            .filter(user__is_active=True)
+        }
         SweepCursor.make_if_new("webhooks")
+        if not hooked:
+            # Nobody to call: move the cursor past what is there without
+            # reading it, as this runs every second in every process.
+            newest = Message.objects.aggregate(newest=Max("pk"))["newest"] or 0
+            # Never back: a round that saw a bot just hooked may be further on.
+            SweepCursor.objects.filter(
+                name="webhooks", last_message_id__lt=newest
+            ).update(last_message_id=newest)
+            return []
         cursor = first_unless_locked(SweepCursor.objects.filter(name="webhooks"))
         if cursor is None:
             return []  # another process is on it

@@ -1,4 +1,4 @@
-"""A sweep's round (emails, pushes) gives way to other people's locks.
+"""A sweep's round (emails, pushes, webhooks) gives way to other people's locks.
 
 It runs in every web process while a release migrates, and while a test's
 flush truncates every table; on Postgres either can take its tables in the
@@ -7,12 +7,14 @@ flush rather than the sweep.
 """
 
 import threading
+import time
 
 import psycopg
 import pytest
 from django.db import OperationalError, connection
 
-from accounts.models import PushSubscription
+from accounts.models import Bot, PushSubscription
+from rooms import webhooks
 from rooms.background import sweep_transaction
 from rooms.models import Message
 
@@ -47,6 +49,31 @@ def test_a_round_gives_way_to_a_truncate_that_takes_its_tables_in_the_other_orde
             PushSubscription.objects.count()  # and wants what the truncate holds
         truncating.join(timeout=10)
     assert outcome["truncate"] == "done"
+
+
+def test_every_query_of_the_webhook_round_gives_way_too():
+    # Its read of the bots joins two tables: outside the round's transaction
+    # it waited for the flush, which could be waiting for it.
+    require(connection.vendor == "postgresql", "lock timeouts are Postgres's")
+    locked, done = threading.Event(), threading.Event()
+
+    def hold_the_bots_table_a_while():
+        with another_connection() as other, other.transaction():
+            other.execute(f"LOCK TABLE {Bot._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            done.wait(timeout=3)
+
+    holding = threading.Thread(target=hold_the_bots_table_a_while)
+    holding.start()
+    try:
+        locked.wait(timeout=10)
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="lock timeout"):
+            webhooks.claim_next_calls()
+        assert time.monotonic() - started < 1  # Postgres's deadlock check
+    finally:
+        done.set()
+        holding.join()
 
 
 def another_connection():
