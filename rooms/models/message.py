@@ -1,3 +1,4 @@
+import functools
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -37,6 +38,28 @@ class MessageQuerySet(models.QuerySet):
         return self.select_related("author__bot", "author__profile").prefetch_related(
             mentions_with_names(), "attachments"
         )
+
+    def insert(self, **fields):
+        """Store a new message and return it, as create() does.
+
+        Every message posted is stored here. create() builds the same
+        INSERT anew each time, which takes longer than the database takes
+        to run it; here it is built once per database. No save signals:
+        Message has none.
+        """
+        message = self.model(**fields)
+        alias = router.db_for_write(self.model)
+        connection = connections[alias]
+        values = [
+            field.get_db_prep_save(field.pre_save(message, True), connection)
+            for field in _inserted_fields()
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql(alias), values)
+            message.pk = cursor.fetchone()[0]
+        message._state.adding = False
+        message._state.db = alias
+        return message
 
     def latest_page(self, size):
         """Return the newest `size` messages, oldest first."""
@@ -220,6 +243,22 @@ class Message(models.Model):
             }
             for emoji in REACTIONS
         ]
+
+
+@functools.cache
+def _inserted_fields():
+    return [field for field in Message._meta.concrete_fields if not field.primary_key]
+
+
+@functools.cache
+def _insert_sql(alias):
+    quote = connections[alias].ops.quote_name
+    columns = ", ".join(quote(field.column) for field in _inserted_fields())
+    values = ", ".join(["%s"] * len(_inserted_fields()))
+    return (
+        f"INSERT INTO {quote(Message._meta.db_table)} ({columns}) "
+        f"VALUES ({values}) RETURNING {quote(Message._meta.pk.column)}"
+    )
 
 
 def count_messages_posted_since(author, since):
