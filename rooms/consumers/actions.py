@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 
 from accounts import client_address, session_exchange
 from accounts.forms import SignInForm
+from site_config.websocket import PreparedText
 
 from .. import broadcast, changes, db
 from ..forms import MessageForm
@@ -27,7 +28,7 @@ TYPING_REPORT_SECONDS = 1.5
 class MessageActions:
     """Posting, typing, editing, deleting and reacting.
 
-    The consumer provides room, user, render(), send_fragment() and
+    The consumer provides room, user, outbox, render(), send_fragment() and
     send_messages().
     """
 
@@ -51,7 +52,7 @@ class MessageActions:
             # Stored, so nothing is lost; say so rather than pretend.
             self.send_messages([message])
             await self.send_fragment("alert", {"alert": "delivery-delayed"})
-        await self.clear_composer()
+        self.clear_composer()
 
     def post_if_valid(self, form):
         # One trip to the database thread, not two: each costs CPU.
@@ -90,7 +91,7 @@ class MessageActions:
             await self.send_fragment("composer-update", context)
             return
         await self.change(changes.edit, message, form.cleaned_data["message"])
-        await self.clear_composer()
+        self.clear_composer()
 
     async def delete_message(self, frame):
         message = await self.changeable_message(frame)
@@ -126,13 +127,14 @@ class MessageActions:
         except PermissionDenied:
             await self.send_fragment("alert", {"alert": "not-yours"})
 
-    async def clear_composer(self):
-        # The same frame after every send by the same person: render it once
-        # (a form and its partials are among the costliest fragments).
+    def clear_composer(self):
+        # The same frame after every send by the same person: render and
+        # frame it once (a form and its partials are among the costliest
+        # fragments), and send it behind the message it follows.
         if self.cleared_composer is None or self.cleared_composer[0] != self.user.pk:
             html = self.render("composer-update", {"form": MessageForm()})
-            self.cleared_composer = (self.user.pk, html)
-        await self.send(text_data=self.cleared_composer[1])
+            self.cleared_composer = (self.user.pk, PreparedText(html))
+        self.outbox.put(self.cleared_composer[1])
 
 
 class SessionActions:
