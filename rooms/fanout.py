@@ -37,6 +37,7 @@ class Outbox:
         # The server's own send: a frame needs nothing Channels' wrappers
         # add, and every broadcast is sent once per socket in the room.
         self._server_send = scope["server_send"]
+        self._server_send_now = scope["server_send_now"]
         self._queued = None  # a deque while a send is waiting
 
     def put(self, text):
@@ -45,6 +46,8 @@ class Outbox:
             text = PreparedText(text)
         if self._queued is not None:
             self._queued.append(text)
+            return
+        if self._server_send_now is not None and self._server_send_now(text):
             return
         # Runs the send right here; it becomes a real task only if it waits.
         sending = asyncio.Task(

@@ -77,6 +77,23 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             self.request.headers.clear()
             self.request = self.response = None
 
+    def send_prepared_now(self, prepared):
+        """Write a PreparedText's frame now and return True, or return False
+        if it cannot go out at once: send() then waits or fails as usual.
+
+        The fan-out sends every broadcast once per socket in the room; most
+        sockets keep up, and for them this skips send()'s coroutine.
+        """
+        if (
+            self.writable.is_set()
+            and not self.close_sent
+            and not self.disconnected
+            and self.conn.state is State.OPEN
+        ):
+            self.transport.write(prepared.frame(self.conn.extensions))
+            return True
+        return False
+
     def raise_if_closed(self, message):
         if self.close_sent and message["type"] == "websocket.send":
             # uvicorn closed it first (an unanswered ping, a bad frame), or
@@ -133,7 +150,9 @@ class PreparedText:
 
 
 class ServerSendInScope:
-    """Hand consumers the server's own send as scope["server_send"].
+    """Hand consumers the server's own send as scope["server_send"], and
+    WebSocketProtocol.send_prepared_now as scope["server_send_now"] when
+    that is the server's protocol (None otherwise).
 
     Channels' session middleware wraps a socket's send to save the session
     on HTTP responses, and the consumer wraps it again; a websocket frame
@@ -149,10 +168,12 @@ class ServerSendInScope:
         # socket's life, and the server built this scope for this
         # socket alone and reads it no more.
         scope["server_send"] = send
+        server = getattr(send, "__self__", None)
+        scope["server_send_now"] = getattr(server, "send_prepared_now", None)
         try:
             await self.app(scope, receive, send)
         finally:
             # The server keeps its scope and send is its method: a cycle,
             # which would hold a closed socket's protocol (its buffers and
             # parser) until a full garbage collection.
-            del scope["server_send"]
+            del scope["server_send"], scope["server_send_now"]
