@@ -49,8 +49,8 @@ class Exhibit:
     title: str
     template: str
     context: dict = field(default_factory=dict)
-    # Where a fragment lands, drawn around it on its stage: "log", "people"
-    # or a message's "reactions".
+    # Where a fragment lands, drawn around it on its stage: "log", "people",
+    # or a message's "header" or "reactions".
     stage: str = ""
 
     @property
@@ -312,6 +312,7 @@ def exhibits():
         Exhibit("message-edited", "An edited message", f"{r}#message", {"message": EDITED}, stage="log"),
         Exhibit("message-deleted", "A deleted message", f"{r}#message", {"message": DELETED}, stage="log"),
         Exhibit("message-reactions", "A message with reactions, one of them ada's", f"{r}#message", {"message": REACTED}, stage="log"),
+        Exhibit("message-author", "A message's author: picture and name", f"{r}#message-author", {"person": ada}, stage="header"),
         Exhibit("reaction-buttons", "A message's reaction buttons, one of them ada's", f"{r}#reaction-buttons", {"reactions": REACTED.reactions()}, stage="reactions"),
         Exhibit("messages-changed", "A message changed: edited, deleted or reacted to (socket)", f"{r}#messages-changed", {"messages": [EDITED]}, stage="log"),
         Exhibit("message-highlighted", "A permalinked message", f"{r}#message", {"message": SHORT, "highlighted": SHORT.pk}, stage="log"),
