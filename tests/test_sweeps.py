@@ -1,4 +1,5 @@
-"""A sweep's round (emails, pushes, webhooks) gives way to other people's locks.
+"""A sweep's round (emails, pushes, webhooks, goodbyes) gives way to other
+people's locks.
 
 It runs in every web process while a release migrates, and while a test's
 flush truncates every table; on Postgres either can take its tables in the
@@ -8,15 +9,18 @@ flush rather than the sweep.
 
 import threading
 import time
+from datetime import timedelta
 
 import psycopg
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import OperationalError, connection
+from django.utils import timezone
 
 from accounts.models import Bot, PushSubscription
-from rooms import webhooks
+from rooms import presence, webhooks
 from rooms.background import sweep_transaction
-from rooms.models import Message
+from rooms.models import Message, Presence, Room
 
 from .conftest import require
 
@@ -55,21 +59,43 @@ def test_every_query_of_the_webhook_round_gives_way_too():
     # Its read of the bots joins two tables: outside the round's transaction
     # it waited for the flush, which could be waiting for it.
     require(connection.vendor == "postgresql", "lock timeouts are Postgres's")
+    gives_way_while_locked(Bot, webhooks.claim_next_calls)
+
+
+def test_the_goodbye_sweeps_give_way_too():
+    # They run as sockets close, so often just as a test's flush begins, and
+    # each joins the presence rows with rooms or people.
+    require(connection.vendor == "postgresql", "lock timeouts are Postgres's")
+    room = Room.objects.create(slug="left", name="left")
+    person = get_user_model().objects.create(username="leaver")
+    Presence.objects.create(
+        room=room,
+        user=person,
+        channel_name="gone",
+        expires=timezone.now() - timedelta(seconds=1),
+    )
+    gives_way_while_locked(Room, presence._rooms_with_lapsed_rows)
+    gives_way_while_locked(get_user_model(), lambda: presence._sweep(room))
+
+
+def gives_way_while_locked(model, round_of_sweep):
+    """Assert the round fails on its lock timeout while model's table is
+    held, well before Postgres's deadlock check would."""
     locked, done = threading.Event(), threading.Event()
 
-    def hold_the_bots_table_a_while():
+    def hold_the_table_a_while():
         with another_connection() as other, other.transaction():
-            other.execute(f"LOCK TABLE {Bot._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+            other.execute(f"LOCK TABLE {model._meta.db_table} IN ACCESS EXCLUSIVE MODE")
             locked.set()
             done.wait(timeout=3)
 
-    holding = threading.Thread(target=hold_the_bots_table_a_while)
+    holding = threading.Thread(target=hold_the_table_a_while)
     holding.start()
     try:
         locked.wait(timeout=10)
         started = time.monotonic()
         with pytest.raises(OperationalError, match="lock timeout"):
-            webhooks.claim_next_calls()
+            round_of_sweep()
         assert time.monotonic() - started < 1  # Postgres's deadlock check
     finally:
         done.set()
