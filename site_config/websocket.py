@@ -61,12 +61,7 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             await self.wait_until_writable()
             self.raise_if_closed(message)  # the close may have gone first
         prepared = message.get("prepared")
-        if (
-            prepared is not None
-            and not self.disconnected
-            and self.conn.state is State.OPEN
-        ):
-            self.transport.write(prepared.frame(self.conn.extensions))
+        if prepared is not None and self.send_prepared_now(prepared):
             return
         await super().send(message)
         if message["type"] == "websocket.accept" and self.handshake_complete:
