@@ -13,7 +13,7 @@ from pathlib import Path
 import django
 import uvloop
 
-from . import report
+from . import floor, report
 from .load import Crowd
 from .servers import LOAD_CORE, Processes, Server
 
@@ -356,6 +356,9 @@ def main(argv=None):
         layer = "redis pub/sub" if env.get("REDIS_URL") else "in-memory"
         print(f"channel layer: {layer}; servers on core 0, load on core {LOAD_CORE}")
         session_ids = database.create(PEOPLE)
+        # Before any server runs: the machine is as quiet as it gets.
+        steps = floor.measure()
+        print(f"floor, the steps only ours takes: {floor.brief(steps)}", flush=True)
         # What the baselines send for every message: the chat's own bytes.
         shape = Path(workdir) / "message.html"
         shape.write_text(database.message_shape())
@@ -390,6 +393,7 @@ def main(argv=None):
             quick_report(figures)
             return
         figures["layer"] = layer
+        figures["floor"] = steps
         figures["seconds"] = time.monotonic() - started
         report.write(figures)
 

@@ -83,6 +83,17 @@ def table(figures, facts):
             for k in KINDS
         )
     )
+    floor = figures["floor"]
+    rows.append(
+        (
+            "the steps only ours takes per message, validate + store + draw, "
+            "each alone in a warm loop",
+            " + ".join(f"{us:.0f}" for us in floor.values())
+            + f" = {sum(floor.values()):.0f} µs",
+            "–",
+            "–",
+        )
+    )
     rows.append(
         ("server CPU per delivery, N = 100",)
         + tuple(f"{figures[k][100]['cpu_us_per_delivery']:.0f} µs" for k in KINDS)
