@@ -28,6 +28,9 @@ def user_group(user_id):
 # every room with their messages.
 PEOPLE_GROUP = "people"
 
+# Every signed-in socket with a sidebar follows it (rooms/consumers/sidebar.py).
+SIDEBARS_GROUP = "sidebars"
+
 
 async def message_posted(message):
     """Send a stored message to its room; return False if that failed for now.
@@ -140,6 +143,13 @@ async def room_added(room_id, user_id):
     """List a room in this person's open sidebars: they may read it now."""
     await get_channel_layer().group_send(
         user_group(user_id), {"type": "user.room_added", "room_id": room_id}
+    )
+
+
+async def room_opened(room_id):
+    """List a new open room in every open sidebar: anyone may read it."""
+    await get_channel_layer().group_send(
+        SIDEBARS_GROUP, {"type": "room.opened", "room_id": room_id}
     )
 
 

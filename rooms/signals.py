@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from . import broadcast
@@ -74,5 +74,20 @@ def list_new_rooms_in_sidebars(sender, instance, action, reverse, pk_set, **kwar
                 async_to_sync(broadcast.room_added)(room_id, user_id)
             except Exception:  # they see it on their next page
                 logger.exception("Could not list room %s for %s", room_id, user_id)
+
+    transaction.on_commit(tell)
+
+
+@receiver(post_save, sender=Room)
+def list_open_rooms_in_sidebars(sender, instance, created, raw, **kwargs):
+    """A new open room shows in every open sidebar: anyone may read it."""
+    if raw or not created or instance.kind != Room.Kind.OPEN:
+        return
+
+    def tell():
+        try:
+            async_to_sync(broadcast.room_opened)(instance.pk)
+        except Exception:  # they see it on their next page
+            logger.exception("Could not list the new room %s", instance.pk)
 
     transaction.on_commit(tell)

@@ -156,3 +156,32 @@ async def test_a_room_you_are_removed_from_is_no_longer_followed(
         await bob_tab.send(action="send", message="after alice left")
         await bob_tab.expect("after alice left<")
         await lobby.expect_nothing(within=0.5)
+
+
+async def test_a_new_open_room_is_listed_in_every_sidebar_then_followed(
+    chat_server, general, alice, bob
+):
+    carol = await sync_to_async(sign_up)("carol")
+    async with (
+        open_lobby(chat_server, alice) as a,
+        open_lobby(chat_server, carol) as c,
+        open_tab(chat_server, person=bob) as b,
+    ):
+        alice_lobby, carol_lobby = await live_lobby(a), await live_lobby(c)
+        bob_tab = await live_lobby(b)
+        csrf = "r" * 32
+        for name, private in (("hidden", "on"), ("design", "")):
+            form = {"name": name, "private": private}
+            await sync_to_async(http_post)(
+                chat_server, "/rooms/new/", form, csrf, bob.session_id
+            )
+        # All three hear of design; the private room only its creator.
+        for sidebar in (alice_lobby, carol_lobby, bob_tab):
+            await sidebar.expect('data-room="design"')
+        assert 'data-room="hidden"' not in alice_lobby.seen + carol_lobby.seen
+        assert 'data-room="hidden"' in bob_tab.seen
+        design = await Room.objects.aget(slug="design")
+        async with open_tab(chat_server, "design", person=bob) as d:
+            await Tab(d).send(action="send", message="first words in design")
+            await alice_lobby.expect(marked(design))
+            await carol_lobby.expect(marked(design))

@@ -6,8 +6,9 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from .conftest import PrivateRedis, require, start_processes_on_redis
+from .test_lobby_socket import live_lobby, open_lobby
 from .test_redis_layer import REDIS_URL, redis_is_up
-from .test_socket import Tab, http_sign_out, open_tab
+from .test_socket import Tab, http_post, http_sign_out, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,6 +50,19 @@ async def test_signing_out_on_one_process_closes_sockets_on_the_other(
         await tab.expect("alice joined")
         await sync_to_async(http_sign_out)(first, alice.session_id)
         assert await tab.expect_close() == 4401
+
+
+async def test_a_room_opened_on_one_process_is_listed_on_the_other(
+    processes, general, alice, bob
+):
+    first, second = processes
+    async with open_lobby(second, alice) as ws:
+        lobby = await live_lobby(ws)
+        form = {"name": "design", "private": ""}
+        await sync_to_async(http_post)(
+            first, "/rooms/new/", form, "r" * 32, bob.session_id
+        )
+        await lobby.expect('data-room="design"')
 
 
 async def test_processes_share_a_room_over_tls_redis(

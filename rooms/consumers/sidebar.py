@@ -3,7 +3,7 @@ from django.template.loader import render_to_string
 
 from site_config.websocket import PreparedText
 
-from .. import db, fanout
+from .. import broadcast, db, fanout
 from ..models import Message, Room
 from ..sidebar import sidebar_context
 
@@ -37,6 +37,9 @@ class Sidebar:
     held_notices = None
 
     async def follow_sidebar(self):
+        # Before the lists are read: a room opened meanwhile is either in
+        # them or announced to this socket.
+        await self.channel_layer.group_add(broadcast.SIDEBARS_GROUP, self.channel_name)
         # One trip to the database on a connect: the lists, and how far the
         # messages went when they were read.
         context, newest = await db.run(self.read_sidebar)
@@ -75,6 +78,9 @@ class Sidebar:
         return news.exclude(author=self.user).exists()
 
     async def unfollow_sidebar(self):
+        await self.channel_layer.group_discard(
+            broadcast.SIDEBARS_GROUP, self.channel_name
+        )
         watched, self.watched_room_ids = self.watched_room_ids, ()
         for room_id in watched:
             await fanout.rooms.leave(room_id, self)
@@ -106,7 +112,13 @@ class Sidebar:
 
     async def user_room_added(self, event):
         """This person was let into a room: watch it, and list it."""
-        room_id = event["room_id"]
+        await self.list_room(event["room_id"])
+
+    async def room_opened(self, event):
+        """Someone opened a room that anyone may read: watch it, and list it."""
+        await self.list_room(event["room_id"])
+
+    async def list_room(self, room_id):
         if room_id in self.watched_room_ids or room_id == getattr(
             self.current_room, "pk", None
         ):
