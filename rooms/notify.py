@@ -121,7 +121,7 @@ def due_by_person(now):
 
 
 def _email_one(user_id, message_ids, now):
-    user = get_user_model().objects.get(pk=user_id)
+    user = get_user_model().objects.select_related("profile").get(pk=user_id)
     with sweep_transaction():
         EmailNotifications.objects.get_or_create(user=user)
         notifications = first_unless_locked(
@@ -136,7 +136,7 @@ def _email_one(user_id, message_ids, now):
         messages = list(
             Message.objects.readable_by(user)
             .filter(pk__in=message_ids, pk__gt=notifications.listed_up_to)
-            .select_related("room", "author")
+            .select_related("room", "author__profile")
             .order_by("pk")
         )
         if not messages:

@@ -1,10 +1,13 @@
 """Web Push notifications of mentions and direct messages.
 
 A sweep over what is stored, as for the emails (rooms/notify.py), every
-PUSH_SWEEP_SECONDS: the messages since it last looked (the "push"
-SweepCursor), taken by one process at a time (the cursor row's lock), so
-the message path never waits for a push service and a restart loses
-nothing. A message is pushed to each browser its people subscribed: the
+PUSH_SWEEP_SECONDS, so the message path never waits for a push service.
+A round claims the messages since the last (the "push" SweepCursor, under
+its lock, in a short transaction), then pushes with no transaction open,
+as bots' webhooks are called: a slow push service holds no lock (on
+SQLite, the one every writer waits for). A process stopped mid-round
+finishes it first (Sweep.stop); one killed loses that round's pushes,
+never repeats them. A message is pushed to each browser its people subscribed: the
 people it mentions, and in a direct conversation its other members; never
 its author, nor someone who cannot read the room, has read it, or has a
 tab open in the room; in a muted room only a mention.
@@ -17,6 +20,7 @@ from django.conf import settings
 from pywebpush import WebPushException, webpush
 
 from accounts.models import PushSubscription
+from accounts.profiles import display_name
 
 from . import outbound
 from .background import Sweep, first_unless_locked, sweep_transaction
@@ -35,21 +39,25 @@ def enabled():
 
 def push_new_messages():
     """Push what was posted since the last round; return how many pushes."""
+    return sum(push_about(message) for message in claim_next_messages())
+
+
+def claim_next_messages():
+    """Move the cursor past the next messages; return them."""
     with sweep_transaction():
         SweepCursor.make_if_new("push")
         cursor = first_unless_locked(SweepCursor.objects.filter(name="push"))
         if cursor is None:
-            return 0  # another process is on it
+            return []  # another process is on it
         messages = list(
             Message.objects.filter(pk__gt=cursor.last_message_id, deleted=None)
-            .select_related("room", "author")
+            .select_related("room", "author__profile")
             .order_by("pk")[:BATCH]
         )
-        pushed = sum(push_about(message) for message in messages)
         if messages:
             cursor.last_message_id = messages[-1].pk
             cursor.save(update_fields=["last_message_id"])
-    return pushed
+    return messages
 
 
 def recipients(message):
@@ -86,7 +94,7 @@ def push_about(message):
     room = message.room
     where = "(direct message)" if room.is_direct else f"in #{room.name}"
     payload = {
-        "title": f"{message.author.username} {where}",
+        "title": f"{display_name(message.author)} {where}",
         "body": message.body[:200],
         "url": message.get_absolute_url(),
         "tag": f"room-{room.pk}",

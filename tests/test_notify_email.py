@@ -13,7 +13,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from accounts.models import EmailNotifications
+from accounts.models import EmailNotifications, Profile
 from bench.servers import free_port
 from rooms.models import Message, Room
 
@@ -104,6 +104,7 @@ async def test_a_burst_of_mentions_and_a_direct_message_make_one_email(
 ):
     await sync_to_async(with_email)(alice)
     await sync_to_async(with_email)(bob)
+    await Profile.objects.acreate(user=bob.user, display_name="Bob Builder")
     posted = time.monotonic()
     await post(
         mail_server,
@@ -129,6 +130,10 @@ async def test_a_burst_of_mentions_and_a_direct_message_make_one_email(
     for body in ["@alice one", "@alice two", "@alice three", "just you and me"]:
         assert body in text and body in html
     assert "no one" not in text
+    # Each message by its author as they show, as in the room.
+    assert (
+        text.count("Bob Builder in ") == 4 and html.count("Bob Builder</strong>") == 4
+    )
     assert f"{SITE}/rooms/general/?around=" in text
     unsubscribe = re.search(rf"{SITE}(/accounts/notifications/off/[^/]+/)", text)[1]
     assert sent["List-Unsubscribe"] == f"<{SITE}{unsubscribe}>"

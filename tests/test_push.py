@@ -14,9 +14,10 @@ import http_ece
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.db import OperationalError, connection, transaction
 from django.test import Client, override_settings
 
-from accounts.models import PushSubscription
+from accounts.models import Profile, PushSubscription
 from bench.servers import free_port
 from rooms.models import ReadMark, Room, SweepCursor
 
@@ -49,6 +50,7 @@ class PushService:
     def __init__(self):
         self.browsers = {}  # path: (private key, auth secret)
         self.pushes = []  # (path, headers, payload, arrived at)
+        self.probes = []  # what write_while_pushed found, push by push
         service = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -58,6 +60,8 @@ class PushService:
                     self.send_response(410)
                     self.end_headers()
                     return
+                if self.path == "/probe":
+                    service.probes.append(write_while_pushed())
                 key, auth = service.browsers[self.path]
                 clear = http_ece.decrypt(body, private_key=key, auth_secret=auth)
                 service.pushes.append(
@@ -98,6 +102,25 @@ class PushService:
         return self.to(path)
 
 
+def write_while_pushed():
+    """Write the push sweep's cursor row, as someone else would while a push
+    is in flight, waiting a second at most; return "written" or why not."""
+    try:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":  # before BEGIN IMMEDIATE waits
+                cursor.execute("PRAGMA busy_timeout = 1000")
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '1s'")
+            SweepCursor.objects.filter(name="push").update(name="push")
+    except OperationalError as error:
+        return f"locked: {error}"
+    finally:
+        connection.close()
+    return "written"
+
+
 @pytest.fixture(scope="module")
 def push_service():
     service = PushService()
@@ -108,6 +131,7 @@ def push_service():
 @pytest.fixture
 def pushes(push_service, transactional_db):
     push_service.pushes.clear()
+    push_service.probes.clear()
     # Each test starts with an empty database, and the server's sweep would
     # start its cursor from the newest message it finds, maybe the test's
     # own first one: start it here, before any.
@@ -176,6 +200,25 @@ async def test_a_direct_message_is_pushed_and_a_forgotten_browser_dropped(
     async with asyncio.timeout(10):
         while await PushSubscription.objects.filter(pk=gone.pk).aexists():
             await asyncio.sleep(0.05)
+
+
+async def test_a_push_in_flight_holds_no_lock(push_server, pushes, general, alice, bob):
+    # On SQLite a lock held through the push would be the one every writer
+    # waits for, posts included, for as long as the push service takes.
+    await asyncio.to_thread(pushes.subscribe, alice, "/probe")
+    await post(push_server, bob, "general", "@alice while the service thinks")
+    await pushes.wait_for("/probe")
+    assert pushes.probes == ["written"]
+
+
+async def test_a_push_names_the_author_as_they_show(
+    push_server, pushes, general, alice, bob
+):
+    await Profile.objects.acreate(user=bob.user, display_name="Bob Builder")
+    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
+    await post(push_server, bob, "general", "@alice can we fix it?")
+    [(_, _, payload, _)] = await pushes.wait_for("/alice")
+    assert payload["title"] == "Bob Builder in #general"
 
 
 SUBSCRIPTION = {"keys": {"p256dh": SERVER_PUBLIC, "auth": b64url(b"0" * 16)}}
