@@ -16,6 +16,7 @@ tab open in the room; in a muted room only a mention.
 import json
 import logging
 
+import requests
 from django.conf import settings
 from pywebpush import WebPushException, webpush
 
@@ -99,7 +100,7 @@ def push_about(message):
         "url": message.get_absolute_url(),
         "tag": f"room-{room.pk}",
     }
-    subscriptions = PushSubscription.objects.filter(user__in=people)
+    subscriptions = PushSubscription.objects.filter(user__in=people).order_by("pk")
     return sum(send(subscription, payload) for subscription in subscriptions)
 
 
@@ -122,6 +123,11 @@ def send(subscription, payload):
             subscription.delete()
         else:
             logger.warning("A push to %s failed: %s", subscription.user_id, error)
+        return 0
+    except requests.RequestException as error:
+        # A push service down or slow: this browser misses the push, the
+        # round's other browsers and messages do not.
+        logger.warning("A push to %s failed: %r", subscription.user_id, error)
         return 0
     return 1
 

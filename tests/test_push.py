@@ -211,6 +211,20 @@ async def test_a_push_in_flight_holds_no_lock(push_server, pushes, general, alic
     assert pushes.probes == ["written"]
 
 
+async def test_a_push_service_that_is_down_misses_only_its_own_push(
+    push_server, pushes, general, alice, bob
+):
+    # alice's first browser's push service is down; her second's is up.
+    dead = f"http://127.0.0.1:{free_port()}/nobody-listens"
+    await PushSubscription.objects.acreate(
+        user=alice.user, endpoint=dead, p256dh=SERVER_PUBLIC, auth=b64url(b"0" * 16)
+    )
+    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
+    await post(push_server, bob, "general", "@alice on either browser")
+    [(_, _, payload, _)] = await pushes.wait_for("/alice")
+    assert payload["body"] == "@alice on either browser"
+
+
 async def test_a_push_names_the_author_as_they_show(
     push_server, pushes, general, alice, bob
 ):
