@@ -40,11 +40,19 @@ def enabled():
 
 def push_new_messages():
     """Push what was posted since the last round; return how many pushes."""
-    return sum(push_about(message) for message in claim_next_messages())
+    pushed = 0
+    for message, subscriptions in claim_next_pushes():
+        payload = payload_of(message)
+        pushed += sum(send(subscription, payload) for subscription in subscriptions)
+    return pushed
 
 
-def claim_next_messages():
-    """Move the cursor past the next messages; return them."""
+def claim_next_pushes():
+    """Move the cursor past the next messages; return each with the
+    browsers to push it to (messages with none left out)."""
+    # The reads of who to push to in the round's transaction too: a query
+    # that joins two tables can deadlock with a TRUNCATE (a test's flush)
+    # or a migration, and only the transaction gives way in time.
     with sweep_transaction():
         SweepCursor.make_if_new("push")
         cursor = first_unless_locked(SweepCursor.objects.filter(name="push"))
@@ -55,10 +63,18 @@ def claim_next_messages():
             .select_related("room", "author__profile")
             .order_by("pk")[:BATCH]
         )
+        pushes = [(message, subscriptions_for(message)) for message in messages]
         if messages:
             cursor.last_message_id = messages[-1].pk
             cursor.save(update_fields=["last_message_id"])
-    return messages
+    return [(message, browsers) for message, browsers in pushes if browsers]
+
+
+def subscriptions_for(message):
+    people = recipients(message)
+    if not people:
+        return []
+    return list(PushSubscription.objects.filter(user__in=people).order_by("pk"))
 
 
 def recipients(message):
@@ -88,20 +104,15 @@ def recipients(message):
     return subscribed - set(watching.values_list("user", flat=True))
 
 
-def push_about(message):
-    people = recipients(message)
-    if not people:
-        return 0
+def payload_of(message):
     room = message.room
     where = "(direct message)" if room.is_direct else f"in #{room.name}"
-    payload = {
+    return {
         "title": f"{display_name(message.author)} {where}",
         "body": message.body[:200],
         "url": message.get_absolute_url(),
         "tag": f"room-{room.pk}",
     }
-    subscriptions = PushSubscription.objects.filter(user__in=people).order_by("pk")
-    return sum(send(subscription, payload) for subscription in subscriptions)
 
 
 def send(subscription, payload):
@@ -123,6 +134,14 @@ def send(subscription, payload):
             subscription.delete()
         else:
             logger.warning("A push to %s failed: %s", subscription.user_id, error)
+        return 0
+    except ValueError as error:
+        # Keys that encrypt nothing (the browser's p256dh is not a point on
+        # the curve): this subscription can never be pushed to.
+        logger.warning(
+            "Dropped a push subscription of %s: %s", subscription.user_id, error
+        )
+        subscription.delete()
         return 0
     except requests.RequestException as error:
         # A push service down or slow: this browser misses the push, the

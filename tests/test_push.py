@@ -92,6 +92,10 @@ class PushService:
             auth=b64url(auth),
         )
 
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_port}"
+
     def to(self, path):
         return [push for push in self.pushes if push[0] == path]
 
@@ -223,6 +227,18 @@ async def test_a_push_service_that_is_down_misses_only_its_own_push(
     await post(push_server, bob, "general", "@alice on either browser")
     [(_, _, payload, _)] = await pushes.wait_for("/alice")
     assert payload["body"] == "@alice on either browser"
+
+
+async def test_a_browser_with_keys_that_encrypt_nothing_is_dropped(
+    push_server, pushes, general, alice, bob
+):
+    broken = await PushSubscription.objects.acreate(
+        user=alice.user, endpoint=f"{pushes.url}/broken", p256dh="a" * 87, auth="b" * 22
+    )
+    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
+    await post(push_server, bob, "general", "@alice despite the broken one")
+    await pushes.wait_for("/alice")
+    assert not await PushSubscription.objects.filter(pk=broken.pk).aexists()
 
 
 async def test_a_push_names_the_author_as_they_show(
