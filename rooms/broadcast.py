@@ -28,7 +28,7 @@ def user_group(user_id):
 # every room with their messages.
 PEOPLE_GROUP = "people"
 
-# Every signed-in socket with a sidebar follows it (rooms/consumers/sidebar.py).
+# Every process's fan-out follows it, for its sockets' sidebars.
 SIDEBARS_GROUP = "sidebars"
 
 
@@ -146,10 +146,15 @@ async def room_added(room_id, user_id):
     )
 
 
-async def room_opened(room_id):
-    """List a new open room in every open sidebar: anyone may read it."""
+async def room_opened(room):
+    """List a new open room in every signed-in sidebar: anyone may read it.
+
+    One entry for all: a room just opened is nobody's open room, and has
+    nothing unread.
+    """
+    html = render_to_string("rooms/sidebar.html#entry-added", {"room": room})
     await get_channel_layer().group_send(
-        SIDEBARS_GROUP, {"type": "room.opened", "room_id": room_id}
+        SIDEBARS_GROUP, {"opened": room.pk, "html": html}
     )
 
 

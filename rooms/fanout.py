@@ -18,7 +18,7 @@ from channels.layers import get_channel_layer
 from site_config.websocket import PreparedText
 
 from .background import run_in_background
-from .broadcast import PEOPLE_GROUP, room_group
+from .broadcast import PEOPLE_GROUP, SIDEBARS_GROUP, room_group
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,8 @@ class _Rooms:
         self.members = defaultdict(set)
         # Sockets elsewhere that follow the room's broadcasts: sidebars.
         self.watchers = defaultdict(set)
+        # Sockets whose sidebars list the rooms people open.
+        self.sidebars = set()
         self.channel = None
         self._opening = asyncio.Lock()
         self._people_renewed = -RENEW_SECONDS
@@ -90,6 +92,14 @@ class _Rooms:
 
     async def watch(self, room_id, consumer):
         await self._add(self.watchers, room_id, consumer)
+
+    async def add_sidebar(self, consumer):
+        """Have this socket list every open room opened from now on."""
+        await self._open()
+        self.sidebars.add(consumer)
+
+    def remove_sidebar(self, consumer):
+        self.sidebars.discard(consumer)
 
     async def leave(self, room_id, consumer):
         was_followed = self._followed(room_id)
@@ -117,7 +127,8 @@ class _Rooms:
                 run_in_background(self._pass_on_forever())
             if time.monotonic() > self._people_renewed + RENEW_SECONDS:
                 # Renewed now and then: layers expire group memberships.
-                await get_channel_layer().group_add(PEOPLE_GROUP, self.channel)
+                for group in (PEOPLE_GROUP, SIDEBARS_GROUP):
+                    await get_channel_layer().group_add(group, self.channel)
                 self._people_renewed = time.monotonic()
 
     async def _pass_on_forever(self):
@@ -134,6 +145,9 @@ class _Rooms:
     # Its own frame, so no socket outlives its close as a leftover local
     # of the loop above while it waits for the next event.
     def _pass_on(self, event):
+        if "opened" in event:
+            self._list_opened(event["opened"], PreparedText(event["html"]))
+            return
         room_id = event["room"]
         # Framed once here for all the room's sockets, not once per socket.
         event["html"] = PreparedText(event["html"])
@@ -152,6 +166,18 @@ class _Rooms:
                 consumer.notice(event)
             except Exception:
                 logger.exception("Could not deliver to %s", consumer)
+
+    def _list_opened(self, room_id, entry):
+        """A room someone opened: every sidebar here lists it and watches it."""
+        for consumer in tuple(self.sidebars):
+            try:
+                if consumer.list_opened(room_id, entry):
+                    self.watchers[room_id].add(consumer)
+            except Exception:
+                logger.exception("Could not list room %s for %s", room_id, consumer)
+        if room_id in self.watchers:
+            group_add = get_channel_layer().group_add(room_group(room_id), self.channel)
+            run_in_background(group_add)
 
 
 # One per process: the sockets of this process are the ones it can reach.

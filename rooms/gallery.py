@@ -369,6 +369,7 @@ def exhibits():
         Exhibit("sidebar-entry-current", "The open room in the sidebar", "rooms/sidebar.html#room-entry", {"room": room, "current_room": room}),
         Exhibit("sidebar-entry-unread", "A room in the sidebar, unread", "rooms/sidebar.html#room-entry", {"room": room, "has_unread": True}),
         Exhibit("sidebar-lists-update", "The sidebar's lists (socket)", "rooms/sidebar.html#lists-update", sidebar([room], [])),
+        Exhibit("sidebar-entry-added", "A room someone opened (socket)", "rooms/sidebar.html#entry-added", {"room": room}),
         Exhibit("sidebar-entry-removed", "A room taken away (socket)", "rooms/sidebar.html#entry-removed", {"room_id": room.pk}),
         Exhibit("sidebar-unread-update", "A room turns unread (socket)", "rooms/sidebar.html#unread-update", {"room": room}),
         Exhibit("message-posted", "A message posted (socket)", f"{r}#message-posted", {"messages": [SHORT]}),

@@ -80,13 +80,13 @@ def list_new_rooms_in_sidebars(sender, instance, action, reverse, pk_set, **kwar
 
 @receiver(post_save, sender=Room)
 def list_open_rooms_in_sidebars(sender, instance, created, raw, **kwargs):
-    """A new open room shows in every open sidebar: anyone may read it."""
+    """A new open room shows in every signed-in sidebar: anyone may read it."""
     if raw or not created or instance.kind != Room.Kind.OPEN:
         return
 
     def tell():
         try:
-            async_to_sync(broadcast.room_opened)(instance.pk)
+            async_to_sync(broadcast.room_opened)(instance)
         except Exception:  # they see it on their next page
             logger.exception("Could not list the new room %s", instance.pk)
 

@@ -3,12 +3,22 @@ turn unread, for whom, and the rooms someone is let into; over real uvicorn."""
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
 from websockets.asyncio.client import connect
 
+from rooms import fanout
 from rooms.models import ReadMark, Room
+from site_config.asgi import application
 
 from .conftest import sign_up
-from .test_socket import Tab, http_get, http_post, http_sign_out, open_tab
+from .test_socket import (  # noqa: F401
+    Tab,
+    http_get,
+    http_post,
+    http_sign_out,
+    open_tab,
+    own_process_state,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -185,3 +195,32 @@ async def test_a_new_open_room_is_listed_in_every_sidebar_then_followed(
             await Tab(d).send(action="send", message="first words in design")
             await alice_lobby.expect(marked(design))
             await carol_lobby.expect(marked(design))
+
+
+@pytest.mark.usefixtures("own_process_state")
+async def test_a_socket_lists_opened_rooms_only_while_it_is_signed_in(general, alice):
+    headers = [
+        (b"origin", b"http://localhost"),
+        (b"host", b"localhost"),
+        (b"cookie", f"sessionid={alice.session_id}".encode()),
+    ]
+    tab = WebsocketCommunicator(application, "/ws/rooms/general/?after=0", headers)
+    assert (await tab.connect())[0]
+    frames = ""
+    while "data-live" not in frames:
+        frames += await tab.receive_from(timeout=5)
+    (consumer,) = fanout.rooms.members[general.pk]
+    assert fanout.rooms.sidebars == {consumer}
+    # The signal tells this process's fan-out, which the test can see.
+    design = await Room.objects.acreate(name="design", slug="design")
+    frames = ""
+    while 'data-room="design"' not in frames:
+        frames += await tab.receive_from(timeout=5)
+    assert fanout.rooms.watchers[design.pk] == {consumer}
+
+    await tab.send_json_to({"action": "sign-out"})
+    while 'id="sign-in"' not in frames:
+        frames += await tab.receive_from(timeout=5)
+    assert fanout.rooms.sidebars == set()
+    assert design.pk not in fanout.rooms.watchers
+    await tab.disconnect()

@@ -1,9 +1,11 @@
+from functools import partial
+
 from django.db.models import Max
 from django.template.loader import render_to_string
 
 from site_config.websocket import PreparedText
 
-from .. import broadcast, db, fanout
+from .. import db, fanout
 from ..models import Message, Room
 from ..sidebar import sidebar_context
 
@@ -27,60 +29,70 @@ class Sidebar:
 
     For the sockets of pages that show the sidebar: the lobby's and a
     room's. The socket watches every room the person may read except its
-    own (fanout calls notice() with their broadcasts). The consumer
-    provides user, outbox and current_room.
+    own (fanout calls notice() with their broadcasts), and lists the open
+    rooms people open (fanout calls list_opened()). The consumer provides
+    user, outbox and current_room.
     """
 
     current_room = None
     watched_room_ids = ()
-    # Broadcasts that come while the lists are read wait for them.
-    held_notices = None
+    # What comes while the lists are read waits for them: calls to make.
+    held = None
 
     async def follow_sidebar(self):
-        # Before the lists are read: a room opened meanwhile is either in
-        # them or announced to this socket.
-        await self.channel_layer.group_add(broadcast.SIDEBARS_GROUP, self.channel_name)
         # One trip to the database on a connect: the lists, and how far the
-        # messages went when they were read.
+        # messages and rooms went when they were read.
         context, newest = await db.run(self.read_sidebar)
-        own = self.current_room.pk if self.current_room else None
-        listed = [*context["sidebar_rooms"], *context["sidebar_conversations"]]
-        room_ids = [room.pk for room in listed if room.pk != own]
-        await self.watch_and_draw(room_ids, context, newest)
+        await self.watch_and_draw(self.listed_room_ids(context), context, newest)
 
     def read_sidebar(self):
-        newest = Message.objects.aggregate(newest=Max("pk"))["newest"] or 0
+        newest = (
+            Message.objects.aggregate(newest=Max("pk"))["newest"] or 0,
+            Room.objects.aggregate(newest=Max("pk"))["newest"] or 0,
+        )
         return sidebar_context(self.user, self.current_room), newest
 
-    async def watch_and_draw(self, room_ids, context=None, newest=0):
+    def listed_room_ids(self, context):
+        own = self.current_room.pk if self.current_room else None
+        listed = [*context["sidebar_rooms"], *context["sidebar_conversations"]]
+        return [room.pk for room in listed if room.pk != own]
+
+    async def watch_and_draw(self, room_ids, context=None, newest=None):
         """Watch these rooms, then draw the lists: as read before watching
-        (context) unless someone else posted in them since, or afresh."""
-        self.held_notices = []
+        (context) unless they changed since, or afresh."""
+        self.held = []
         self.watched_room_ids = set(self.watched_room_ids)
         try:
-            for room_id in room_ids:
-                await fanout.rooms.watch(room_id, self)
-                self.watched_room_ids.add(room_id)
-            if context is None or (
-                room_ids and await db.run(self.posted_since, newest, room_ids)
-            ):
+            await fanout.rooms.add_sidebar(self)
+            await self.watch(room_ids)
+            if context is None or await db.run(self.changed_since, newest, room_ids):
                 context = await db.run(sidebar_context, self.user, self.current_room)
+                await self.watch(self.listed_room_ids(context))
             self.draw_sidebar(context)
         finally:
-            held, self.held_notices = self.held_notices, None
-        for event in held:
-            self.notice(event)
+            held, self.held = self.held, None
+        for later in held:
+            later()
 
-    def posted_since(self, newest, room_ids):
-        """Whether someone else posted in these rooms after message newest:
-        between reading the lists and watching, so no broadcast told us."""
-        news = Message.objects.filter(room__in=room_ids, pk__gt=newest)
-        return news.exclude(author=self.user).exists()
+    async def watch(self, room_ids):
+        for room_id in room_ids:
+            if room_id not in self.watched_room_ids:
+                await fanout.rooms.watch(room_id, self)
+                self.watched_room_ids.add(room_id)
+
+    def changed_since(self, newest, room_ids):
+        """Whether, between reading the lists and watching them, someone
+        else posted in these rooms or someone opened a room: no broadcast
+        told this socket of either."""
+        newest_message, newest_room = newest
+        posted = Message.objects.filter(room__in=room_ids, pk__gt=newest_message)
+        opened = Room.objects.filter(kind=Room.Kind.OPEN, pk__gt=newest_room)
+        return (
+            bool(room_ids) and posted.exclude(author=self.user).exists()
+        ) or opened.exists()
 
     async def unfollow_sidebar(self):
-        await self.channel_layer.group_discard(
-            broadcast.SIDEBARS_GROUP, self.channel_name
-        )
+        fanout.rooms.remove_sidebar(self)
         watched, self.watched_room_ids = self.watched_room_ids, ()
         for room_id in watched:
             await fanout.rooms.leave(room_id, self)
@@ -97,8 +109,8 @@ class Sidebar:
 
     def notice(self, event):
         """A broadcast in a watched room: mark the room unread if it now is."""
-        if self.held_notices is not None:
-            self.held_notices.append(event)
+        if self.held is not None:
+            self.held.append(partial(self.notice, event))
             return
         room_id = event["room"]
         if "author" not in event or room_id in self.unread:
@@ -110,20 +122,28 @@ class Sidebar:
         self.unread.add(room_id)
         self.outbox.put(unread_entry(event))
 
+    def list_opened(self, room_id, entry):
+        """Someone opened a room anyone may read: list it (entry, drawn once
+        for every socket) and return True for the fan-out to have this
+        socket watch it; False if it does already."""
+        if not self.user.is_authenticated or not self.lists_new(room_id):
+            return False
+        self.watched_room_ids.add(room_id)
+        if self.held is not None:
+            self.held.append(partial(self.outbox.put, entry))
+        else:
+            self.outbox.put(entry)
+        return True
+
+    def lists_new(self, room_id):
+        own = getattr(self.current_room, "pk", None)
+        return room_id not in self.watched_room_ids and room_id != own
+
     async def user_room_added(self, event):
         """This person was let into a room: watch it, and list it."""
-        await self.list_room(event["room_id"])
-
-    async def room_opened(self, event):
-        """Someone opened a room that anyone may read: watch it, and list it."""
-        await self.list_room(event["room_id"])
-
-    async def list_room(self, room_id):
-        if room_id in self.watched_room_ids or room_id == getattr(
-            self.current_room, "pk", None
-        ):
-            return
-        await self.watch_and_draw([room_id])
+        # Handled in turn: the person may have signed out over this socket.
+        if self.user.is_authenticated and self.lists_new(event["room_id"]):
+            await self.watch_and_draw([event["room_id"]])
 
     async def stop_watching(self, room_id):
         """This person may no longer read the room."""

@@ -148,19 +148,23 @@ def test_a_room_someone_opens_appears_in_the_sidebar_and_turns_unread(
     open_page, general, random, alice, bob
 ):
     alice_page = open_page(person=alice)
+    alice_lobby = open_page("/", person=alice)
     bob_page = open_page("/rooms/new/", person=bob)
     join_room(alice_page)
     sidebar_is_live(alice_page)
+    sidebar_is_live(alice_lobby)
     expect(entry(alice_page, "design")).to_have_count(0)
 
     bob_page.get_by_label("Name").fill("design")
     bob_page.get_by_role("button", name="Create room").click()
     join_room(bob_page)
     expect(bob_page.locator("#room-name")).to_have_text("design")
-    # Listed by name, between the rooms that were there.
-    expect(alice_page.locator("nav#sidebar #rooms li")).to_have_text(
-        ["design", "general", "random"]
-    )
+    # Listed by name, between the rooms that were there: beside a room and
+    # in the lobby.
+    for page in (alice_page, alice_lobby):
+        expect(page.locator("nav#sidebar #rooms li")).to_have_text(
+            ["design", "general", "random"]
+        )
     expect(entry(alice_page, "design")).not_to_have_class(UNREAD)
 
     send_message(bob_page, "the first words in design")
@@ -169,4 +173,4 @@ def test_a_room_someone_opens_appears_in_the_sidebar_and_turns_unread(
     entry(alice_page, "design").get_by_role("link").click()
     join_room(alice_page)
     expect(message_bodies(alice_page)).to_have_text(["the first words in design"])
-    assert not alice_page.errors and not bob_page.errors
+    assert not alice_page.errors and not alice_lobby.errors and not bob_page.errors
