@@ -132,11 +132,14 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
         await self.follow_sidebar()
 
     async def leave_as_member(self):
+        # The sidebar first: mostly this process's own lists, which a
+        # database or Redis blip in the rest must not leave holding a
+        # closed socket. A presence row left behind lapses by itself.
+        await self.unfollow_sidebar()
         await self.channel_layer.group_discard(
             broadcast.user_group(self.user.pk), self.channel_name
         )
         await presence.depart(self.room, self.channel_name)
-        await self.unfollow_sidebar()
 
     # Rendering and sending
 
