@@ -8,6 +8,12 @@ NOTIFY_EMAIL_AFTER old and still unread; each person gets at most one
 email per NOTIFY_EMAIL_AFTER, listing everything unread, and nothing twice
 (EmailNotifications.listed_up_to). Processes side by side skip a person
 another process is emailing (the row's lock).
+
+The email is claimed (listed_up_to and last_sent moved, under that lock,
+in a short transaction) and then sent with no transaction open, as pushes
+and bots' webhooks are: a slow mail server holds no lock (on SQLite, the
+one every writer waits for). An email the mail server refuses is given
+back to the next round; one lost with a process killed mid-send is not.
 """
 
 import logging
@@ -121,6 +127,24 @@ def due_by_person(now):
 
 
 def _email_one(user_id, message_ids, now):
+    claimed = _claim_email(user_id, message_ids, now)
+    if claimed is None:
+        return 0
+    user, messages, before = claimed
+    try:
+        missed_email(user, messages).send()
+    except Exception:
+        # Not sent: the next round tries again, unless a round since moved on.
+        EmailNotifications.objects.filter(
+            pk=user_id, listed_up_to=messages[-1].pk, last_sent=now
+        ).update(listed_up_to=before[0], last_sent=before[1])
+        raise
+    return 1
+
+
+def _claim_email(user_id, message_ids, now):
+    """Mark this person's email as sent; return (user, its messages, what
+    was marked before), or None if there is nothing to send now."""
     user = get_user_model().objects.select_related("profile").get(pk=user_id)
     with sweep_transaction():
         EmailNotifications.objects.get_or_create(user=user)
@@ -128,11 +152,11 @@ def _email_one(user_id, message_ids, now):
             EmailNotifications.objects.filter(pk=user_id)
         )
         if notifications is None:
-            return 0  # another process is emailing this person
+            return None  # another process is emailing this person
         if notifications.last_sent and notifications.last_sent > now - (
             settings.NOTIFY_EMAIL_AFTER
         ):
-            return 0  # one email per window; these wait for the next
+            return None  # one email per window; these wait for the next
         messages = list(
             Message.objects.readable_by(user)
             .filter(pk__in=message_ids, pk__gt=notifications.listed_up_to)
@@ -140,12 +164,12 @@ def _email_one(user_id, message_ids, now):
             .order_by("pk")
         )
         if not messages:
-            return 0
-        missed_email(user, messages).send()
+            return None
+        before = (notifications.listed_up_to, notifications.last_sent)
         notifications.listed_up_to = messages[-1].pk
         notifications.last_sent = now
         notifications.save(update_fields=["listed_up_to", "last_sent"])
-    return 1
+    return user, messages, before
 
 
 def missed_email(user, messages):

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections, transaction
+from django.db.models import F
 from django.test import Client
 
 from bench.servers import free_port, procfile_uvicorn_options
@@ -286,3 +287,22 @@ def alice(transactional_db):
 @pytest.fixture
 def bob(transactional_db):
     return sign_up("bob")
+
+
+def write_within_a_second(rows, field):
+    """Write these rows (a queryset; field as it is) as someone else would,
+    waiting a second at most for a lock; return "written" or why not."""
+    try:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":  # before BEGIN IMMEDIATE waits
+                cursor.execute("PRAGMA busy_timeout = 1000")
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '1s'")
+            rows.update(**{field: F(field)})
+    except OperationalError as error:
+        return f"locked: {error}"
+    finally:
+        connection.close()
+    return "written"

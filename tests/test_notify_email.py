@@ -17,7 +17,7 @@ from accounts.models import EmailNotifications, Profile
 from bench.servers import free_port
 from rooms.models import Message, Room
 
-from .conftest import PASSWORD, sign_up, start_chat_server
+from .conftest import PASSWORD, sign_up, start_chat_server, write_within_a_second
 from .test_socket import Tab, http_get, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,8 +31,19 @@ class Inbox:
 
     def __init__(self):
         self.emails = []
+        self.refuse_next = False
+        # For each email to probe@example.com: whether its person's
+        # EmailNotifications row could be written while it was being sent.
+        self.probes = []
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse_next:
+            self.refuse_next = False
+            return "451 Try again later"
+        if envelope.rcpt_tos == ["probe@example.com"]:
+            rows = EmailNotifications.objects.filter(user__email="probe@example.com")
+            written = await asyncio.to_thread(write_within_a_second, rows, "enabled")
+            self.probes.append(written)
         sent = email.message_from_bytes(envelope.content, policy=policy.default)
         sent.arrived = time.monotonic()
         self.emails.append(sent)
@@ -60,6 +71,8 @@ def smtp():
 @pytest.fixture
 def inbox(smtp):
     smtp.handler.emails.clear()
+    smtp.handler.probes.clear()
+    smtp.handler.refuse_next = False
     return smtp.handler
 
 
@@ -145,6 +158,28 @@ async def test_a_burst_of_mentions_and_a_direct_message_make_one_email(
     await inbox.wait_for("carol@example.com")
     assert len(inbox.to("alice@example.com")) == 1
     assert inbox.to("bob@example.com") == []
+
+
+async def test_an_email_being_sent_holds_no_lock(mail_server, inbox, general, bob):
+    # On SQLite a lock held through the send would be the one every writer
+    # waits for, posts included, for as long as the mail server takes.
+    probe = await sync_to_async(sign_up)("probe")
+    probe.user.email = "probe@example.com"
+    await probe.user.asave(update_fields=["email"])
+    await post(mail_server, bob, "general", "@probe while the mail server thinks")
+    await inbox.wait_for("probe@example.com")
+    assert inbox.probes == ["written"]
+
+
+async def test_an_email_the_mail_server_refuses_is_sent_next_time(
+    mail_server, inbox, general, alice, bob
+):
+    await sync_to_async(with_email)(alice)
+    inbox.refuse_next = True
+    await post(mail_server, bob, "general", "@alice try, try again")
+    [sent] = await inbox.wait_for("alice@example.com")
+    assert "try, try again" in sent.get_body(("plain",)).get_content()
+    assert not inbox.refuse_next  # refused once first
 
 
 async def test_nothing_is_sent_for_what_was_read_in_time(

@@ -14,14 +14,13 @@ import http_ece
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from django.db import OperationalError, connection, transaction
 from django.test import Client, override_settings
 
 from accounts.models import Profile, PushSubscription
 from bench.servers import free_port
 from rooms.models import ReadMark, Room, SweepCursor
 
-from .conftest import start_chat_server
+from .conftest import start_chat_server, write_within_a_second
 from .test_notify_email import post
 from .test_socket import open_tab
 
@@ -107,22 +106,8 @@ class PushService:
 
 
 def write_while_pushed():
-    """Write the push sweep's cursor row, as someone else would while a push
-    is in flight, waiting a second at most; return "written" or why not."""
-    try:
-        with connection.cursor() as cursor:
-            if connection.vendor == "sqlite":  # before BEGIN IMMEDIATE waits
-                cursor.execute("PRAGMA busy_timeout = 1000")
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL lock_timeout = '1s'")
-            SweepCursor.objects.filter(name="push").update(name="push")
-    except OperationalError as error:
-        return f"locked: {error}"
-    finally:
-        connection.close()
-    return "written"
+    """The push sweep's cursor row, written while a push is in flight."""
+    return write_within_a_second(SweepCursor.objects.filter(name="push"), "name")
 
 
 @pytest.fixture(scope="module")
