@@ -126,9 +126,11 @@ def test_live_room_picture_matches(open_page, comparer, general, alice, bob):
     send_message(page, "On my way, bringing the notes.")
     expect(message_bodies(page)).to_have_count(2)
     expect(page.locator("#composer-message")).to_be_focused()
-    # The live message's avatar is fetched once it lands: wait for it.
+    # The live message's avatar is fetched once it lands: wait for it. A
+    # function, not an expression: Playwright evaluates an expression again
+    # on every poll, which the page's CSP refuses outside the first check.
     page.wait_for_function(
-        "[...document.querySelectorAll('#messages img')]"
+        "() => [...document.querySelectorAll('#messages img')]"
         ".every(img => img.complete && img.naturalWidth > 0)"
     )
     # Times change with every run; a mask keeps their place in the picture.
