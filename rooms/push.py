@@ -7,10 +7,11 @@ its lock, in a short transaction), then pushes with no transaction open,
 as bots' webhooks are called: a slow push service holds no lock (on
 SQLite, the one every writer waits for). A process stopped mid-round
 finishes it first (Sweep.stop); one killed loses that round's pushes,
-never repeats them. A message is pushed to each browser its people subscribed: the
-people it mentions, and in a direct conversation its other members; never
-its author, nor someone who cannot read the room, has read it, or has a
-tab open in the room; in a muted room only a mention.
+never repeats them. A message is pushed to each browser its people
+subscribed: the people it mentions, and in a direct conversation its
+other members; never its author, nor someone who cannot read the room,
+has read it, or has a tab open in the room; in a muted room only a
+mention.
 """
 
 import json
