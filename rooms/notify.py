@@ -137,14 +137,14 @@ def _email_one(user_id, message_ids, now):
         # Not sent: the next round tries again, unless a round since moved on.
         EmailNotifications.objects.filter(
             pk=user_id, listed_up_to=messages[-1].pk, last_sent=now
-        ).update(listed_up_to=before[0], last_sent=before[1])
+        ).update(**before)
         raise
     return 1
 
 
 def _claim_email(user_id, message_ids, now):
-    """Mark this person's email as sent; return (user, its messages, what
-    was marked before), or None if there is nothing to send now."""
+    """Mark this person's email as sent; return (user, its messages, the
+    fields as they were before), or None if there is nothing to send now."""
     user = get_user_model().objects.select_related("profile").get(pk=user_id)
     with sweep_transaction():
         EmailNotifications.objects.get_or_create(user=user)
@@ -165,7 +165,10 @@ def _claim_email(user_id, message_ids, now):
         )
         if not messages:
             return None
-        before = (notifications.listed_up_to, notifications.last_sent)
+        before = {
+            "listed_up_to": notifications.listed_up_to,
+            "last_sent": notifications.last_sent,
+        }
         notifications.listed_up_to = messages[-1].pk
         notifications.last_sent = now
         notifications.save(update_fields=["listed_up_to", "last_sent"])
