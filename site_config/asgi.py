@@ -16,25 +16,30 @@ from rooms.routing import websocket_urlpatterns  # noqa: E402
 from site_config.hang_up import HoldDisconnectUntilResponse  # noqa: E402
 from site_config.lifespan import lifespan  # noqa: E402
 from site_config.origin import SameOriginValidator  # noqa: E402
+from site_config.proxies import TrustedProxies  # noqa: E402
 from site_config.websocket import ServerSendInScope  # noqa: E402
 
-# HTTP: Django, which sees a client's hang-up only once the response has
-# started (site_config/hang_up.py). Websockets: SameOriginValidator refuses sockets opened by other sites' pages (and this
-# site's over another scheme or port) with this site's cookies. Then
+# Both: the address and scheme the proxies in front vouch for
+# (site_config/proxies.py). HTTP: Django, which sees a client's hang-up
+# only once the response has started (site_config/hang_up.py). Websockets:
+# SameOriginValidator refuses sockets opened by other sites' pages (and
+# this site's over another scheme or port) with this site's cookies. Then
 # Channels' AuthMiddlewareStack, less the user's read before the
 # handshake: consumers read it once the socket is open.
-application = ProtocolTypeRouter(
-    {
-        "http": HoldDisconnectUntilResponse(django_asgi_app),
-        "lifespan": lifespan,
-        "websocket": ServerSendInScope(
-            SameOriginValidator(
-                CookieMiddleware(
-                    SessionMiddleware(
-                        UserAfterHandshake(URLRouter(websocket_urlpatterns))
+application = TrustedProxies(
+    ProtocolTypeRouter(
+        {
+            "http": HoldDisconnectUntilResponse(django_asgi_app),
+            "lifespan": lifespan,
+            "websocket": ServerSendInScope(
+                SameOriginValidator(
+                    CookieMiddleware(
+                        SessionMiddleware(
+                            UserAfterHandshake(URLRouter(websocket_urlpatterns))
+                        )
                     )
                 )
-            )
-        ),
-    }
+            ),
+        }
+    )
 )

@@ -32,7 +32,7 @@ class SameOriginValidator:
         domain, _ = split_domain_port(host)
         if not origin or not domain or not validate_host(domain, allowed_hosts()):
             return False
-        # uvicorn's --proxy-headers turn X-Forwarded-Proto: https into wss.
+        # site_config/proxies.py turns X-Forwarded-Proto: https into wss.
         scheme = "https" if scope.get("scheme") == "wss" else "http"
         return origin == f"{scheme}://{host}" or is_trusted(origin)
 

@@ -41,8 +41,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 if not DEBUG:
-    # HTTPS only. Behind a PaaS router uvicorn trusts X-Forwarded-Proto
-    # (--proxy-headers, --forwarded-allow-ips), so the redirect cannot loop.
+    # HTTPS only. Behind a PaaS router X-Forwarded-Proto is trusted
+    # (site_config/proxies.py), so the redirect cannot loop.
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     # Where the redirect goes, when not to the same host on port 443.
@@ -301,7 +301,8 @@ ROOM_CREATION_LIMIT = tuple(
 )
 
 # How many proxies in front append to X-Forwarded-For (1 behind a PaaS
-# router): the address they saw is what sign-in limits count.
+# router): the address they saw is what limits and bans count. With 0 no
+# header decides it: the connection's own address counts.
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
 
 # A socket whose sends cannot go out for this long is dropped (it stopped

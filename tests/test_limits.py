@@ -1,6 +1,10 @@
 """Too fast or too many is refused with a clear message; nobody else is held up."""
 
+import contextlib
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -15,7 +19,7 @@ from accounts.models import FailedSignIn
 from rooms.models import Message, Room
 
 from .conftest import PASSWORD, start_chat_server
-from .test_socket import Tab, http_post, open_tab
+from .test_socket import Tab, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -125,54 +129,82 @@ def test_signing_in_works_again_once_the_window_has_passed(transactional_db):
     assert FailedSignIn.objects.count() == 1
 
 
-def test_a_forged_forwarded_for_does_not_escape_the_address_limit(
-    transactional_db, settings
-):
-    settings.PROXY_COUNT = 1  # one router in front, appending what it saw
-    get_user_model().objects.create_user("alice", password=PASSWORD)
-    for n in range(10):
-        forged = {"HTTP_X_FORWARDED_FOR": f"10.9.9.{n}, 203.0.113.7"}
-        sign_in(f"someone{n}", "guess", **forged)
-    behind_router = {"HTTP_X_FORWARDED_FOR": "10.0.0.1, 203.0.113.7"}
-    page = sign_in("alice", PASSWORD, **behind_router).content.decode()
+def sign_in_over_http(server, username, password, forwarded_for=None):
+    """Post the server's sign-in page as a client that may forge headers."""
+    csrf = "c" * 32
+    headers = {"Cookie": f"csrftoken={csrf}", "Origin": server.url}
+    if forwarded_for:
+        headers["X-Forwarded-For"] = forwarded_for
+    request = urllib.request.Request(
+        f"{server.url}/accounts/login/",
+        data=urllib.parse.urlencode(
+            {"username": username, "password": password, "csrfmiddlewaretoken": csrf}
+        ).encode(),
+        headers=headers,
+    )
+    with contextlib.suppress(urllib.error.HTTPError):
+        return urllib.request.urlopen(request).read().decode()
+    return ""
+
+
+def test_by_default_no_forwarded_header_chooses_the_address(server, alice):
+    # The Procfile's server, no PROXY_COUNT: a client that claims a new
+    # address each time is still counted at its own.
+    for n in range(3):
+        page = sign_in_over_http(server, "alice", "guess", f"198.51.100.{n}")
+        assert WRONG_PASSWORD in page
+    page = sign_in_over_http(server, "alice", PASSWORD, "198.51.100.99")
     assert TOO_MANY_SIGN_INS in page
     assert set(FailedSignIn.objects.values_list("client_address", flat=True)) == {
-        "203.0.113.7"
+        "127.0.0.1"
     }
 
 
-def test_without_a_forwarded_for_the_peer_address_counts(alice, settings):
-    settings.PROXY_COUNT = 1
-    sign_in("someone", "guess", address="192.0.2.77")
-    assert FailedSignIn.objects.get().client_address == "192.0.2.77"
-
-
-def test_the_admin_sign_in_page_has_the_same_limit(transactional_db):
-    get_user_model().objects.create_superuser("root", password=PASSWORD)
-    for _ in range(10):
-        Client().post("/admin/login/", {"username": "root", "password": "guess"})
-    response = Client().post(
-        "/admin/login/", {"username": "root", "password": PASSWORD}
+@pytest.fixture(scope="module")
+def server_behind_one_proxy(django_db_setup, django_db_blocker):
+    server = start_chat_server(
+        "limits-proxy",
+        django_db_blocker,
+        SIGN_IN_ATTEMPT_LIMIT="3/180",
+        PROXY_COUNT="1",
     )
-    assert TOO_MANY_SIGN_INS in response.content.decode()
+    yield server
+    server.stop()
+
+
+def test_behind_a_proxy_the_entry_it_appended_counts(server_behind_one_proxy, alice):
+    server = server_behind_one_proxy
+    for n in range(3):
+        # The client wrote the first entry; the proxy appended the second.
+        sign_in_over_http(server, "alice", "guess", f"10.9.9.{n}, 203.0.113.7")
+    page = sign_in_over_http(server, "alice", PASSWORD, "10.0.0.1, 203.0.113.7")
+    assert TOO_MANY_SIGN_INS in page
+    # Skipping the proxy (no header) counts the connection's own address.
+    assert WRONG_PASSWORD in sign_in_over_http(server, "alice", "guess")
+    assert set(FailedSignIn.objects.values_list("client_address", flat=True)) == {
+        "203.0.113.7",
+        "127.0.0.1",
+    }
 
 
 async def test_wrong_passwords_over_the_socket_and_http_share_one_count(
-    server, general, alice, bob
+    server_behind_one_proxy, general, alice, bob
 ):
+    server = server_behind_one_proxy
+
     def anonymous_tab(address):
         return connect(
             f"{server.ws_url}/ws/rooms/general/?after=0",
             origin=server.url,
-            # The test server trusts X-Forwarded-For, as the Procfile does.
+            # As the proxy in front would append it.
             additional_headers={"X-Forwarded-For": address},
         )
 
-    wrong = {"username": "alice", "password": "guess"}
-    page = await sync_to_async(http_post)(server, "/accounts/login/", wrong, "s" * 32)
-    assert page.status == 200  # the sign-in page again, with the error
-    # From the same address as the page's attempt: the test's own.
-    async with anonymous_tab("127.0.0.1") as ws:
+    page = await sync_to_async(sign_in_over_http)(
+        server, "alice", "guess", "192.0.2.50"
+    )
+    assert WRONG_PASSWORD in page
+    async with anonymous_tab("192.0.2.50") as ws:
         tab = Tab(ws)
         for _ in range(2):
             await tab.send(action="sign-in", username="alice", password="guess")
@@ -189,6 +221,16 @@ async def test_wrong_passwords_over_the_socket_and_http_share_one_count(
         await tab.expect('"token": "')
         await tab.send(action="send", message="bob signed in")
         await tab.expect("bob signed in")
+
+
+def test_the_admin_sign_in_page_has_the_same_limit(transactional_db):
+    get_user_model().objects.create_superuser("root", password=PASSWORD)
+    for _ in range(10):
+        Client().post("/admin/login/", {"username": "root", "password": "guess"})
+    response = Client().post(
+        "/admin/login/", {"username": "root", "password": PASSWORD}
+    )
+    assert TOO_MANY_SIGN_INS in response.content.decode()
 
 
 def test_creating_too_many_rooms_is_refused_with_a_clear_error(transactional_db):

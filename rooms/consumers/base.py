@@ -7,8 +7,6 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from accounts import client_address
-
 # Close codes hx-ws never retries (it retries 1006, so refusing the
 # handshake itself would make the browser knock forever).
 CLOSE_NO_ROOM = 4404
@@ -94,9 +92,10 @@ class Consumer(AsyncWebsocketConsumer):
 
     async def websocket_connect(self, message):
         await super().websocket_connect(message)
-        # After connect, only the sign-in's client address reads the
-        # handshake's headers, which a browser sends by the kilobyte.
-        client_address.keep_only_its_headers(self.scope)
+        # Nothing reads the handshake's headers after connect, and a
+        # browser sends them by the kilobyte. In place: the server and every
+        # middleware's copy of the scope share the one list.
+        self.scope["headers"].clear()
 
     @property
     def user(self):

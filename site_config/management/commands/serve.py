@@ -42,4 +42,6 @@ class Command(BaseCommand):
             *("--lifespan", "on"),
             *("--ws", "site_config.websocket:WebSocketProtocol"),
         ]
-        os.execv(sys.executable, [*uvicorn, *uvicorn_args])
+        # Last, so it wins: uvicorn's own proxy headers would let a client
+        # choose its address; site_config/proxies.py reads them instead.
+        os.execv(sys.executable, [*uvicorn, *uvicorn_args, "--no-proxy-headers"])
