@@ -9,6 +9,8 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from site_config import limits
+
 from . import bans, profiles
 from .client_address import of_request
 from .models import EmailNotifications, FailedSignIn, Invitation, SignUpPolicy
@@ -218,8 +220,19 @@ class ProfileForm(forms.Form):
         label="About you", max_length=280, required=False, widget=forms.Textarea
     )
 
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+
     def clean_avatar(self):
-        return avatar_from(self.cleaned_data["avatar"])
+        upload = self.cleaned_data["avatar"]
+        # Counted before the picture is read: reading is what costs.
+        if upload is not None and not limits.avatars.allows(self.person.pk):
+            raise ValidationError(
+                "You changed your picture too often. Wait a few minutes, then "
+                "try again."
+            )
+        return avatar_from(upload)
 
 
 def avatar_from(upload):

@@ -32,7 +32,12 @@ def edit_profile(request):
         "display_name": current.display_name if current else "",
         "bio": current.bio if current else "",
     }
-    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
+    form = ProfileForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        person=request.user,
+    )
     if form.is_valid():
         data = form.cleaned_data
         profiles.save(

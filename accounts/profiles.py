@@ -12,14 +12,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ImageOps
 
-from rooms import broadcast
+from rooms import broadcast, pictures
 
 from .models import Profile
 
 AVATAR_SIZE = 256
-AVATAR_MAX_PIXELS = 50_000_000
 
 
 def profile_of(user):
@@ -55,18 +54,22 @@ def colour_of(username):
 def square_avatar(upload):
     """Return PNG bytes: the picture upright, cropped square, resized, with
     nothing of the original file left in it; ValidationError if it is not one."""
-    data = upload.read()
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > AVATAR_MAX_PIXELS:
-                raise ValidationError("That picture is too large.")
+        # The first frame only: an animation's avatar is still.
+        with (
+            pictures.open_picture(upload.read()) as image,
+            pictures.budget.decoding(pictures.pixels_of(image)),
+        ):
             image.seek(0)
             image = ImageOps.exif_transpose(image).convert("RGBA")
             image = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+    except pictures.TooLarge:
+        raise ValidationError(
+            f"That picture is too large: at most "
+            f"{pictures.MAX_PIXELS // 1_000_000} million pixels."
+        ) from None
+    except (pictures.NotAPicture, OSError, SyntaxError, ValueError, EOFError):
         raise ValidationError("That is not a picture this chat can read.") from None
-    except Image.DecompressionBombError:
-        raise ValidationError("That picture is too large.") from None
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)
     return out.getvalue()

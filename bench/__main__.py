@@ -52,6 +52,8 @@ def environment(workdir):
         "PRESENCE_GRACE_SECONDS": "0.5",
         # Ten senders at up to hundreds of messages a second, on purpose.
         "MESSAGE_RATE_LIMIT": "1000000/1",
+        # Thousands of sockets from this one address, on purpose.
+        "SOCKETS_PER_ADDRESS": "1000000",
         "PYTHONUNBUFFERED": "1",
     }
     if env.get("REDIS_URL"):

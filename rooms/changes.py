@@ -3,22 +3,28 @@
 The socket, the no-JavaScript forms and the admin all change messages
 through these, so each change is stored once and broadcast once. The
 message checks the permission itself (PermissionDenied), under its room's
-lock: callers cannot forget it, nor act on a stale copy.
+lock: callers cannot forget it, nor act on a stale copy. Each change
+counts against its person's limit (limits.TooFast) before anything else.
 """
+
+from site_config import limits
 
 from . import broadcast
 
 
 def edit(message, user, body):
+    limits.edits.check(user.pk)
     message.edit(body, by=user)
     broadcast.message_changed(message)
 
 
 def delete(message, user):
+    limits.edits.check(user.pk)
     message.remove(by=user)
     broadcast.message_changed(message)
 
 
 def react(message, user, emoji):
+    limits.reactions.check(user.pk)
     message.toggle_reaction(emoji, by=user)
     broadcast.message_changed(message)

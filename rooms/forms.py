@@ -11,6 +11,10 @@ from .models import MESSAGE_MAX_LENGTH, Attachment, Room, count_messages_posted_
 from .uploads import prepare, safe_name
 
 MAX_ID = 2**63 - 1  # the largest id a database's bigint holds
+# An edit or deletion past EDIT_RATE_LIMIT (site_config/limits.py).
+TOO_FAST_TO_CHANGE = (
+    "You are changing messages too fast. Wait a few seconds, then try again."
+)
 TOO_FAST = "You are sending messages too fast. Wait a few seconds, then send again."
 
 

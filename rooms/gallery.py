@@ -402,7 +402,7 @@ def exhibits():
         Exhibit("profile", "Someone's profile", "people/profile.html", {"person": grace, "profile": grace.profile}),
         Exhibit("profile-own", "Your own profile, no picture yet", "people/profile.html", {"person": ada, "profile": None, "user": ada}),
         Exhibit("profile-bot", "A bot's profile", "people/profile.html", {"person": deploybot, "profile": None}),
-        Exhibit("profile-edit", "Edit your profile", "accounts/profile_edit.html", {"form": ProfileForm(initial={"display_name": "Ada Lovelace"}), "profile": None, "user": ada}),
+        Exhibit("profile-edit", "Edit your profile", "accounts/profile_edit.html", {"form": ProfileForm(initial={"display_name": "Ada Lovelace"}, person=ada), "profile": None, "user": ada}),
         Exhibit("avatar-initials", "An avatar of initials (people without a picture)", "people/avatar.svg", {"initials": "GH", "colour": "hsl(200 55% 38%)"}),
         Exhibit("person-update", "Someone's new name or picture (socket)", f"{r}#person-update", {"person": grace}),
         Exhibit("administrators-only", "The people page, refused to a member", "people/administrators_only.html"),

@@ -8,12 +8,13 @@ is stored as it came, and only ever served as a download.
 """
 
 import io
-import threading
 import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ImageOps
+
+from . import pictures
 
 IMAGE_FORMATS = {
     "PNG": "image/png",
@@ -25,17 +26,11 @@ THUMBNAIL_SIZE = (1200, 800)
 # Shown at most this size in the log: a thumbnail has twice the pixels a
 # side, sharp on a high-density screen.
 DISPLAY_SIZE = (600, 400)
-# Decoding is the danger of an image: a few kilobytes can unpack to
-# gigabytes. Larger pictures than any camera's are refused before it.
-MAX_PIXELS = 50_000_000
 # Leaves room in a 255-byte file name for what a download adds, e.g. " (1)".
 MAX_NAME_BYTES = 200
 # What a picture's frames need to be drawn; the rest of what Pillow read
 # (EXIF, XMP, comments, profiles) is left behind.
 DRAWING_INFO = ("transparency", "duration", "loop", "background", "disposal")
-# Pillow refuses pictures above twice its limit as bombs before decoding.
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-_decoding = threading.Lock()
 
 
 @dataclass
@@ -55,32 +50,33 @@ def prepare(uploaded):
     name = safe_name(uploaded.name or "")
     data = uploaded.read()
     try:
-        image = Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError:
+        image = pictures.open_picture(data)
+    except pictures.TooLarge:
         raise too_large(name) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return Upload(name, content_type_of(data), data)  # not a picture
+    except pictures.NotAPicture:
+        return Upload(name, content_type_of(data), data)
     with image:
         format = "JPEG" if image.format == "MPO" else image.format
         if format not in IMAGE_FORMATS:
             # A picture this chat does not show (TIFF, BMP...): a download.
             return Upload(name, content_type_of(data), data)
-        if image.width * image.height > MAX_PIXELS:
-            raise too_large(name)
-        # Decoding takes memory in proportion to the pixels: one at a time.
-        with _decoding:
-            try:
+        try:
+            # A multi-picture JPEG is its first picture only.
+            pixels = pictures.pixels_of(image, 1 if image.format == "MPO" else None)
+            with pictures.budget.decoding(pixels):
                 return prepare_image(name, image, format)
-            except (OSError, SyntaxError, ValueError, EOFError):
-                raise ValidationError(
-                    f"“{name}” could not be read as a picture; it may be damaged."
-                ) from None
+        except pictures.TooLarge:
+            raise too_large(name) from None
+        except (pictures.NotAPicture, OSError, SyntaxError, ValueError, EOFError):
+            raise ValidationError(
+                f"“{name}” could not be read as a picture; it may be damaged."
+            ) from None
 
 
 def too_large(name):
     return ValidationError(
         f"“{name}” is too large a picture: at most "
-        f"{MAX_PIXELS // 1_000_000} million pixels."
+        f"{pictures.MAX_PIXELS // 1_000_000} million pixels in all its frames."
     )
 
 

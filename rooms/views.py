@@ -12,9 +12,11 @@ from django.views.decorators.http import conditional_page, require_POST
 from django.views.decorators.vary import vary_on_cookie, vary_on_headers
 
 from accounts import joining
+from site_config import limits
 
 from . import broadcast, changes
 from .forms import (
+    TOO_FAST_TO_CHANGE,
     DirectForm,
     HistoryForm,
     MemberForm,
@@ -200,8 +202,11 @@ def edit_message(request, pk):
         raise PermissionDenied
     form = MessageForm(request.POST or None, initial={"message": message.body})
     if form.is_valid():
-        changes.edit(message, request.user, form.cleaned_data["message"])
-        return redirect(message)
+        try:
+            changes.edit(message, request.user, form.cleaned_data["message"])
+            return redirect(message)
+        except limits.TooFast:
+            form.add_error("message", TOO_FAST_TO_CHANGE)
     context = {"message": message, "form": form}
     return render(
         request, "rooms/edit_message.html", context, status=400 if form.errors else 200
@@ -214,10 +219,15 @@ def delete_message(request, pk):
     message = message_for(request, pk)
     if not message.can_be_deleted_by(request.user):
         raise PermissionDenied
+    context = {"message": message}
     if request.method == "POST":
-        changes.delete(message, request.user)
-        return redirect(message)
-    return render(request, "rooms/delete_message.html", {"message": message})
+        try:
+            changes.delete(message, request.user)
+            return redirect(message)
+        except limits.TooFast:
+            context["error"] = TOO_FAST_TO_CHANGE
+            return render(request, "rooms/delete_message.html", context, status=429)
+    return render(request, "rooms/delete_message.html", context)
 
 
 def members(request, slug):

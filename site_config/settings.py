@@ -21,6 +21,12 @@ def env_bool(name, default=False):
     }
 
 
+def env_rate(name, default):
+    """Return "count/seconds" from the environment as (count, seconds)."""
+    count, seconds = os.environ.get(name, default).split("/")
+    return int(count), float(seconds)
+
+
 def env_list(name, default=""):
     return [
         item.strip()
@@ -299,6 +305,19 @@ JOIN_ATTEMPT_LIMIT = tuple(
 ROOM_CREATION_LIMIT = tuple(
     int(part) for part in os.environ.get("ROOM_CREATION_LIMIT", "5/3600").split("/")
 )
+
+# What one person may do that leaves no row to count, as count/seconds
+# in each web process (site_config/limits.py): edits and deletions,
+# reactions, typing reports (the composer sends one every 2 s) and avatar
+# changes.
+EDIT_RATE_LIMIT = env_rate("EDIT_RATE_LIMIT", "10/10")
+REACTION_RATE_LIMIT = env_rate("REACTION_RATE_LIMIT", "20/10")
+TYPING_RATE_LIMIT = env_rate("TYPING_RATE_LIMIT", "1/1.5")
+AVATAR_RATE_LIMIT = env_rate("AVATAR_RATE_LIMIT", "5/600")
+# Sockets open at once in each web process from one session (its tabs)
+# and from one address (behind a router without PROXY_COUNT, everyone's).
+SOCKETS_PER_SESSION = int(os.environ.get("SOCKETS_PER_SESSION", 20))
+SOCKETS_PER_ADDRESS = int(os.environ.get("SOCKETS_PER_ADDRESS", 500))
 
 # How many proxies in front append to X-Forwarded-For (1 behind a PaaS
 # router): the address they saw is what limits and bans count. With 0 no

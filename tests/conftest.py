@@ -17,6 +17,7 @@ from django.test import Client
 
 from bench.servers import free_port, procfile_uvicorn_options
 from rooms.models import Room
+from site_config import limits
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -208,6 +209,7 @@ def start_chat_server(name, django_db_blocker, **env_overrides):
         # Tests flood rooms on purpose; test_limits starts its own servers.
         "MESSAGE_RATE_LIMIT": "100000/1",
         "ROOM_CREATION_LIMIT": "100000/1",
+        "SOCKETS_PER_ADDRESS": "100000",
         "PYTHONUNBUFFERED": "1",
         # Used only when a test gives the server a REDIS_URL.
         "REDIS_PREFIX": redis_prefix(name),
@@ -232,6 +234,14 @@ def start_processes_on_redis(name, django_db_blocker, redis_url, count=2):
         start_chat_server(f"{name}-{n}", django_db_blocker, **shared)
         for n in range(1, count + 1)
     ]
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits():
+    """Start each test with nobody's in-process limits used: ids repeat."""
+    for rate in limits.RATES:
+        rate.events.clear()
+    limits.sockets.open.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -74,3 +74,17 @@ def with_metadata(format, frames=1):
         options.update(save_all=True, append_images=images[1:])
     images[0].save(out, format, **options)
     return out.getvalue()
+
+
+def gif_bomb(size=(5000, 5000), frames=16):
+    """A GIF of a few hundred bytes whose frames each draw a size canvas.
+
+    Each frame is one pixel, but a decoder composes every frame onto the
+    whole logical screen: frames × width × height pixels to decode.
+    """
+    width, height = size
+    screen = b"GIF89a" + width.to_bytes(2, "little") + height.to_bytes(2, "little")
+    screen += b"\x80\x00\x00" + b"\x00\x00\x00\xff\xff\xff"  # two colours
+    # One pixel of colour 0 in LZW of 3-bit codes: clear (4), 0, end (5).
+    frame = b"\x2c" + bytes(4) + b"\x01\x00\x01\x00\x00" + b"\x02\x02\x44\x01\x00"
+    return screen + frame * frames + b"\x3b"

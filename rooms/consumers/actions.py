@@ -5,7 +5,6 @@ page and changes things through the same verbs, so the two paths agree.
 """
 
 import asyncio
-import time
 
 from channels.auth import login, logout
 from django.conf import settings
@@ -13,16 +12,13 @@ from django.core.exceptions import PermissionDenied
 
 from accounts import client_address, session_exchange
 from accounts.forms import SignInForm
+from site_config import limits
 from site_config.websocket import PreparedText
 
 from .. import broadcast, changes, db
 from ..forms import MessageForm
 from ..models import REACTIONS, ReadMark
 from .base import CLOSE_SIGNED_OUT, text
-
-# The composer reports typing at most every 2 s (room.html); faster reports
-# come from a hostile client. Less than 2 s leaves room for network jitter.
-TYPING_REPORT_SECONDS = 1.5
 
 
 class MessageActions:
@@ -32,8 +28,6 @@ class MessageActions:
     send_messages().
     """
 
-    # Typing reports before this time.monotonic() are dropped.
-    next_typing_at = 0
     # (user pk, the emptied composer's frame), rendered at the first send.
     cleared_composer = None
 
@@ -64,12 +58,10 @@ class MessageActions:
         """Tell the room this person is typing; never stored, never replayed."""
         if not self.user.is_authenticated:
             return
-        # A flood is dropped, not refused: typing is only a hint.
-        now = time.monotonic()
-        if now < self.next_typing_at:
-            return
-        self.next_typing_at = now + TYPING_REPORT_SECONDS
-        await broadcast.typing(self.room, self.user)
+        # A flood, from any of the person's sockets, is dropped, not
+        # refused: typing is only a hint.
+        if limits.typing.allows(self.user.pk):
+            await broadcast.typing(self.room, self.user)
 
     async def start_editing(self, frame):
         """Put one of this person's messages in the composer, as typed."""
@@ -90,8 +82,8 @@ class MessageActions:
             context = {"form": form, "editing": message and message.pk}
             await self.send_fragment("composer-update", context)
             return
-        await self.change(changes.edit, message, form.cleaned_data["message"])
-        self.clear_composer()
+        if await self.change(changes.edit, message, form.cleaned_data["message"]):
+            self.clear_composer()
 
     async def delete_message(self, frame):
         message = await self.changeable_message(frame)
@@ -122,10 +114,17 @@ class MessageActions:
         return message
 
     async def change(self, verb, message, *args):
+        """Change message through verb; return whether it changed."""
         try:
             await db.run(verb, message, self.user, *args)
         except PermissionDenied:
             await self.send_fragment("alert", {"alert": "not-yours"})
+        except limits.TooFast:
+            # The composer keeps an edit's text for the next try.
+            await self.send_fragment("alert", {"alert": "too-fast"})
+        else:
+            return True
+        return False
 
     def clear_composer(self):
         # The same frame after every send by the same person: render and

@@ -6,12 +6,16 @@ from channels.auth import AuthMiddleware, get_user
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.template.loader import render_to_string
+
+from site_config import limits
 
 # Close codes hx-ws never retries (it retries 1006, so refusing the
 # handshake itself would make the browser knock forever).
 CLOSE_NO_ROOM = 4404
 CLOSE_SIGNED_OUT = 4401
 CLOSE_MEMBERS_ONLY = 4403
+CLOSE_TOO_MANY = 4429
 
 SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
@@ -90,12 +94,30 @@ class Consumer(AsyncWebsocketConsumer):
         fresh = {"session": SessionStore(session_key)}
         return (await get_user(fresh)).pk == self.user.pk
 
+    # What limits.sockets counts for this socket while it is open.
+    counted = None
+
     async def websocket_connect(self, message):
+        self.counted = limits.sockets.admit(self.scope)
+        if self.counted is None:
+            await self.accept()
+            context = {"reason": "too-many-sockets"}
+            await self.send(
+                text_data=render_to_string("rooms/room.html#refusal", context)
+            )
+            await self.close(code=CLOSE_TOO_MANY, reason="Too many open tabs")
+            return
         await super().websocket_connect(message)
         # Nothing reads the handshake's headers after connect, and a
         # browser sends them by the kilobyte. In place: the server and every
         # middleware's copy of the scope share the one list.
         self.scope["headers"].clear()
+
+    async def websocket_disconnect(self, message):
+        if self.counted is not None:
+            limits.sockets.release(self.counted)
+            self.counted = None
+        await super().websocket_disconnect(message)
 
     @property
     def user(self):

@@ -9,6 +9,7 @@ import io
 import re
 import unicodedata
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
@@ -20,6 +21,7 @@ from moto.server import ThreadedMotoServer
 from PIL import Image
 
 from bench.servers import free_port
+from rooms import pictures
 from rooms.models import Attachment, Message, Room
 from rooms.uploads import MAX_NAME_BYTES, prepare, safe_name
 
@@ -29,6 +31,7 @@ from ..files import (
     SVG,
     animation,
     camera_photo,
+    gif_bomb,
     opened,
     picture,
     with_metadata,
@@ -269,9 +272,37 @@ def test_a_picture_too_large_to_decode_safely_is_refused(alice, general):
     Image.new("1", (10_000, 6_000)).save(out, "PNG")  # 60 million pixels, tiny
     response = post(alice, upload("bomb.png", out.getvalue()))
     assert response.status_code == 400
-    assert "“bomb.png” is too large a picture: at most 50 million pixels." in (
-        response.content.decode()
+    assert (
+        "“bomb.png” is too large a picture: at most 50 million pixels in all its "
+        "frames." in response.content.decode()
     )
+
+
+def test_a_bomb_of_many_large_frames_is_refused_before_decoding(alice, general):
+    # 16 frames of 5000×5000: each under the limit, 400 million in all.
+    response = post(alice, upload("bomb.gif", gif_bomb()), message="see this")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "“bomb.gif” is too large a picture" in page
+    assert ">see this</textarea>" in page  # the text kept
+    assert not Message.objects.exists()
+    # Two such frames are within it, and decoded.
+    assert prepare(SimpleUploadedFile("ok.gif", gif_bomb((2000, 2000), 2))).thumbnail
+
+
+def test_large_pictures_take_turns_and_a_small_one_never_waits(monkeypatch):
+    budget = pictures.PixelBudget(1500)
+    monkeypatch.setattr(pictures, "budget", budget)
+    large, small = picture(size=(40, 30)), picture(size=(10, 10))
+    with budget.decoding(1000):  # another picture, being decoded
+        assert prepare(SimpleUploadedFile("small.png", small)).width == 10
+        waiting = ThreadPoolExecutor(1).submit(
+            prepare, SimpleUploadedFile("large.png", large)
+        )
+        with pytest.raises(TimeoutError):
+            waiting.result(timeout=0.2)
+    assert waiting.result(timeout=5).width == 40
+    assert budget.in_use == 0
 
 
 def test_a_private_rooms_files_are_only_for_its_members(alice, bob, general):
