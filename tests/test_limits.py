@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from accounts.forms import SignInForm
 from accounts.models import FailedSignIn
@@ -31,6 +32,10 @@ def server(django_db_setup, django_db_blocker):
         django_db_blocker,
         MESSAGE_RATE_LIMIT="3/10",
         SIGN_IN_ATTEMPT_LIMIT="3/180",
+        EDIT_RATE_LIMIT="3/60",
+        REACTION_RATE_LIMIT="5/60",
+        SOCKETS_PER_SESSION="3",
+        SOCKETS_PER_ADDRESS="8",
     )
     yield server
     server.stop()
@@ -52,6 +57,109 @@ async def test_posting_too_fast_is_refused_and_the_text_kept(
         await writer.expect("bob is fine")
     assert "quick 3" not in reader.seen
     assert await Message.objects.acount() == 4
+
+
+async def test_a_flood_of_reactions_reaches_nobody_past_the_limit(
+    server, general, alice, bob
+):
+    message = await sync_to_async(general.post)(bob.user, "react to me")
+    async with open_tab(server, person=alice) as a, open_tab(server, person=bob) as b:
+        flooder, reader = Tab(a), Tab(b)
+        await reader.expect("alice joined|bob joined")
+        for _ in range(2000):
+            await flooder.send(action="react", message_id=message.pk, emoji="👍")
+        await flooder.expect("You are doing that too fast.")
+        await flooder.send(action="send", message="flood over")
+        await reader.expect("flood over")
+    # Caught up on once, then five toggles stored and sent, not two thousand.
+    assert reader.seen.count(f'id="message-{message.pk}"') == 1 + 5
+    await message.arefresh_from_db()
+    assert message.reactors == {"👍": [alice.user.pk]}
+
+
+async def test_edits_past_the_limit_are_refused_and_the_text_kept(
+    server, general, alice, bob
+):
+    message = await sync_to_async(general.post)(alice.user, "first draft")
+    async with open_tab(server, person=alice) as a:
+        tab = Tab(a)
+        for n in range(4):
+            await tab.send(action="edit", message_id=message.pk, message=f"take {n}")
+        await tab.expect("You are doing that too fast.")
+    await message.arefresh_from_db()
+    assert message.body == "take 2"
+
+
+def test_without_javascript_changes_past_the_limit_are_refused(
+    general, alice, settings
+):
+    settings.EDIT_RATE_LIMIT = (1, 60)
+    message = general.post(alice.user, "first draft")
+    client = Client()
+    client.force_login(alice.user)
+    edit = f"/messages/{message.pk}/edit/"
+    assert client.post(edit, {"message": "second"}).status_code == 302
+    page = client.post(edit, {"message": "third"})
+    assert page.status_code == 400
+    assert "You are changing messages too fast." in page.content.decode()
+    page = client.post(f"/messages/{message.pk}/delete/")
+    assert page.status_code == 429
+    assert "You are changing messages too fast." in page.content.decode()
+    message.refresh_from_db()
+    assert (message.body, message.deleted) == ("second", None)
+
+
+async def test_typing_in_many_tabs_is_one_persons_typing(server, general, alice, bob):
+    async with (
+        open_tab(server, person=alice) as a1,
+        open_tab(server, person=alice) as a2,
+        open_tab(server, person=alice) as a3,
+        open_tab(server, person=bob) as b,
+    ):
+        reader = Tab(b)
+        await reader.expect("bob joined")
+        for _ in range(3):
+            for tab in (a1, a2, a3):
+                await Tab(tab).send(action="typing")
+        await Tab(a1).send(action="send", message="typed")
+        await reader.expect("typed")
+    assert reader.seen.count('class="typist"') == 1
+
+
+async def test_sockets_past_a_sessions_limit_are_closed_saying_why(
+    server, general, alice, bob
+):
+    async with (
+        open_tab(server, person=alice),
+        open_tab(server, person=alice),
+        open_tab(server, person=alice) as third,
+    ):
+        await Tab(third).expect("alice joined")
+        async with open_tab(server, person=alice) as fourth:
+            refused = Tab(fourth)
+            await refused.expect("Too many tabs of this chat are open here.")
+            with pytest.raises(ConnectionClosed):
+                await fourth.recv()
+            assert fourth.close_code == 4429
+        # bob's session is his own.
+        async with open_tab(server, person=bob) as b:
+            await Tab(b).expect("bob joined")
+    # Closed tabs are given back.
+    async with open_tab(server, person=alice) as again:
+        await Tab(again).send(action="send", message="back again")
+        await Tab(again).expect("back again")
+
+
+async def test_sockets_past_an_addresss_limit_are_closed(server, general):
+    tabs = [open_tab(server) for _ in range(8)]
+    opened = [await tab.__aenter__() for tab in tabs]
+    try:
+        async with open_tab(server) as ninth:
+            await Tab(ninth).expect("Too many tabs of this chat are open here.")
+    finally:
+        for tab in tabs:
+            await tab.__aexit__(None, None, None)
+    assert len(opened) == 8
 
 
 TOO_MANY_SIGN_INS = "Too many failed sign-ins"
