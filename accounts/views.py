@@ -140,7 +140,11 @@ def push_subscribe(request):
         fields = {"p256dh": keys["p256dh"], "auth": keys["auth"]}
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"error": "Not a push subscription."}, status=400)
-    if not (isinstance(endpoint, str) and push.endpoint_allowed(endpoint)):
+    if not (
+        isinstance(endpoint, str)
+        and push.endpoint_allowed(endpoint)
+        and push.can_sign_for(endpoint)
+    ):
         return JsonResponse(
             {"error": "This browser's push service cannot be reached from here."},
             status=400,

@@ -16,9 +16,11 @@ mention.
 
 import json
 import logging
+import urllib.parse
 
 import requests
 from django.conf import settings
+from py_vapid import Vapid, VapidException
 from pywebpush import WebPushException, webpush
 
 from accounts.models import PushSubscription
@@ -117,7 +119,11 @@ def payload_of(message):
 
 
 def send(subscription, payload):
-    """Send one encrypted push; return 1 if the push service took it."""
+    """Send one encrypted push; return 1 if the push service took it.
+
+    A subscription is anyone's input: whatever it does wrong costs its own
+    push only, never the round's others.
+    """
     if not endpoint_allowed(subscription.endpoint):
         subscription.delete()
         return 0
@@ -129,6 +135,9 @@ def send(subscription, payload):
             vapid_claims={"sub": settings.VAPID_SUBJECT},
             ttl=3600,
             timeout=5,
+            requests_session=outbound.session(
+                allow_private=settings.PUSH_ALLOW_PRIVATE
+            ),
         )
     except WebPushException as error:
         if error.response is not None and error.response.status_code in GONE:
@@ -136,18 +145,22 @@ def send(subscription, payload):
         else:
             logger.warning("A push to %s failed: %s", subscription.user_id, error)
         return 0
-    except ValueError as error:
+    except (ValueError, VapidException) as error:
         # Keys that encrypt nothing (the browser's p256dh is not a point on
-        # the curve): this subscription can never be pushed to.
+        # the curve), or a host a push cannot be signed for: this
+        # subscription can never be pushed to.
         logger.warning(
             "Dropped a push subscription of %s: %s", subscription.user_id, error
         )
         subscription.delete()
         return 0
     except requests.RequestException as error:
-        # A push service down or slow: this browser misses the push, the
-        # round's other browsers and messages do not.
+        # A push service down or slow, or an address that is not public:
+        # this browser misses the push, the round's others do not.
         logger.warning("A push to %s failed: %r", subscription.user_id, error)
+        return 0
+    except Exception:
+        logger.exception("A push to %s failed", subscription.user_id)
         return 0
     return 1
 
@@ -156,6 +169,20 @@ def endpoint_allowed(url):
     """Whether the server may POST to this endpoint: a subscription is
     anyone's input."""
     return outbound.may_request(url, allow_private=settings.PUSH_ALLOW_PRIVATE)
+
+
+def can_sign_for(url):
+    """Whether a push to url can carry this chat's VAPID signature: py_vapid
+    refuses some hosts (an IPv6 address, a user name in the URL)."""
+    if not enabled():
+        return True  # nothing is signed, nor sent
+    parts = urllib.parse.urlsplit(url)
+    claims = {"sub": settings.VAPID_SUBJECT, "aud": f"{parts.scheme}://{parts.netloc}"}
+    try:
+        Vapid.from_string(private_key=settings.VAPID_PRIVATE_KEY).sign(claims)
+    except VapidException:
+        return False
+    return True
 
 
 # Started by site_config/lifespan.py when VAPID keys are set.

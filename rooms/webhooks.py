@@ -148,13 +148,9 @@ def call(bot, message):
     started = time.monotonic()
     deadline = settings.WEBHOOK_TIMEOUT_SECONDS
     try:
-        with requests.post(
-            url,
-            data=body,
-            headers=headers,
-            timeout=deadline,
-            allow_redirects=False,
-            stream=True,
+        checked = outbound.session(allow_private=settings.WEBHOOK_ALLOW_PRIVATE)
+        with checked.post(
+            url, data=body, headers=headers, timeout=deadline, stream=True
         ) as response:
             answer = read_answer(response, started + deadline)
     except requests.RequestException as error:

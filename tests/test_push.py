@@ -50,6 +50,7 @@ class PushService:
         self.browsers = {}  # path: (private key, auth secret)
         self.pushes = []  # (path, headers, payload, arrived at)
         self.probes = []  # what write_while_pushed found, push by push
+        self.redirected = []  # POSTs that followed a redirect
         service = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -57,6 +58,16 @@ class PushService:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 if self.path == "/gone":
                     self.send_response(410)
+                    self.end_headers()
+                    return
+                if self.path == "/moved":  # to where the chat must not go
+                    self.send_response(307)
+                    self.send_header("Location", "/internal")
+                    self.end_headers()
+                    return
+                if self.path == "/internal":
+                    service.redirected.append(self.path)
+                    self.send_response(201)
                     self.end_headers()
                     return
                 if self.path == "/probe":
@@ -121,6 +132,7 @@ def push_service():
 def pushes(push_service, transactional_db):
     push_service.pushes.clear()
     push_service.probes.clear()
+    push_service.redirected.clear()
     # Each test starts with an empty database, and the server's sweep would
     # start its cursor from the newest message it finds, maybe the test's
     # own first one: start it here, before any.
@@ -226,6 +238,38 @@ async def test_a_browser_with_keys_that_encrypt_nothing_is_dropped(
     assert not await PushSubscription.objects.filter(pk=broken.pk).aexists()
 
 
+async def test_a_push_service_that_redirects_is_not_followed(
+    push_server, pushes, general, alice, bob
+):
+    # Pushed in the order subscribed: the redirect is answered before the
+    # second browser's push goes.
+    moved = await asyncio.to_thread(pushes.subscribe, alice, "/moved")
+    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
+    await post(push_server, bob, "general", "@alice behind a redirect")
+    await pushes.wait_for("/alice")
+    assert pushes.redirected == []
+    assert await PushSubscription.objects.filter(pk=moved.pk).aexists()
+
+
+async def test_a_subscription_that_cannot_be_signed_costs_only_itself(
+    push_server, pushes, general, alice, bob
+):
+    # Stored before the subscribe view refused such hosts: py_vapid cannot
+    # sign for an IPv6 address, and its error ended the whole round.
+    port = pushes.server.server_port
+    unsignable = await PushSubscription.objects.acreate(
+        user=alice.user,
+        endpoint=f"http://[::127.0.0.1]:{port}/x",
+        p256dh=SERVER_PUBLIC,
+        auth=b64url(b"0" * 16),
+    )
+    # Pushed after the unsignable one, in the same round.
+    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
+    await post(push_server, bob, "general", "@alice despite the other")
+    await pushes.wait_for("/alice")
+    assert not await PushSubscription.objects.filter(pk=unsignable.pk).aexists()
+
+
 async def test_a_push_names_the_author_as_they_show(
     push_server, pushes, general, alice, bob
 ):
@@ -254,6 +298,10 @@ def test_a_subscription_must_name_a_push_service_on_the_internet(alice):
         "https://127.0.0.1/push",
         "https://10.1.2.3/push",
         "https://[::1]/push",
+        "https://[::127.0.0.1]:8260/x",  # IPv4 in IPv6: loopback
+        "https://[::ffff:127.0.0.1]/x",
+        "https://[64:ff9b::a01:203]/x",  # NAT64 of 10.1.2.3
+        "https://localhost/push",
         "file:///etc/passwd",
     ]:
         response = subscribe(client, endpoint)
@@ -261,6 +309,21 @@ def test_a_subscription_must_name_a_push_service_on_the_internet(alice):
         assert "cannot be reached" in response.json()["error"]
     assert subscribe(client, "not json").status_code == 400
     assert not PushSubscription.objects.exists()
+
+
+@override_settings(
+    PUSH_ALLOW_PRIVATE=True,
+    VAPID_PUBLIC_KEY=SERVER_PUBLIC,
+    VAPID_PRIVATE_KEY=SERVER_PRIVATE,
+)
+def test_a_subscription_this_chat_cannot_sign_for_is_refused(alice):
+    client = Client()
+    client.force_login(alice.user)
+    for endpoint in ["https://[::127.0.0.1]:8260/x", "https://user:pw@push.test/x"]:
+        response = subscribe(client, endpoint)
+        assert response.status_code == 400, endpoint
+    assert subscribe(client, "https://push.test:8443/x").status_code == 201
+    assert PushSubscription.objects.count() == 1
 
 
 @override_settings(PUSH_ALLOW_PRIVATE=True)

@@ -2,6 +2,7 @@
 unless WEBHOOK_ALLOW_PRIVATE: a server of its own, without it (every
 server on the test database sweeps for webhooks, so this one is alone)."""
 
+import socket
 import time
 
 import pytest
@@ -68,3 +69,31 @@ def wait_until_swept_past(message_id, timeout=10):
             return
         time.sleep(0.05)
     raise AssertionError(f"the webhook sweep never passed message {message_id}")
+
+
+def test_a_host_that_answers_a_private_address_second_is_never_reached(
+    monkeypatch,
+):
+    """DNS rebinding: the check's lookup says public, the next says loopback.
+
+    The connection looks up the host itself and connects to the address it
+    checked, so the loopback answer is refused, not connected to.
+    """
+    answers = iter(["93.184.216.34", "127.0.0.1", "127.0.0.1"])
+    reached = []
+
+    def rebinding(host, port, *args, **kwargs):
+        address = next(answers)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    def connect(address, *args, **kwargs):
+        reached.append(address)
+        raise OSError("not on this test's network")
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(outbound, "create_connection", connect)
+    url = "https://rebinding.example/hook"
+    assert outbound.may_request(url)
+    with pytest.raises(requests.ConnectionError, match="not on the public internet"):
+        outbound.session().post(url, data=b"{}", timeout=1)
+    assert reached == []
