@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from site_config import limits
 
-from . import bans, profiles
+from . import bans, names, profiles
 from .client_address import of_request
 from .models import EmailNotifications, FailedSignIn, Invitation, SignUpPolicy
 
@@ -118,7 +118,10 @@ class SignUpForm(UserCreationForm):
 
     def clean_username(self):
         username = super().clean_username()
+        if username is None:  # taken, as Django's form already said
+            return username
         not_reserved(username)
+        names.check_username(username)
         return username
 
 
@@ -190,6 +193,7 @@ class BotForm(forms.ModelForm):
     def clean_username(self):
         username = self.cleaned_data["username"]
         not_reserved(username)
+        names.check_username(username)
         return username
 
     def clean_avatar(self):
@@ -223,6 +227,12 @@ class ProfileForm(forms.Form):
     def __init__(self, *args, person, **kwargs):
         super().__init__(*args, **kwargs)
         self.person = person
+
+    def clean_display_name(self):
+        name = self.cleaned_data["display_name"]
+        if name:
+            names.check_display_name(name, self.person)
+        return name
 
     def clean_avatar(self):
         upload = self.cleaned_data["avatar"]

@@ -147,3 +147,60 @@ async def test_a_mention_shows_the_display_name_live_and_on_the_page(
         chat_server, "/rooms/general/", alice.session_id
     )
     assert mention in page
+
+
+@pytest.mark.parametrize(
+    ("wanted", "why"),
+    [
+        ("alice", "too like alice’s"),  # another person's username
+        ("ALICE", "too like alice’s"),
+        ("\u0430lice", "too like alice’s"),  # a Cyrillic а
+        ("aIice", "too like alice’s"),  # a capital I for the l
+        ("Ålice", "too like alice’s"),
+        ("Grace Hopper", "too like Grace Hopper’s"),  # another's display name
+        ("deploybot", "too like deploybot’s"),  # a bot's
+        ("\u202eecila", "invisible or direction-changing"),
+        ("bob\u200b", "invisible or direction-changing"),
+    ],
+)
+def test_a_display_name_cannot_pass_for_someone_else(general, wanted, why):
+    User.objects.create_user("alice")
+    grace = User.objects.create_user("grace")
+    Profile.objects.create(user=grace, display_name="Grace Hopper")
+    User.objects.create_user("deploybot")
+    carol, client = signed_in("carol")
+    response = client.post("/accounts/profile/", {"display_name": wanted})
+    assert response.status_code == 400
+    assert why in response.content.decode()
+    assert not Profile.objects.filter(user=carol).exists()
+
+
+def test_a_display_name_may_be_ones_own_username_or_anything_else(general):
+    User.objects.create_user("alice")
+    carol, client = signed_in("carol")
+    for name in ["Carol", "Carol Shaw", "Алиса", "李雷"]:
+        assert (
+            client.post("/accounts/profile/", {"display_name": name}).status_code == 302
+        )
+        assert Profile.objects.get(user=carol).display_name == name
+
+
+@pytest.mark.parametrize(
+    ("wanted", "why"),
+    [
+        ("\u0430lice", "one alphabet"),  # Cyrillic and Latin
+        ("Alice", "already exists"),  # Django's own check
+        ("AIice", "too like alice’s"),
+        ("\u0441\u043e\u0441\u043e\u0430", "too like cocoa’s"),  # all Cyrillic
+    ],
+)
+def test_a_username_is_in_one_script_and_like_nobody_elses(client, wanted, why):
+    User.objects.create_user("alice")
+    User.objects.create_user("cocoa")
+    response = client.post(
+        "/accounts/signup/",
+        {"username": wanted, "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 400
+    assert why in response.content.decode()
+    assert User.objects.count() == 2
