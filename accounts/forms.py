@@ -95,7 +95,13 @@ class AdminSignInForm(SignInForm, AdminAuthenticationForm):
 
 
 # The first part of the people page's own URLs: nobody can be called these.
-RESERVED_USERNAMES = {"bots", "invitations", "who-may-join", "join-link"}
+RESERVED_USERNAMES = {
+    "bots",
+    "invitations",
+    "who-may-join",
+    "who-may-read",
+    "join-link",
+}
 
 
 def not_reserved(username):
@@ -155,6 +161,14 @@ class SignUpModeForm(forms.Form):
     mode = forms.ChoiceField(
         label="Who may join",
         choices=SignUpPolicy.Mode.choices,
+        widget=forms.RadioSelect,
+    )
+
+
+class ReadingForm(forms.Form):
+    reading = forms.ChoiceField(
+        label="Who may read the open rooms",
+        choices=SignUpPolicy.Reading.choices,
         widget=forms.RadioSelect,
     )
 

@@ -97,14 +97,20 @@ def hash_code(code):
 
 
 class SignUpPolicy(models.Model):
-    """Who may create an account: one row, changed by administrators on the
-    people page. Until one chooses, SIGNUP_MODE decides."""
+    """Who may create an account, and who may read the open rooms: one row,
+    changed by administrators on the people page. Until one chooses,
+    SIGNUP_MODE decides both: an invitation-only chat is for its people."""
 
     class Mode(models.TextChoices):
         OPEN = "open", "Anyone may sign up"
         INVITATION = "invitation", "Only people with the join link or an invitation"
 
+    class Reading(models.TextChoices):
+        VISITORS = "visitors", "Anyone, signed in or not"
+        PEOPLE = "people", "Signed-in people only"
+
     mode = models.CharField(max_length=20, choices=Mode.choices, blank=True)
+    reading = models.CharField(max_length=20, choices=Reading.choices, blank=True)
     # The join link's code: shown to administrators to copy, so kept as is.
     join_code = models.CharField(max_length=64, default=new_code)
 
@@ -122,6 +128,18 @@ class SignUpPolicy(models.Model):
     @property
     def invitation_only(self):
         return self.effective_mode == self.Mode.INVITATION
+
+    @property
+    def effective_reading(self):
+        if self.reading:
+            return self.reading
+        return self.Reading.PEOPLE if self.invitation_only else self.Reading.VISITORS
+
+    @classmethod
+    def visitors_may_read(cls):
+        """Whether signed-out visitors may read the open rooms (and see the
+        people in them: names, avatars, who is here)."""
+        return cls.current().effective_reading == cls.Reading.VISITORS
 
     def is_join_code(self, code):
         return hmac.compare_digest(self.join_code.encode(), code.encode())

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from rooms.models import Message
 
 from . import audit, bans, bots, profile_views, profiles
-from .forms import BotForm, InvitationForm, SignUpModeForm, WebhookForm
+from .forms import BotForm, InvitationForm, ReadingForm, SignUpModeForm, WebhookForm
 from .models import Bot, Invitation, SignUpPolicy, new_code
 
 # The latest used invitations stay listed, to see who came in with which.
@@ -42,6 +42,7 @@ def people_page(request, new_invitation=None, new_key=None, bot_form=None, statu
     context = {
         "policy": policy,
         "mode_form": SignUpModeForm(initial={"mode": policy.effective_mode}),
+        "reading_form": ReadingForm(initial={"reading": policy.effective_reading}),
         "join_url": request.build_absolute_uri(
             reverse("join", args=[policy.join_code])
         ),
@@ -70,6 +71,20 @@ def set_sign_up_mode(request):
         label = policy.get_mode_display()
         audit.record(request.user, "set who may join", detail=label)
         messages.success(request, f"Who may join: {label.lower()}.")
+    return redirect("people")
+
+
+@require_POST
+@administrators_only
+def set_reading(request):
+    form = ReadingForm(request.POST)
+    if form.is_valid():
+        policy = SignUpPolicy.current()
+        policy.reading = form.cleaned_data["reading"]
+        policy.save(update_fields=["reading"])
+        label = policy.get_reading_display()
+        audit.record(request.user, "set who may read", detail=label)
+        messages.success(request, f"Who may read the open rooms: {label.lower()}.")
     return redirect("people")
 
 
@@ -220,6 +235,7 @@ def is_last_administrator(person):
 urlpatterns = [
     path("", people_page, name="people"),
     path("who-may-join/", set_sign_up_mode, name="people_sign_up_mode"),
+    path("who-may-read/", set_reading, name="people_reading"),
     path("join-link/reset/", reset_join_link, name="people_reset_join_link"),
     path("invitations/", invite, name="people_invite"),
     path("bots/", make_bot, name="people_make_bot"),

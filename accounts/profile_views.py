@@ -3,17 +3,20 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from . import profiles
 from .forms import ProfileForm
+from .models import SignUpPolicy
 
 User = get_user_model()
-# The URL carries the version, so a fresh one may be kept for good.
-FOR_GOOD = "public, max-age=31536000, immutable"
+# The URL carries the version, so a picture asked for by version may be
+# kept for good; by the browser only, so nobody can fill a shared cache
+# with a version that does not exist yet.
+FOR_GOOD = "private, max-age=31536000, immutable"
 
 
 @login_required
@@ -57,9 +60,12 @@ def edit_profile(request):
 def avatar(request, username):
     """A person's picture, or their initials in a colour of their own.
 
-    A name nobody has gets its initials too: the answer says nothing of who
-    has an account, and the gallery's made-up people get theirs.
+    A name nobody has gets its initials too, cached alike: the answer says
+    nothing of who has an account, and the gallery's made-up people get
+    theirs. Only for those who may read the chat.
     """
+    if not request.user.is_authenticated and not SignUpPolicy.visitors_may_read():
+        raise Http404
     person = User.objects.select_related("profile").filter(username=username).first()
     current = profiles.profile_of(person) if person else None
     if current and current.avatar:
@@ -72,9 +78,7 @@ def avatar(request, username):
         }
         svg = render_to_string("people/avatar.svg", context)
         response = HttpResponse(svg, content_type="image/svg+xml")
-    version = profiles.avatar_version(person) if person else 0
-    fresh = request.GET.get("v") == str(version)
-    response["Cache-Control"] = FOR_GOOD if fresh else "no-cache"
+    response["Cache-Control"] = FOR_GOOD if "v" in request.GET else "no-cache"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -33,6 +33,7 @@ from accounts.forms import (
     InvitationForm,
     NotificationsForm,
     ProfileForm,
+    ReadingForm,
     SignUpModeForm,
 )
 from accounts.models import AdminAction, Bot, Invitation, Profile, SignUpPolicy
@@ -280,6 +281,7 @@ def people_page(**extra):
         "user": administrator,
         "policy": SignUpPolicy(mode=SignUpPolicy.Mode.INVITATION, join_code="x" * 43),
         "mode_form": SignUpModeForm(initial={"mode": SignUpPolicy.Mode.INVITATION}),
+        "reading_form": ReadingForm(initial={"reading": SignUpPolicy.Reading.PEOPLE}),
         "join_url": "https://chat.example.com/join/" + "x" * 43 + "/",
         "invitation_form": InvitationForm(),
         "invitations": [Invitation(pk=1, note="Margaret", created_by=ada, created=NOON)],

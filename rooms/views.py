@@ -1,7 +1,10 @@
+import functools
+
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, JsonResponse
@@ -12,6 +15,7 @@ from django.views.decorators.http import conditional_page, require_POST
 from django.views.decorators.vary import vary_on_cookie, vary_on_headers
 
 from accounts import joining
+from accounts.models import SignUpPolicy
 from site_config import limits
 
 from . import broadcast, changes
@@ -31,6 +35,19 @@ from .sidebar import sidebar_context
 UNREAD_COUNT_LIMIT = 99
 
 
+def for_readers(view):
+    """Send a signed-out visitor to sign in, unless visitors may read."""
+
+    @functools.wraps(view)
+    def for_readers(request, *args, **kwargs):
+        if not request.user.is_authenticated and not SignUpPolicy.visitors_may_read():
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return for_readers
+
+
+@for_readers
 def lobby(request):
     if not request.user.is_authenticated and joining.no_one_yet():
         return redirect("signup")  # the first run: make the first account
@@ -51,6 +68,7 @@ def create_room(request):
 
 
 @vary_on_headers("HX-Request")
+@for_readers
 def show_room(request, slug, form=None):
     room = room_for(request, slug)
     history = HistoryForm(request.GET)
@@ -280,6 +298,7 @@ def direct(request, username):
     return redirect(Room.objects.direct_for([request.user, person]))
 
 
+@for_readers
 def search(request):
     """Search the messages this person may read; link each to its context."""
     form = SearchForm(request.GET)

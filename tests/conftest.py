@@ -210,6 +210,7 @@ def start_chat_server(name, django_db_blocker, **env_overrides):
         "MESSAGE_RATE_LIMIT": "100000/1",
         "ROOM_CREATION_LIMIT": "100000/1",
         "SOCKETS_PER_ADDRESS": "100000",
+        "SOCKETS_PER_SESSION": "100000",
         "PYTHONUNBUFFERED": "1",
         # Used only when a test gives the server a REDIS_URL.
         "REDIS_PREFIX": redis_prefix(name),

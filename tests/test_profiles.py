@@ -55,8 +55,8 @@ def test_a_name_a_picture_and_a_bio_show_on_the_profile_and_messages(general):
 
     avatar = Client().get("/people/bob/avatar/?v=1")
     assert avatar["Content-Type"] == "image/png"
-    assert "immutable" in avatar["Cache-Control"]
-    assert Client().get("/people/bob/avatar/?v=0")["Cache-Control"] == "no-cache"
+    assert avatar["Cache-Control"] == "private, max-age=31536000, immutable"
+    assert Client().get("/people/bob/avatar/")["Cache-Control"] == "no-cache"
 
     general.post(bob, "hello")
     room = alice_client.get("/rooms/general/").content.decode()
@@ -204,3 +204,28 @@ def test_a_username_is_in_one_script_and_like_nobody_elses(client, wanted, why):
     assert response.status_code == 400
     assert why in response.content.decode()
     assert User.objects.count() == 2
+
+
+@pytest.mark.parametrize("version", ["", "?v=0", "?v=1", "?v=7"])
+def test_an_avatar_answers_alike_for_names_that_do_and_do_not_exist(general, version):
+    bob, client = signed_in("bob")
+    photo = SimpleUploadedFile("me.png", picture(size=(80, 80)), "image/png")
+    client.post("/accounts/profile/", {"avatar": photo})
+    headers = [
+        {
+            key: Client().get(f"/people/{name}/avatar/{version}").headers[key]
+            for key in ("Cache-Control", "X-Content-Type-Options")
+        }
+        for name in ("bob", "nobody")
+    ]
+    assert headers[0] == headers[1]
+
+
+def test_an_invitation_only_chat_shows_visitors_no_one(general, settings):
+    settings.SIGNUP_MODE = "invitation"
+    bob, client = signed_in("bob")
+    photo = SimpleUploadedFile("me.png", picture(size=(80, 80)), "image/png")
+    client.post("/accounts/profile/", {"avatar": photo})
+    for name in ("bob", "nobody"):
+        assert Client().get(f"/people/{name}/avatar/?v=1").status_code == 404
+    assert client.get("/people/bob/avatar/?v=1")["Content-Type"] == "image/png"

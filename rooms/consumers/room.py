@@ -31,7 +31,10 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
             await self.close(code=CLOSE_NO_ROOM)
             return
         if not admitted:
-            await self.send_fragment("refusal", {"reason": "members-only"})
+            # An open room refuses only visitors, when the chat is its people's.
+            open_room = self.room.kind == Room.Kind.OPEN
+            reason = "sign-in-to-read" if open_room else "members-only"
+            await self.send_fragment("refusal", {"reason": reason})
             self.room = None  # never joined: nothing to leave on disconnect
             await self.close(code=CLOSE_MEMBERS_ONLY)
             return

@@ -7,6 +7,8 @@ from django.db.models import (
 )
 from django.urls import reverse
 
+from accounts.models import SignUpPolicy
+
 from ..formatting import MENTION
 from .attachment import Attachment
 from .membership import Membership
@@ -24,6 +26,8 @@ class RoomQuerySet(models.QuerySet):
         pages, the socket and search all ask it.
         """
         if not user.is_authenticated:
+            if not SignUpPolicy.visitors_may_read():
+                return self.none()
             return self.filter(kind=Room.Kind.OPEN)
         members = Membership.objects.filter(user=user).values("room_id")
         return self.filter(Q(kind=Room.Kind.OPEN) | Q(pk__in=members))
@@ -180,9 +184,9 @@ class Room(models.Model):
 
     def admits(self, user):
         """Return whether this user may read this room."""
-        # visible_to's first rule, without a query on every connect.
+        # visible_to's first rules, without a join on every connect.
         if self.kind == self.Kind.OPEN:
-            return True
+            return user.is_authenticated or SignUpPolicy.visitors_may_read()
         return Room.objects.visible_to(user).filter(pk=self.pk).exists()
 
     def is_managed_by(self, user):
