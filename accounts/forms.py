@@ -116,7 +116,8 @@ class SignUpForm(UserCreationForm):
     email = forms.EmailField(
         required=False,
         help_text="Optional. Only for emails about mentions and direct "
-        "messages you have not seen; change it later.",
+        "messages you have not seen, once you open the link we send to it; "
+        "change it later.",
     )
 
     class Meta(UserCreationForm.Meta):

@@ -58,6 +58,9 @@ class EmailNotifications(models.Model):
     # The newest message an email listed: nothing is listed twice.
     listed_up_to = models.BigIntegerField(default=0)
     last_sent = models.DateTimeField(null=True, blank=True)
+    # The address its owner confirmed from a link sent to it: emails go to
+    # the user's address only while it is this one (accounts/email_address.py).
+    confirmed_email = models.EmailField(blank=True)
 
     def __str__(self):
         return f"{self.user} {'on' if self.enabled else 'off'}"

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from rooms import notify, push
 
-from . import bans, joining, session_exchange
+from . import bans, email_address, joining, session_exchange
 from .client_address import of_request
 from .forms import NotificationsForm, SignInForm, SignUpForm
 from .models import EmailNotifications, PushSubscription, SignUpPolicy
@@ -81,6 +81,7 @@ def _sign_up(request, code=None, first_run=False):
         except joining.NotAdmitted:
             return refuse_sign_up(request, "not-valid", 404)
         bans.remember_address(user, address)
+        email_address.ask_to_confirm(user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(next_url or reverse("rooms:room", args=["general"]))
     context = {
@@ -105,11 +106,16 @@ def notifications(request):
     """A person's email address, and whether they are emailed what they missed."""
     form = NotificationsForm(request.POST or None, instance=request.user)
     if form.is_valid():
-        form.save()
+        user = form.save()
+        if "email" in form.changed_data:
+            email_address.ask_to_confirm(user)
         return redirect(reverse("notifications") + "?saved=1")
     context = {
         "form": form,
         "saved": "saved" in request.GET,
+        "link_sent": "link_sent" in request.GET,
+        "link_failed": "link_failed" in request.GET,
+        "confirmed": email_address.is_confirmed(request.user),
         "sending": notify.enabled(),
         "wait_minutes": notify.wait_minutes(),
         "vapid_public_key": settings.VAPID_PUBLIC_KEY if push.enabled() else "",
@@ -120,6 +126,24 @@ def notifications(request):
         context,
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def send_confirmation(request):
+    """Send the link that confirms this person's address again."""
+    sent = email_address.ask_to_confirm(request.user)
+    return redirect(
+        reverse("notifications") + ("?link_sent=1" if sent else "?link_failed=1")
+    )
+
+
+def confirm_email(request, token):
+    """Where the link in a confirmation email leads, signed in or not."""
+    user = email_address.confirm(token)
+    context = {"confirmed": user}
+    status = 200 if user else 404
+    return render(request, "accounts/email_confirmed.html", context, status=status)
 
 
 def json_body(request):

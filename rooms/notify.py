@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -102,9 +103,14 @@ def due_by_person(now):
             "user", flat=True
         )
     )
+    # Only to an address its owner confirmed (accounts/email_address.py).
     reachable = set(
         get_user_model()
-        .objects.filter(pk__in=people - off, is_active=True)
+        .objects.filter(
+            pk__in=people - off,
+            is_active=True,
+            email=F("email_notifications__confirmed_email"),
+        )
         .exclude(email="")
         .values_list("pk", flat=True)
     )

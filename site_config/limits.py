@@ -52,7 +52,8 @@ edits = Rate("EDIT_RATE_LIMIT")
 reactions = Rate("REACTION_RATE_LIMIT")
 typing = Rate("TYPING_RATE_LIMIT")
 avatars = Rate("AVATAR_RATE_LIMIT")
-RATES = (edits, reactions, typing, avatars)
+email_confirmations = Rate("EMAIL_CONFIRMATION_RATE_LIMIT")
+RATES = (edits, reactions, typing, avatars, email_confirmations)
 
 
 class OpenSockets:

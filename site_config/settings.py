@@ -308,12 +308,13 @@ ROOM_CREATION_LIMIT = tuple(
 
 # What one person may do that leaves no row to count, as count/seconds
 # in each web process (site_config/limits.py): edits and deletions,
-# reactions, typing reports (the composer sends one every 2 s) and avatar
-# changes.
+# reactions, typing reports (the composer sends one every 2 s), avatar
+# changes and links sent to confirm an email address.
 EDIT_RATE_LIMIT = env_rate("EDIT_RATE_LIMIT", "10/10")
 REACTION_RATE_LIMIT = env_rate("REACTION_RATE_LIMIT", "20/10")
 TYPING_RATE_LIMIT = env_rate("TYPING_RATE_LIMIT", "1/1.5")
 AVATAR_RATE_LIMIT = env_rate("AVATAR_RATE_LIMIT", "5/600")
+EMAIL_CONFIRMATION_RATE_LIMIT = env_rate("EMAIL_CONFIRMATION_RATE_LIMIT", "3/3600")
 # Sockets open at once in each web process from one session (its tabs)
 # and from one address (behind a router without PROXY_COUNT, everyone's).
 SOCKETS_PER_SESSION = int(os.environ.get("SOCKETS_PER_SESSION", 20))

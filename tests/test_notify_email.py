@@ -11,14 +11,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.test import Client
 
+from accounts import email_address
 from accounts.models import EmailNotifications, Profile
 from bench.servers import free_port
 from rooms.models import Message, Room
 
 from .conftest import PASSWORD, sign_up, start_chat_server, write_within_a_second
-from .test_socket import Tab, http_get, open_tab
+from .test_socket import Tab, http_get, http_post, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,6 +53,12 @@ class Inbox:
 
     def to(self, address):
         return [e for e in self.emails if e["To"] == address]
+
+    async def wait_for_count(self, address, count, timeout=15):
+        async with asyncio.timeout(timeout):
+            while len(self.to(address)) < count:
+                await asyncio.sleep(0.05)
+        return self.to(address)
 
     async def wait_for(self, address, timeout=15):
         async with asyncio.timeout(timeout):
@@ -91,9 +99,13 @@ def mail_server(smtp, django_db_setup, django_db_blocker):
     server.stop()
 
 
-def with_email(person):
+def with_email(person, confirmed=True):
     person.user.email = f"{person.user.username}@example.com"
     person.user.save(update_fields=["email"])
+    if confirmed:
+        EmailNotifications.objects.update_or_create(
+            user=person.user, defaults={"confirmed_email": person.user.email}
+        )
     return person
 
 
@@ -164,8 +176,7 @@ async def test_an_email_being_sent_holds_no_lock(mail_server, inbox, general, bo
     # On SQLite a lock held through the send would be the one every writer
     # waits for, posts included, for as long as the mail server takes.
     probe = await sync_to_async(sign_up)("probe")
-    probe.user.email = "probe@example.com"
-    await probe.user.asave(update_fields=["email"])
+    await sync_to_async(with_email)(probe)
     await post(mail_server, bob, "general", "@probe while the mail server thinks")
     await inbox.wait_for("probe@example.com")
     assert inbox.probes == ["written"]
@@ -251,3 +262,50 @@ def test_sign_up_takes_an_optional_email_and_the_settings_change_it(client):
     dora.refresh_from_db()
     assert dora.email == "dora@example.com"
     assert not EmailNotifications.objects.get(user=dora).enabled
+
+
+async def test_an_address_gets_no_email_until_its_owner_confirms_it(
+    mail_server, inbox, general, alice, bob
+):
+    # Typed under Notifications on the server: a link goes to the address.
+    page = await sync_to_async(http_post)(
+        mail_server,
+        "/accounts/notifications/",
+        {"email": "someone@example.net", "enabled": "on"},
+        "c" * 32,
+        alice.session_id,
+    )
+    assert page.status == 200  # the page again, after its redirect
+    [link_email] = await inbox.wait_for("someone@example.net")
+    text = link_email.get_body(("plain",)).get_content()
+    link = re.search(rf"{SITE}(/accounts/email/confirm/[^/\s]+/)", text)[1]
+
+    # Unconfirmed, a mention emails nobody; bob, confirmed, is emailed.
+    await sync_to_async(with_email)(bob)
+    await post(mail_server, alice, "general", "@bob first")
+    await post(mail_server, bob, "general", "@alice first")
+    await inbox.wait_for("bob@example.com")
+    assert inbox.to("someone@example.net") == [link_email]
+
+    # The link, opened anywhere, confirms it; the next mention is emailed.
+    confirmed = await sync_to_async(http_get)(mail_server, link, "")
+    assert "Confirmed: emails about what you miss go to someone@example.net" in (
+        confirmed
+    )
+    await post(mail_server, bob, "general", "@alice second")
+    [_, missed] = await inbox.wait_for_count("someone@example.net", 2)
+    assert "@alice second" in missed.get_body(("plain",)).get_content()
+
+
+def test_a_confirmation_link_is_for_its_address_only(client, alice, settings):
+    settings.EMAIL_CONFIGURED = True
+    alice.user.email = "old@example.com"
+    alice.user.save()
+    token = signing.dumps(
+        {"user": alice.user.pk, "email": "old@example.com"}, salt=email_address.SALT
+    )
+    alice.user.email = "new@example.com"
+    alice.user.save()
+    assert client.get(f"/accounts/email/confirm/{token}/").status_code == 404
+    assert client.get("/accounts/email/confirm/forged/").status_code == 404
+    assert not email_address.is_confirmed(alice.user)

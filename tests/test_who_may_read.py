@@ -61,9 +61,7 @@ def test_an_invitation_only_chat_is_for_its_people(posted, settings, alice):
     assert b"the secret plan" in member.get("/search/?q=secret").content
 
 
-def test_an_open_chat_is_readable_until_an_administrator_says_otherwise(
-    posted, alice
-):
+def test_an_open_chat_is_readable_until_an_administrator_says_otherwise(posted, alice):
     visitor = Client()
     assert b"the secret plan" in visitor.get("/rooms/general/").content
     admin = User.objects.create_user("ada", password=PASSWORD, is_staff=True)
