@@ -175,3 +175,56 @@ MARKDOWN = [
 PAYLOADS = (
     XSS + ATTRIBUTE_BREAKOUTS + HTMX + TEMPLATE_SYNTAX + UNICODE + CONTROL + MARKDOWN
 )
+
+# URLs someone gives for the server to POST to (push endpoints, bots'
+# webhooks): none may be requested (rooms/outbound.py). Decimal, hex and
+# IPv6 forms of private addresses, and IPv4 carried inside IPv6.
+PRIVATE_URLS = [
+    "https://127.0.0.1/hook",
+    "https://2130706433/hook",  # 127.0.0.1 as one number
+    "https://0x7f.0.0.1/hook",
+    "https://[::1]/hook",
+    "https://[::127.0.0.1]:8260/x",  # IPv4-compatible: loopback
+    "https://[::ffff:127.0.0.1]/x",  # IPv4-mapped
+    "https://[64:ff9b::a01:203]/x",  # NAT64 of 10.1.2.3
+    "https://10.0.0.1/hook",
+    "https://169.254.169.254/latest/meta-data/",
+    "https://[fe80::1%25eth0]/hook",
+    "https://localhost/hook",
+    "https://[ff02::1]/hook",  # multicast
+    "http://example.com/hook",  # not https
+    "ftp://example.com/hook",
+    "file:///etc/passwd",
+]
+
+# Display names that would pass for alice, deploybot (a bot) or Grace
+# Hopper (a display name), as accounts/names.py must refuse them.
+IMPERSONATIONS = [
+    "alice",
+    "ALICE",
+    "\u0430lice",  # a Cyrillic а
+    "aIice",  # a capital I for the l
+    "Ålice",
+    "a l i c e",
+    "\u202eecila",  # a right-to-left override: shows "alice"
+    "alice\u200b",  # zero width
+    "\u2066alice\u2069",  # an isolate
+    "deploybot",
+    "dep1oybot",
+    "Grace Hopper",
+    "grace hopper",
+    "Grace\u00a0Hopper",
+]
+
+# What a client may write in X-Forwarded-For to be counted as someone
+# else, or as many (site_config/proxies.py trusts none of it by default).
+FORGED_FORWARDED_FOR = [
+    "198.51.100.7",
+    "127.0.0.1",
+    "::1",
+    "10.0.0.1, 203.0.113.9",
+    "203.0.113.5, 198.51.100.1, 192.0.2.1",
+    "unknown",
+    "999.1.1.1",
+    "",
+]

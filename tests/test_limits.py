@@ -20,6 +20,7 @@ from accounts.models import FailedSignIn
 from rooms.models import Message, Room
 
 from .conftest import PASSWORD, start_chat_server
+from .hostile_payloads import FORGED_FORWARDED_FOR
 from .test_socket import Tab, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -258,10 +259,11 @@ def sign_in_over_http(server, username, password, forwarded_for=None):
 def test_by_default_no_forwarded_header_chooses_the_address(server, alice):
     # The Procfile's server, no PROXY_COUNT: a client that claims a new
     # address each time is still counted at its own.
-    for n in range(3):
-        page = sign_in_over_http(server, "alice", "guess", f"198.51.100.{n}")
+    forged = iter(FORGED_FORWARDED_FOR)
+    for _ in range(3):
+        page = sign_in_over_http(server, "alice", "guess", next(forged))
         assert WRONG_PASSWORD in page
-    page = sign_in_over_http(server, "alice", PASSWORD, "198.51.100.99")
+    page = sign_in_over_http(server, "alice", PASSWORD, next(forged))
     assert TOO_MANY_SIGN_INS in page
     assert set(FailedSignIn.objects.values_list("client_address", flat=True)) == {
         "127.0.0.1"

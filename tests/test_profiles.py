@@ -14,6 +14,7 @@ from accounts.models import Profile
 
 from .conftest import PASSWORD
 from .files import camera_photo, picture
+from .hostile_payloads import IMPERSONATIONS
 from .test_socket import Tab, http_get, http_post, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -149,21 +150,8 @@ async def test_a_mention_shows_the_display_name_live_and_on_the_page(
     assert mention in page
 
 
-@pytest.mark.parametrize(
-    ("wanted", "why"),
-    [
-        ("alice", "too like alice’s"),  # another person's username
-        ("ALICE", "too like alice’s"),
-        ("\u0430lice", "too like alice’s"),  # a Cyrillic а
-        ("aIice", "too like alice’s"),  # a capital I for the l
-        ("Ålice", "too like alice’s"),
-        ("Grace Hopper", "too like Grace Hopper’s"),  # another's display name
-        ("deploybot", "too like deploybot’s"),  # a bot's
-        ("\u202eecila", "invisible or direction-changing"),
-        ("bob\u200b", "invisible or direction-changing"),
-    ],
-)
-def test_a_display_name_cannot_pass_for_someone_else(general, wanted, why):
+@pytest.mark.parametrize("wanted", IMPERSONATIONS)
+def test_a_display_name_cannot_pass_for_someone_else(general, wanted):
     User.objects.create_user("alice")
     grace = User.objects.create_user("grace")
     Profile.objects.create(user=grace, display_name="Grace Hopper")
@@ -171,7 +159,8 @@ def test_a_display_name_cannot_pass_for_someone_else(general, wanted, why):
     carol, client = signed_in("carol")
     response = client.post("/accounts/profile/", {"display_name": wanted})
     assert response.status_code == 400
-    assert why in response.content.decode()
+    page = response.content.decode()
+    assert "That name is too like" in page or "invisible or direction" in page
     assert not Profile.objects.filter(user=carol).exists()
 
 

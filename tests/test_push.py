@@ -21,6 +21,7 @@ from bench.servers import free_port
 from rooms.models import ReadMark, Room, SweepCursor
 
 from .conftest import start_chat_server, write_within_a_second
+from .hostile_payloads import PRIVATE_URLS
 from .test_notify_email import post
 from .test_socket import open_tab
 
@@ -293,17 +294,7 @@ def subscribe(client, endpoint):
 def test_a_subscription_must_name_a_push_service_on_the_internet(alice):
     client = Client()
     client.force_login(alice.user)
-    for endpoint in [
-        "http://127.0.0.1:8000/push",
-        "https://127.0.0.1/push",
-        "https://10.1.2.3/push",
-        "https://[::1]/push",
-        "https://[::127.0.0.1]:8260/x",  # IPv4 in IPv6: loopback
-        "https://[::ffff:127.0.0.1]/x",
-        "https://[64:ff9b::a01:203]/x",  # NAT64 of 10.1.2.3
-        "https://localhost/push",
-        "file:///etc/passwd",
-    ]:
+    for endpoint in PRIVATE_URLS:
         response = subscribe(client, endpoint)
         assert response.status_code == 400, endpoint
         assert "cannot be reached" in response.json()["error"]

@@ -13,6 +13,7 @@ from rooms import outbound
 from rooms.models import Message, SweepCursor
 
 from .conftest import start_chat_server
+from .hostile_payloads import PRIVATE_URLS
 from .test_api import Receiver, bearer, messages_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,18 +46,7 @@ def test_a_webhook_on_loopback_is_not_called(guarded_server, general, alice):
     assert not Message.objects.filter(author=helper.user).exists()
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://127.0.0.1/hook",
-        "https://[::1]/hook",
-        "https://10.0.0.1/hook",
-        "https://169.254.169.254/latest/meta-data/",
-        "https://localhost/hook",
-        "http://example.com/hook",  # not https
-        "ftp://example.com/hook",
-    ],
-)
+@pytest.mark.parametrize("url", PRIVATE_URLS)
 def test_private_addresses_and_plain_http_are_refused(url):
     assert not outbound.may_request(url)
 
