@@ -61,8 +61,13 @@ def square_avatar(upload):
             pictures.budget.decoding(pictures.pixels_of(image)),
         ):
             image.seek(0)
-            image = ImageOps.exif_transpose(image).convert("RGBA")
-            image = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE))
+            # A JPEG decodes at the smallest scale that still covers the
+            # avatar; any picture is made small before it is made RGBA.
+            image.draft("RGB", (AVATAR_SIZE * 2, AVATAR_SIZE * 2))
+            if image.mode not in ("RGB", "RGBA", "L", "LA"):
+                image = image.convert("RGBA")
+            ImageOps.exif_transpose(image, in_place=True)
+            image = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE)).convert("RGBA")
     except pictures.TooLarge:
         raise ValidationError(
             f"That picture is too large: at most "
