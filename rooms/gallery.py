@@ -83,7 +83,7 @@ def person(pk, username, webhook_url=None, profile=None, **fields):
 
 
 # The people and the room every exhibit shares. ada is the viewer.
-ada = person(1, "ada")
+ada = person(1, "ada", email="ada@example.com")
 grace = person(
     2,
     "grace",
@@ -355,7 +355,7 @@ def exhibits():
         Exhibit("connection-closed", "Connection: closed for good", f"{r}#connection", {"connection_state": "closed"}),
         Exhibit("alert-delayed", "Alert: delivery delayed", f"{r}#alert", {"alert": "delivery-delayed"}),
         Exhibit("alert-not-understood", "Alert: not understood", f"{r}#alert", {"alert": "not-understood"}),
-        *(refusal(reason) for reason in ["no-room", "signed-out", "account-changed", "sign-in-to-post", "members-only", "removed"]),
+        *(refusal(reason) for reason in ["no-room", "signed-out", "account-changed", "sign-in-to-post", "members-only", "removed", "sign-in-to-read", "too-many-sockets"]),
         Exhibit("account-signed-in", "The account area, signed in", "accounts/account.html", {"room": room}),
         Exhibit("account-anonymous", "The account area, anonymous", "accounts/account.html", {"user": AnonymousUser()}),
         # Whole pages
@@ -378,7 +378,11 @@ def exhibits():
         Exhibit("typing-update", "Someone is typing (socket)", f"{r}#typing-update", {"typist": grace}),
         Exhibit("lobby", "The lobby", "rooms/lobby.html", sidebar([room, secret], [direct], unread=[room])),
         Exhibit("lobby-empty", "The lobby, no rooms", "rooms/lobby.html", sidebar([], [])),
-        Exhibit("notifications", "Notification settings", "accounts/notifications.html", {"form": NotificationsForm(instance=ada), "sending": True, "wait_minutes": 15, "saved": True, "vapid_public_key": "BExampleKey"}),
+        Exhibit("notifications", "Notification settings", "accounts/notifications.html", {"form": NotificationsForm(instance=ada), "sending": True, "wait_minutes": 15, "saved": True, "confirmed": True, "vapid_public_key": "BExampleKey"}),
+        Exhibit("notifications-unconfirmed", "Notification settings, the address not confirmed yet", "accounts/notifications.html", {"form": NotificationsForm(instance=ada), "sending": True, "wait_minutes": 15, "link_sent": True}),
+        Exhibit("email-confirmed", "An email address confirmed, from its link", "accounts/email_confirmed.html", {"confirmed": ada}),
+        Exhibit("email-confirm-invalid", "A confirmation link too old", "accounts/email_confirmed.html", {"confirmed": None}),
+        Exhibit("email-confirm-text", "The email that confirms an address, plain text", "accounts/confirm_email.txt", {"user": ada, "url": "https://chat.example.com/accounts/email/confirm/signed-token/", "days": 3}),
         Exhibit("notifications-off-here", "Notification settings, nothing configured", "accounts/notifications.html", {"form": NotificationsForm(instance=ada)}),
         Exhibit("notifications-off", "Stop the emails, from a link", "accounts/notifications_off.html", {"token": "signed-token"}),
         Exhibit("notifications-off-done", "Emails stopped", "accounts/notifications_off.html", {"done": True}),
