@@ -1,10 +1,19 @@
-"""Banning: deactivation, every message of the person deleted live, and no
-new sign-ups or sign-ins from the addresses they signed in from.
+"""Banning: deactivation and every message of the person deleted live;
+and, only where the administrator chooses, no new sign-ups or sign-ins
+from the addresses the person signed in from.
 
-Addresses are as client_address reads them (PROXY_COUNT-aware).
+An address is often shared (an office, a home behind one router, a mobile
+carrier), so the administrator sees how many other accounts used it
+recently before barring it. Addresses are as the proxies in front vouch
+for them (site_config/proxies.py): a ban never covers one that was only
+claimed.
 """
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
 
 from rooms import changes
 from rooms.models import Message
@@ -21,16 +30,42 @@ def is_banned(client_address):
     return BannedAddress.objects.filter(client_address=client_address).exists()
 
 
-def ban(person, by):
-    """Ban person; return how many of their messages were deleted."""
+# How far back "recently" looks, for the addresses a ban may bar.
+RECENT = timedelta(days=30)
+
+
+def addresses_of(person):
+    """Return the addresses person signed in from, newest first, each with
+    how many other accounts signed in from it within RECENT."""
+    since = timezone.now() - RECENT
+    used = SignInAddress.objects.filter(user=person).order_by("-last_seen")
+    others = dict(
+        SignInAddress.objects.filter(
+            client_address__in=used.values("client_address"), last_seen__gte=since
+        )
+        .exclude(user=person)
+        .values_list("client_address")
+        .annotate(count=Count("user", distinct=True))
+    )
+    return [
+        (address, others.get(address, 0))
+        for address in used.values_list("client_address", flat=True)
+    ]
+
+
+def ban(person, by, addresses=()):
+    """Ban person, and bar those of their addresses given; return how many
+    of their messages were deleted."""
     with transaction.atomic():
         # Saving is_active closes every open socket of theirs (rooms/signals.py).
         person.is_active = False
         person.save(update_fields=["is_active"])
-        addresses = SignInAddress.objects.filter(user=person).values_list(
-            "client_address", flat=True
+        theirs = list(
+            SignInAddress.objects.filter(
+                user=person, client_address__in=addresses
+            ).values_list("client_address", flat=True)
         )
-        for address in addresses:
+        for address in theirs:
             BannedAddress.objects.get_or_create(
                 client_address=address, defaults={"person": person}
             )
@@ -40,7 +75,8 @@ def ban(person, by):
     for message in list(Message.objects.filter(author=person, deleted=None)):
         changes.delete(message, by)
         deleted += 1
-    audit.record(by, "banned", person, f"{deleted} messages deleted")
+    barred = f", {len(theirs)} addresses barred" if theirs else ""
+    audit.record(by, "banned", person, f"{deleted} messages deleted{barred}")
     return deleted
 
 

@@ -215,14 +215,18 @@ def ban(request, username):
         messages.error(request, "You cannot ban yourself or the last administrator.")
         return redirect("people")
     if request.method == "POST":
-        deleted = bans.ban(person, request.user)
+        addresses = request.POST.getlist("addresses")
+        deleted = bans.ban(person, request.user, addresses)
+        barred = f", {len(addresses)} addresses barred" if addresses else ""
         messages.success(
-            request, f"{person.username}: banned, {deleted} messages deleted."
+            request, f"{person.username}: banned, {deleted} messages deleted{barred}."
         )
         return redirect("people")
     context = {
         "person": person,
         "message_count": Message.objects.filter(author=person, deleted=None).count(),
+        "addresses": bans.addresses_of(person),
+        "recent_days": bans.RECENT.days,
     }
     return render(request, "people/ban.html", context)
 

@@ -355,7 +355,7 @@ def exhibits():
         Exhibit("connection-closed", "Connection: closed for good", f"{r}#connection", {"connection_state": "closed"}),
         Exhibit("alert-delayed", "Alert: delivery delayed", f"{r}#alert", {"alert": "delivery-delayed"}),
         Exhibit("alert-not-understood", "Alert: not understood", f"{r}#alert", {"alert": "not-understood"}),
-        *(refusal(reason) for reason in ["no-room", "signed-out", "account-changed", "sign-in-to-post", "members-only", "removed", "sign-in-to-read", "too-many-sockets"]),
+        *(refusal(reason) for reason in ["no-room", "signed-out", "account-changed", "sign-in-to-post", "members-only", "removed", "sign-in-to-read", "too-many-sockets", "deactivated"]),
         Exhibit("account-signed-in", "The account area, signed in", "accounts/account.html", {"room": room}),
         Exhibit("account-anonymous", "The account area, anonymous", "accounts/account.html", {"user": AnonymousUser()}),
         # Whole pages

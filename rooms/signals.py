@@ -44,7 +44,9 @@ def close_sockets_when_access_changes(sender, instance, update_fields, **kwargs)
         and before["is_active"] <= instance.is_active
     ):
         return
-    transaction.on_commit(lambda: close_sockets(instance.pk, "account-changed"))
+    # Said as it is: a deactivation (or a ban) is not a password change.
+    reason = "deactivated" if not instance.is_active else "account-changed"
+    transaction.on_commit(lambda: close_sockets(instance.pk, reason))
 
 
 def close_sockets(user_id, reason):

@@ -46,8 +46,11 @@ def test_a_ban_deletes_every_message_and_bars_the_addresses_signed_in_from(
 
     confirm = admin_client.get("/people/bob/ban/").content.decode()
     assert "all 3 of their messages" in confirm
-    page = admin_client.post("/people/bob/ban/", follow=True).content.decode()
-    assert "bob: banned, 3 messages deleted." in page
+    assert "no other account used it in the last 30 days" in confirm
+    page = admin_client.post(
+        "/people/bob/ban/", {"addresses": [BOBS_NETWORK]}, follow=True
+    ).content.decode()
+    assert "bob: banned, 3 messages deleted, 1 addresses barred." in page
 
     assert not User.objects.get(username="bob").is_active
     for message in Message.objects.filter(pk__in=[m.pk for m in spam]):
@@ -58,7 +61,7 @@ def test_a_ban_deletes_every_message_and_bars_the_addresses_signed_in_from(
     ]
     action = AdminAction.objects.get(action="banned")
     assert (action.actor.username, action.subject.username) == ("ada", "bob")
-    assert action.detail == "3 messages deleted"
+    assert action.detail == "3 messages deleted, 1 addresses barred"
 
     # From his network: no new account, and nobody signs in.
     signup = Client(REMOTE_ADDR=BOBS_NETWORK).post(
@@ -90,3 +93,27 @@ def test_nobody_bans_themselves_and_members_ban_nobody(admin_client):
     member, _ = sign_in("mallory", "198.51.100.9")
     assert member.post("/people/ada/ban/").status_code == 403
     assert User.objects.get(username="ada").is_active
+
+
+def test_a_ban_covers_the_account_and_an_address_only_when_chosen(
+    admin_client, general
+):
+    User.objects.create_user("bob", password=PASSWORD)
+    User.objects.create_user("carol", password=PASSWORD)
+    sign_in("bob", BOBS_NETWORK)
+    sign_in("carol", BOBS_NETWORK)  # the same office
+    sign_in("bob", "198.51.100.50")  # and bob's phone
+    confirm = admin_client.get("/people/bob/ban/").content.decode()
+    assert "1 other account used it in the last 30 days" in confirm
+    assert 'name="addresses" value="203.0.113.5">' in confirm  # unticked
+    # Someone's address they did not sign in from is not theirs to bar.
+    admin_client.post("/people/bob/ban/", {"addresses": ["192.0.2.99"]})
+    assert not BannedAddress.objects.exists()
+    # carol, on bob's network, signs in as ever; bob does not.
+    _, response = sign_in("carol", BOBS_NETWORK)
+    assert response.status_code == 302
+    _, response = sign_in("bob", "198.51.100.50")
+    assert response.status_code == 200
+    assert "inactive" in response.content.decode() or "correct username" in (
+        response.content.decode()
+    )

@@ -479,7 +479,7 @@ async def test_a_new_password_closes_every_socket_and_other_sessions(
         )
         assert response.status == 200  # the "password changed" page
         assert await tab.expect_close() == 4401
-        assert "Your password or account changed." in tab.seen
+        assert "Your password changed." in tab.seen
     # The session elsewhere is dead: its new socket reads as nobody.
     async with open_tab(chat_server, person=elsewhere) as ws:
         tab = Tab(ws)
@@ -496,7 +496,7 @@ async def test_deactivating_someone_tells_their_sockets_to_close(transactional_d
     user.is_active = False
     await user.asave()
     event = await asyncio.wait_for(layer.receive(channel), timeout=5)
-    assert event == {"type": "user.signed_out", "reason": "account-changed"}
+    assert event == {"type": "user.signed_out", "reason": "deactivated"}
 
 
 def signed_in_again(user):
