@@ -79,10 +79,12 @@ def show_room(request, slug, form=None):
         get_object_or_404(room.messages, pk=around)
     page = room.history(**history.cleaned_data)
     if request.htmx:
-        # Older messages loading into the top of the log as it scrolls.
-        return render(
-            request, "rooms/room.html#older-page", {"room": room, "page": page}
-        )
+        # A page loading into the log as it scrolls: older at the top, or
+        # newer at the bottom of a page of history.
+        newer = history.cleaned_data["after"] is not None
+        context = {"room": room, "page": page, "reached_present": not page.has_newer}
+        partial = "newer-page" if newer else "older-page"
+        return render(request, f"rooms/room.html#{partial}", context)
     messages = page.messages
     context = {
         "room": room,

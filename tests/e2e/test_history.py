@@ -120,3 +120,81 @@ def test_permalink_opens_the_message_highlighted_in_view(
     expect(message_bodies(reader).nth(-2)).to_have_text("alice meanwhile")
     expect(message_bodies(writer).last).to_have_text("bob from the past")
     assert not reader.errors
+
+
+# The message at the top of the log, and how far below the log's top edge.
+TOP_VISIBLE = """() => {
+  const top = document.querySelector(".messages-scroller").getBoundingClientRect().top;
+  const message = [...document.querySelectorAll("#messages > .message")]
+    .find((m) => m.getBoundingClientRect().bottom > top + 4);
+  return [message.id, Math.round(message.getBoundingClientRect().top - top)];
+}"""
+WHERE = """([id, top]) => Math.round(
+  document.getElementById(id).getBoundingClientRect().top
+  - document.querySelector(".messages-scroller").getBoundingClientRect().top
+)"""
+
+
+def stayed(page, reading):
+    """Whether the message read before is where it was, to a pixel or two."""
+    return abs(page.evaluate(WHERE, reading) - reading[1]) <= 2
+IN_VIEW = """(link) => {
+  const view = link.closest(".messages-scroller").getBoundingClientRect();
+  const box = link.getBoundingClientRect();
+  return box.bottom > view.top && box.top < view.bottom;
+}"""
+
+
+def scroll_until_in_view(page, link, by):
+    """Scroll the log by steps until link shows; return the message at the top."""
+    scroller = page.locator(".messages-scroller")
+    for _ in range(100):
+        scroller.evaluate(f"e => e.scrollBy(0, {by})")
+        if page.locator(link).evaluate(IN_VIEW):
+            return page.evaluate(TOP_VISIBLE)
+    raise AssertionError(f"{link} never scrolled into view")
+
+
+@pytest.fixture
+def long_history(general, alice):
+    long_ago = timezone.now() - timedelta(days=1)
+    for n in range(331):
+        message = Message.objects.create(
+            room=general, author=alice.user, body=f"old {n}"
+        )
+        Message.objects.filter(pk=message.pk).update(
+            created=long_ago + timedelta(minutes=n)
+        )
+
+
+def test_scrolling_up_loads_one_page_and_the_reader_stays_on_their_message(
+    open_page, long_history, bob
+):
+    reader = open_page(person=bob)
+    join_room(reader)
+    expect(message_bodies(reader)).to_have_count(50)
+    reading = scroll_until_in_view(reader, "a.older", -300)
+    expect(message_bodies(reader)).to_have_count(100)
+    # Still on the message they were reading, the next page's link above it.
+    assert stayed(reader, reading)
+    assert not reader.locator("a.older").evaluate(IN_VIEW)
+    reading = scroll_until_in_view(reader, "a.older", -300)
+    expect(message_bodies(reader)).to_have_count(150)
+    assert stayed(reader, reading)
+    assert not reader.errors
+
+
+def test_a_permalink_without_its_fragment_opens_at_the_message_and_loads_newer(
+    open_page, long_history, general, bob
+):
+    target = general.messages.get(body="old 100")
+    reader = open_page(f"/rooms/general/?around={target.pk}", person=bob)
+    highlighted = reader.locator("#messages .message.is-highlighted")
+    expect(highlighted.locator(".message-body")).to_have_text("old 100")
+    expect(highlighted).to_be_in_viewport()
+    expect(message_bodies(reader)).to_have_count(50)  # old 75 to old 124
+    reading = scroll_until_in_view(reader, "a.newer", 300)
+    expect(message_bodies(reader)).to_have_count(100)
+    expect(message_bodies(reader).last).to_have_text("old 174")
+    assert stayed(reader, reading)
+    assert not reader.errors
