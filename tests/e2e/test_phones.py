@@ -86,6 +86,27 @@ def test_the_composer_and_its_controls_fit_a_finger(
     context.close()
 
 
+def test_on_a_phone_edit_and_delete_show_only_on_ones_own_messages(
+    browser, chat_server, general, alice, bob
+):
+    general.post(alice.user, "alice's")
+    general.post(bob.user, "bob's")
+    context, page = phone(browser, chat_server, PHONES[0], bob)
+    page.goto(chat_server.url + "/rooms/general/")
+    join_room(page)
+    theirs, mine = page.locator("#messages .message").all()
+    for action in (".message-edit", ".message-delete"):
+        expect(theirs.locator(action)).to_be_hidden()
+        expect(mine.locator(action)).to_be_visible()
+        assert mine.locator(action).bounding_box()["height"] >= 44
+    # The author's name and picture, and a search result, fit a finger too.
+    for target in ("a.message-author", "a.message-avatar"):
+        assert theirs.locator(target).bounding_box()["height"] >= 44, target
+    page.goto(chat_server.url + "/search/?q=alice")
+    assert page.locator(".search-result > a").bounding_box()["height"] >= 44
+    context.close()
+
+
 def test_the_chat_is_installable(browser, chat_server, alice):
     context, page = phone(browser, chat_server, PHONES[0], alice)
     page.goto(chat_server.url + "/")
