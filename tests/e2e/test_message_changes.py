@@ -91,6 +91,27 @@ def test_escape_leaves_editing_and_a_blank_edit_is_refused(open_page, general, a
     expect(message_bodies(page)).to_have_text(["keep me"])
 
 
+def test_an_edit_keeps_the_unsent_draft_for_after(open_page, general, alice):
+    page = open_page(person=alice)
+    join_room(page)
+    send_message(page, "first version")
+    composer = page.locator("#composer-message")
+    expect(composer).to_have_value("")
+    composer.fill("half a thought")
+    message = page.locator("#messages .message").first
+    message.locator(".message-edit").click()
+    expect(composer).to_have_value("first version")
+    composer.press("Escape")
+    expect(composer).to_have_value("half a thought")
+    message.locator(".message-edit").click()
+    expect(composer).to_have_value("first version")
+    composer.fill("second version")
+    composer.press("Enter")
+    expect(message_bodies(page)).to_have_text(["second version"])
+    expect(composer).to_have_value("half a thought")
+    assert not page.errors
+
+
 def test_author_deletes_live_and_a_person_away_catches_up(
     open_page, general, alice, bob
 ):
@@ -103,11 +124,17 @@ def test_author_deletes_live_and_a_person_away_catches_up(
     first, second = Message.objects.order_by("pk")
 
     message_of(alice_page, first).locator(".message-delete").click()
+    # Asked first: keeping it sends nothing.
+    message_of(alice_page, first).get_by_role("button", name="Keep it").click()
+    expect(message_of(alice_page, first).locator(".delete-confirm")).to_have_count(0)
+    message_of(alice_page, first).locator(".message-delete").click()
+    message_of(alice_page, first).get_by_role("button", name="Delete").click()
     expect_deleted(message_of(bob_page, first))
     expect(message_of(bob_page, first)).not_to_contain_text("first secret")
 
     look_away(bob_page)
     message_of(alice_page, second).locator(".message-delete").click()
+    alice_page.keyboard.press("Enter")  # the answer has the focus
     expect_deleted(message_of(alice_page, second))
     come_back(bob_page)
     expect_deleted(message_of(bob_page, second))
@@ -172,6 +199,7 @@ def test_staff_delete_any_message_in_the_room_and_in_the_admin(
     expect(message_of(moderator_page, rude).locator(".message-delete")).to_be_visible()
     expect(message_of(moderator_page, rude).locator(".message-edit")).to_be_hidden()
     message_of(moderator_page, rude).locator(".message-delete").click()
+    message_of(moderator_page, rude).get_by_role("button", name="Delete").click()
     expect_deleted(message_of(bob_page, rude))
 
     look_away(bob_page)  # away while the admin deletes

@@ -82,6 +82,7 @@ def test_the_people_page_works_without_javascript(open_page, general, alice, bob
         "bob: made an administrator"
     )
     expect(row).to_have_class(re.compile(r"\bis-administrator\b"))
+    row.get_by_text("Deactivate…").click()  # asks first
     row.get_by_role("button", name="Deactivate").click()
     expect(people.locator("#people-notice")).to_contain_text("bob: deactivated")
     expect(row).to_have_class(re.compile(r"\bis-inactive\b"))
