@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from rooms import outbound
 from site_config import limits
 
 from . import bans, names, profiles
@@ -181,6 +182,15 @@ class InvitationForm(forms.ModelForm):
         help_texts = {"note": "Optional: a name, to know which invitation is whose."}
 
 
+def reachable_webhook(url):
+    """Refuse a webhook URL the chat would never call (rooms/outbound.py)."""
+    if not outbound.may_request(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE):
+        raise ValidationError(
+            "The chat calls only https:// addresses on the public internet, "
+            "and could never reach this one."
+        )
+
+
 class BotForm(forms.ModelForm):
     """A new bot: its name (the handle people @mention) and, optionally, the
     URL it is told of mentions and direct messages at."""
@@ -190,6 +200,7 @@ class BotForm(forms.ModelForm):
         required=False,
         max_length=500,
         assume_scheme="https",
+        validators=[reachable_webhook],
         help_text="Optional: where to POST when someone mentions the bot or "
         "sends it a direct message. Its answer is posted back.",
     )

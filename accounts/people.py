@@ -156,7 +156,7 @@ def set_bot_webhook(request, username):
     bot = get_object_or_404(Bot, user__username=username)
     form = WebhookForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "A webhook URL is an http or https address.")
+        messages.error(request, f"{username}: {form.errors['webhook_url'][0]}")
         return redirect("people")
     bot.webhook_url = form.cleaned_data["webhook_url"]
     bot.save(update_fields=["webhook_url"])

@@ -1,6 +1,7 @@
 """Who may join, and the people page, over plain HTTP (no JavaScript)."""
 
 import re
+import socket
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -206,7 +207,7 @@ def test_deactivating_and_reactivating_are_recorded(admin_client):
     ]
 
 
-def test_an_administrator_makes_a_bot_that_cannot_sign_in(admin_client):
+def test_an_administrator_makes_a_bot_that_cannot_sign_in(admin_client, monkeypatch):
     face = SimpleUploadedFile("bot.png", picture(size=(64, 40)), "image/png")
     response = admin_client.post(
         "/people/bots/", {"username": "deploybot", "webhook_url": "", "avatar": face}
@@ -228,6 +229,14 @@ def test_an_administrator_makes_a_bot_that_cannot_sign_in(admin_client):
         r'id="bot-key"[^>]* value="([^"]+)"', response.content.decode()
     )[1]
     assert new_key != key
+    # A webhook the chat could never call is refused, saying why.
+    for never in ("http://ci.example.com/hook", "https://10.0.0.5/hook"):
+        page = admin_client.post(
+            "/people/bots/deploybot/webhook/", {"webhook_url": never}, follow=True
+        )
+        assert "could never reach this one" in page.content.decode()
+        assert Bot.objects.get(user=bot).webhook_url == ""
+    monkeypatch.setattr(socket, "getaddrinfo", resolves_to("93.184.216.34"))
     admin_client.post(
         "/people/bots/deploybot/webhook/",
         {"webhook_url": "https://ci.example.com/hook"},
@@ -249,3 +258,12 @@ def test_a_bot_name_is_checked_like_a_username(admin_client):
         response = admin_client.post("/people/bots/", {"username": name})
         assert response.status_code == 400, name
         assert 'class="field-error"' in response.content.decode()
+
+
+def resolves_to(address):
+    """A stand-in for DNS, offline: every name is at address."""
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    return getaddrinfo

@@ -138,6 +138,8 @@ WHERE = """([id, top]) => Math.round(
 def stayed(page, reading):
     """Whether the message read before is where it was, to a pixel or two."""
     return abs(page.evaluate(WHERE, reading) - reading[1]) <= 2
+
+
 IN_VIEW = """(link) => {
   const view = link.closest(".messages-scroller").getBoundingClientRect();
   const box = link.getBoundingClientRect();
