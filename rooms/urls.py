@@ -27,6 +27,7 @@ urlpatterns = [
         name="attachment_thumbnail",
     ),
     path("messages/<int:pk>/delete/", views.delete_message, name="delete_message"),
+    path("messages/<int:pk>/react/", views.react, name="react"),
     path(
         "rooms/<slug:slug>/members/<int:user_id>/remove/",
         views.remove_member,

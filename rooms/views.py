@@ -28,7 +28,15 @@ from .forms import (
     RoomForm,
     SearchForm,
 )
-from .models import PAGE_SIZE, Attachment, Message, Presence, ReadMark, Room
+from .models import (
+    PAGE_SIZE,
+    REACTIONS,
+    Attachment,
+    Message,
+    Presence,
+    ReadMark,
+    Room,
+)
 from .sidebar import sidebar_context
 
 # A hidden tab's title counts up to this: "(99)" says enough.
@@ -248,6 +256,25 @@ def delete_message(request, pk):
             context["error"] = TOO_FAST_TO_CHANGE
             return render(request, "rooms/delete_message.html", context, status=429)
     return render(request, "rooms/delete_message.html", context)
+
+
+@login_required
+def react(request, pk):
+    """React without JavaScript: the reaction button asks here, then posts."""
+    message = message_for(request, pk)
+    emoji = request.POST.get("emoji", request.GET.get("emoji"))
+    if emoji not in REACTIONS or message.deleted:
+        raise Http404("No such reaction.")
+    context = {"message": message, "emoji": emoji}
+    if request.method == "POST":
+        try:
+            changes.react(message, request.user, emoji)
+            return redirect(message)
+        except limits.TooFast:
+            context["error"] = TOO_FAST_TO_CHANGE
+            return render(request, "rooms/react.html", context, status=429)
+    chosen = request.user.pk in message.reactors.get(emoji, [])
+    return render(request, "rooms/react.html", {**context, "chosen": chosen})
 
 
 def members(request, slug):

@@ -244,3 +244,27 @@ def test_without_javascript_authors_edit_and_delete_by_links_and_forms(
     alice_page.get_by_role("button", name="Delete").click()
     expect_deleted(message_of(alice_page, mine))
     expect_deleted(message_of(bob_page, mine))
+
+
+def test_without_javascript_a_reaction_asks_then_counts(open_page, general, alice, bob):
+    message = Message.objects.create(room=general, author=bob.user, body="party?")
+    alice_page = open_page(person=alice, javascript=False)
+    bob_page = open_page(person=bob)
+    join_room(bob_page)
+    party = 'button.reaction[data-emoji="🎉"]'
+    message_of(alice_page, message).locator(party).click()
+    expect(alice_page.locator("h1")).to_have_text("React 🎉 to this message?")
+    alice_page.get_by_role("button", name="React 🎉").click()
+    expect(message_of(alice_page, message).locator(party)).to_have_attribute(
+        "data-count", "1"
+    )
+    expect(message_of(bob_page, message).locator(party)).to_have_attribute(
+        "data-count", "1"
+    )
+    # Again, to take it back.
+    message_of(alice_page, message).locator(party).click()
+    alice_page.get_by_role("button", name="Take back 🎉").click()
+    expect(message_of(alice_page, message).locator(party)).to_have_attribute(
+        "data-count", "0"
+    )
+    assert not alice_page.errors
