@@ -132,6 +132,17 @@ async def user_signed_out(user_id, reason="signed-out"):
         logger.exception("Could not close the sockets of user %s", user_id)
 
 
+async def room_read(user_id, room):
+    """Tell this person's other tabs they have read the room: its sidebar
+    entries are no longer unread. A hint: dropped if it fails."""
+    fields = {"slug": room.slug, "name": room.name, "kind": room.kind}
+    event = {"type": "room.read", "room_id": room.pk, "room_fields": fields}
+    try:
+        await get_channel_layer().group_send(user_group(user_id), event)
+    except Exception as error:
+        logger.warning("Read mark of room %s not shown: %r", room.pk, error)
+
+
 async def member_removed(room_id, user_id):
     """Close this person's open sockets to a room they may no longer read."""
     await get_channel_layer().group_send(

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 
 from channels.layers import get_channel_layer
 
@@ -83,6 +83,9 @@ class _Rooms:
         self.watchers = defaultdict(set)
         # Sockets whose sidebars list the rooms people open.
         self.sidebars = set()
+        # Who has each room open here, by user id: their other tabs' sidebars
+        # do not mark it unread.
+        self.readers = defaultdict(Counter)
         self.channel = None
         self._opening = asyncio.Lock()
         self._people_renewed = -RENEW_SECONDS
@@ -100,6 +103,20 @@ class _Rooms:
 
     def remove_sidebar(self, consumer):
         self.sidebars.discard(consumer)
+
+    def start_reading(self, room_id, user_id):
+        self.readers[room_id][user_id] += 1
+
+    def stop_reading(self, room_id, user_id):
+        readers = self.readers[room_id]
+        readers[user_id] -= 1
+        if readers[user_id] <= 0:
+            del readers[user_id]
+        if not readers:
+            del self.readers[room_id]
+
+    def is_reading(self, room_id, user_id):
+        return user_id in self.readers.get(room_id, ())
 
     async def leave(self, room_id, consumer):
         was_followed = self._followed(room_id)

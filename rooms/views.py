@@ -106,6 +106,7 @@ def show_room(request, slug, form=None):
     }
     if request.user.is_authenticated and not page.has_newer:
         context.update(mark_read(request.user, room, messages))
+        async_to_sync(broadcast.room_read)(request.user.pk, room)
     # After the mark: this room is read now.
     context.update(sidebar_context(request.user, current_room=room))
     return render(request, "rooms/room.html", context, status=400 if form else 200)

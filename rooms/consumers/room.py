@@ -132,6 +132,7 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
             broadcast.user_group(self.user.pk), self.channel_name
         )
         await presence.arrive(self.room, self.user, self.channel_name)
+        fanout.rooms.start_reading(self.room.pk, self.user.pk)
         await self.follow_sidebar()
 
     async def leave_as_member(self):
@@ -139,6 +140,7 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
         # database or Redis blip in the rest must not leave holding a
         # closed socket. A presence row left behind lapses by itself.
         await self.unfollow_sidebar()
+        fanout.rooms.stop_reading(self.room.pk, self.user.pk)
         await self.channel_layer.group_discard(
             broadcast.user_group(self.user.pk), self.channel_name
         )

@@ -36,6 +36,8 @@ class Sidebar:
 
     current_room = None
     watched_room_ids = ()
+    # The listed rooms marked unread, and those muted, as last drawn.
+    unread = muted = frozenset()
     # What comes while the lists are read waits for them: calls to make.
     held = None
 
@@ -117,10 +119,22 @@ class Sidebar:
             return  # not a new message, or the room is marked already
         if event["author"] == self.user.pk:
             return
+        if fanout.rooms.is_reading(room_id, self.user.pk):
+            return  # read live in another tab of theirs
         if room_id in self.muted and self.user.pk not in event["mentions"]:
             return
         self.unread.add(room_id)
         self.outbox.put(unread_entry(event))
+
+    async def room_read(self, event):
+        """This person read the room elsewhere: it is no longer unread here."""
+        room_id = event["room_id"]
+        if room_id not in self.unread:
+            return
+        self.unread.discard(room_id)
+        room = Room(pk=room_id, **event["room_fields"])
+        context = {"room": room, "current_room": self.current_room}
+        self.outbox.put(render_to_string("rooms/sidebar.html#read-update", context))
 
     def list_opened(self, room_id, entry):
         """Someone opened a room anyone may read: list it (entry, drawn once

@@ -58,6 +58,41 @@ def test_another_room_turns_unread_live_and_clears_on_entry(
     assert not alice_page.errors and not bob_page.errors
 
 
+def test_a_room_open_in_one_tab_is_not_new_in_the_others(
+    open_page, general, random, alice, bob
+):
+    reading = open_page(person=alice)  # general, on screen
+    elsewhere = open_page("/rooms/random/", person=alice)
+    bob_page = open_page(person=bob)
+    for page in (reading, elsewhere, bob_page):
+        join_room(page)
+    sidebar_is_live(elsewhere)
+    send_message(bob_page, "alice reads this in her first tab")
+    expect(message_bodies(reading).last).to_have_text(
+        "alice reads this in her first tab"
+    )
+    # Her second tab has seen that message go by (it follows general) and
+    # left general unmarked; bob's message in random, it marks.
+    send_message(bob_page, "and this")
+    expect(message_bodies(reading).last).to_have_text("and this")
+    entry(bob_page, "random").get_by_role("link").click()
+    join_room(bob_page)
+    send_message(bob_page, "in random")
+    expect(message_bodies(elsewhere).last).to_have_text("in random")
+    expect(entry(elsewhere, "general")).not_to_have_class(UNREAD)
+
+    # Unread while she was not reading it; reading it clears the mark.
+    reading.close()
+    bob_general = open_page(person=bob)
+    join_room(bob_general)
+    send_message(bob_general, "while alice looked away")
+    expect(entry(elsewhere, "general")).to_have_class(UNREAD)
+    reading = open_page(person=alice)
+    join_room(reading)
+    expect(entry(elsewhere, "general")).not_to_have_class(UNREAD)
+    assert not elsewhere.errors
+
+
 def test_a_conversation_someone_starts_appears_and_turns_unread(
     open_page, general, alice, bob
 ):
