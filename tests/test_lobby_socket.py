@@ -112,6 +112,10 @@ async def test_signing_out_closes_the_lobby_and_strangers_get_none(
         lobby = await live_lobby(ws)
         await sync_to_async(http_sign_out)(chat_server, alice.session_id)
         assert await lobby.expect_close() == 4401
+    # Its last words: the header and the lists, signed out.
+    assert 'hx-target="#account"' in lobby.seen
+    assert "Signed out." in lobby.seen
+    assert 'class="account-name"' not in lobby.seen.split("Signed out.")[-1]
 
 
 async def test_a_room_socket_marks_the_other_rooms_and_never_its_own(

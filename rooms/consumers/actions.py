@@ -10,7 +10,7 @@ from channels.auth import login, logout
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from accounts import client_address, session_exchange
+from accounts import client_address, profiles, session_exchange
 from accounts.forms import SignInForm
 from site_config import limits
 from site_config.websocket import PreparedText
@@ -159,6 +159,8 @@ class SessionActions:
             await self.send_fragment("controls-update", context)
             return
         await login(self.scope, form.get_user())
+        # Read here, in the database's thread: the header shows their name.
+        await db.run(profiles.profile_of, self.user)
         session = self.scope["session"]
         await db.run(session.save)
         csrf_cookie = self.scope["cookies"].get(settings.CSRF_COOKIE_NAME, "")

@@ -1,3 +1,6 @@
+from django.contrib.auth.models import AnonymousUser
+from django.template.loader import render_to_string
+
 from .. import broadcast, fanout
 from .base import CLOSE_SIGNED_OUT, Consumer
 from .sidebar import Sidebar
@@ -28,6 +31,11 @@ class LobbyConsumer(Sidebar, Consumer):
             )
 
     async def user_signed_out(self, event):
+        # The page must not go on showing the person's rooms and name.
+        html = render_to_string(
+            "rooms/sidebar.html#signed-out-update", {"user": AnonymousUser()}
+        )
+        await self.send(text_data=html)
         await self.close(code=CLOSE_SIGNED_OUT)
 
     async def user_removed(self, event):

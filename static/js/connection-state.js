@@ -28,7 +28,10 @@
   });
   document.addEventListener("htmx:ws:close", (event) => {
     // A hidden tab's socket is closed on purpose and reopens when shown.
-    if (document.hidden) show("connecting");
-    else show("closed", { reconnecting: retried.has(event.detail.code) });
+    if (document.hidden) return show("connecting");
+    show("closed", { reconnecting: retried.has(event.detail.code) });
+    // Refused by the server (4xxx: signed out, removed, too many tabs): its
+    // own words say why and what to do, so the banner says nothing more.
+    if (event.detail.code >= 4000) banner.hidden = true;
   });
 })();

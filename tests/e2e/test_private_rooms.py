@@ -52,6 +52,10 @@ def test_a_private_room_is_shared_and_taken_away(
         "You are no longer a member of this room."
     )
     expect(bob_page.locator("#connection")).to_have_attribute("data-state", "closed")
+    # One word on it, not a second that says to reload; the room leaves the
+    # sidebar, where it was marked current.
+    expect(bob_page.locator("#connection")).to_be_hidden()
+    expect(bob_page.locator('nav#sidebar [data-room="secret"]')).to_have_count(0)
     expect(bob_page.locator("#composer")).to_have_count(0)
 
     send_message(alice_page, "after bob left")
