@@ -62,7 +62,7 @@ def is_allowed_link(url):
 def markdown():
     parser = MarkdownIt("zero", {"breaks": True, "linkify": True, "html": False})
     parser.enable(RULES)
-    parser.linkify = TypedLinks(options={"fuzzy_email": False})
+    parser.linkify = TypedLinks(options={"fuzzy_email": True})
     parser.validateLink = is_allowed_link
     # A link's text is the address as typed: decoded for display, punycode
     # or %E2%80%AE could show another address than the one it opens.

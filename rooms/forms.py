@@ -182,7 +182,9 @@ class DirectForm(forms.Form):
     username = forms.CharField(max_length=150)
 
     def clean_username(self):
-        username = self.cleaned_data["username"].strip().lstrip("@")
-        if not get_user_model().objects.filter(username=username).exists():
-            raise forms.ValidationError(f"Nobody here goes by “{username}”.")
-        return username
+        typed = self.cleaned_data["username"].strip().lstrip("@")
+        # However it is capitalised: "Alice" is alice (sign-up refuses both).
+        person = get_user_model().objects.filter(username__iexact=typed).first()
+        if person is None:
+            raise forms.ValidationError(f"Nobody here goes by “{typed}”.")
+        return person.username

@@ -133,12 +133,19 @@ class _Announcement:
     async def send_later(self):
         await asyncio.sleep(ANNOUNCE_WINDOW_SECONDS)
         del _announcements[self.room.pk]
+        # As they show: read once for the announcement, with their profiles.
+        people = await db.run(_as_shown, [*self.joined, *self.left])
         await broadcast.people_changed(
             self.room,
             await online(self.room),
-            joined=list(self.joined.values()),
-            left=list(self.left.values()),
+            joined=[people[pk] for pk in self.joined if pk in people],
+            left=[people[pk] for pk in self.left if pk in people],
         )
+
+
+def _as_shown(user_ids):
+    users = get_user_model().objects.filter(pk__in=user_ids).select_related("profile")
+    return {user.pk: user for user in users}
 
 
 def _announce(room, joined=(), left=()):

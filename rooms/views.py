@@ -324,7 +324,8 @@ def start_direct(request):
 @login_required
 def direct(request, username):
     """Open the conversation with this person, starting it the first time."""
-    person = get_object_or_404(get_user_model(), username=username)
+    people = get_user_model().objects.filter(username__iexact=username)
+    person = get_object_or_404(people.order_by("pk")[:1])
     return redirect(Room.objects.direct_for([request.user, person]))
 
 

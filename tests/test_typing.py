@@ -1,7 +1,11 @@
 """Typing notices over a real websocket: a hint for the others, never stored."""
 
-import pytest
+import urllib.request
 
+import pytest
+from asgiref.sync import sync_to_async
+
+from accounts.models import Profile
 from rooms.models import Message
 
 from .test_socket import Tab, open_tab
@@ -74,3 +78,28 @@ async def test_anonymous_typing_is_ignored(chat_server, general, alice):
         await alice_tab.expect_nothing(within=0.5)
         await alice_tab.send(action="typing")
         await reader.expect(typist(alice))
+
+
+async def test_typing_and_arrivals_name_people_as_they_show(
+    chat_server, general, alice, bob
+):
+    await Profile.objects.acreate(user=alice.user, display_name="Alice Liddell")
+    async with open_tab(chat_server, person=bob) as b:
+        bob_tab = Tab(b)
+        await bob_tab.expect("bob joined")
+        async with open_tab(chat_server, person=alice) as a:
+            await bob_tab.expect("Alice Liddell joined")
+            await Tab(a).send(action="typing")
+            await bob_tab.expect(r'class="typist">Alice Liddell</span>')
+    # And a direct message finds her however her name is typed.
+    page = await sync_to_async(http_get_status)(chat_server, "/dm/ALICE/", bob)
+    assert page == 200
+
+
+def http_get_status(server, path, person):
+    request = urllib.request.Request(
+        f"{server.url}{path}", headers={"Cookie": f"sessionid={person.session_id}"}
+    )
+    with urllib.request.urlopen(request) as response:  # follows to the room
+        assert "/rooms/" in response.url
+        return response.status

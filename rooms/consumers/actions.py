@@ -30,6 +30,8 @@ class MessageActions:
 
     # (user pk, the emptied composer's frame), rendered at the first send.
     cleared_composer = None
+    # Whether self.user's profile is read, for typing notices.
+    profile_read = False
 
     async def post_message(self, frame):
         if not self.user.is_authenticated:
@@ -61,6 +63,10 @@ class MessageActions:
         # A flood, from any of the person's sockets, is dropped, not
         # refused: typing is only a hint.
         if limits.typing.allows(self.user.pk):
+            if not self.profile_read:
+                # Named as they show; read once, in the database's thread.
+                await db.run(profiles.profile_of, self.user)
+                self.profile_read = True
             await broadcast.typing(self.room, self.user)
 
     async def start_editing(self, frame):
@@ -161,6 +167,7 @@ class SessionActions:
         await login(self.scope, form.get_user())
         # Read here, in the database's thread: the header shows their name.
         await db.run(profiles.profile_of, self.user)
+        self.profile_read = True
         session = self.scope["session"]
         await db.run(session.save)
         csrf_cookie = self.scope["cookies"].get(settings.CSRF_COOKIE_NAME, "")

@@ -26,6 +26,16 @@
     }
   });
 
+  // The "too long" error goes once the text fits again (or is gone).
+  document.addEventListener("input", (event) => {
+    const input = event.target;
+    if (input.id !== "composer-message") return;
+    const error = document.getElementById("composer-error");
+    if (error?.textContent === input.form.dataset.tooLong && [...input.value].length <= Number(input.form.dataset.maxLength)) {
+      error.textContent = "";
+    }
+  });
+
   // What went out, over the socket or with files over HTTP (attachments.js);
   // a send cancelled on its way (too long, an upload still going) did not.
   document.addEventListener("htmx:ws:after:message:outgoing", (event) => {

@@ -169,6 +169,28 @@ def test_a_reader_scrolled_up_is_offered_the_way_to_the_newest(
     expect(jump).to_be_hidden()
 
 
+def test_your_own_message_takes_you_down_to_it_and_a_too_long_error_goes(
+    open_page, general, alice
+):
+    for n in range(40):
+        Message.objects.create(room=general, author=alice.user, body=f"history {n}")
+    page = open_page(person=alice)
+    join_room(page)
+    page.locator(".messages-scroller").evaluate("e => e.scrollTop = -e.scrollHeight")
+    send_message(page, "sent from up here")
+    expect(message_bodies(page).last).to_have_text("sent from up here")
+    expect(message_bodies(page).last).to_be_in_viewport()
+    expect(page.get_by_role("button", name="Jump to newest")).to_be_hidden()
+
+    composer = page.locator("#composer-message")
+    composer.fill("x" * 5001)
+    composer.press("Enter")
+    expect(page.locator("#composer-error")).to_contain_text("Too long to send")
+    composer.fill("")
+    composer.press_sequentially("short")
+    expect(page.locator("#composer-error")).to_have_text("")
+
+
 def test_the_typing_line_reads_right_for_any_number_of_typists(
     open_page, general, alice
 ):
