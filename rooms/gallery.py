@@ -412,7 +412,7 @@ def exhibits():
         *(Exhibit(f"sign-up-refused-{reason}", f"Sign up refused: {reason}", "registration/signup_refused.html", {"user": AnonymousUser(), "reason": reason, "wait_minutes": 15}) for reason in ["invitation-only", "not-valid", "too-many", "banned"]),
         Exhibit("people", "The people page (administrators)", "people/people.html", people_page()),
         Exhibit("people-new-invitation", "The people page, an invitation just made", "people/people.html", people_page(new_invitation="https://chat.example.com/join/" + "y" * 43 + "/")),
-        Exhibit("ban", "Ban someone: are you sure?", "people/ban.html", {"person": grace, "message_count": 42}),
+        Exhibit("ban", "Ban someone: are you sure?", "people/ban.html", {"person": grace, "message_count": 42, "addresses": [("203.0.113.5", 3), ("198.51.100.7", 0)], "recent_days": 30}),
         Exhibit("people-new-bot", "The people page, a bot just made", "people/people.html", people_page(new_key=("deploybot", "z" * 43))),
         Exhibit("profile", "Someone's profile", "people/profile.html", {"person": grace, "profile": grace.profile}),
         Exhibit("profile-own", "Your own profile, no picture yet", "people/profile.html", {"person": ada, "profile": None, "user": ada}),
