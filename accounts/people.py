@@ -63,28 +63,25 @@ def people_page(request, new_invitation=None, new_key=None, bot_form=None, statu
 @require_POST
 @administrators_only
 def set_sign_up_mode(request):
-    form = SignUpModeForm(request.POST)
-    if form.is_valid():
-        policy = SignUpPolicy.current()
-        policy.mode = form.cleaned_data["mode"]
-        policy.save(update_fields=["mode"])
-        label = policy.get_mode_display()
-        audit.record(request.user, "set who may join", detail=label)
-        messages.success(request, f"Who may join: {label.lower()}.")
-    return redirect("people")
+    return choose(request, SignUpModeForm, "mode", "who may join")
 
 
 @require_POST
 @administrators_only
 def set_reading(request):
-    form = ReadingForm(request.POST)
+    return choose(request, ReadingForm, "reading", "who may read the open rooms")
+
+
+def choose(request, form_class, field, what):
+    """Save one of the site's choices from its form; record it and say so."""
+    form = form_class(request.POST)
     if form.is_valid():
         policy = SignUpPolicy.current()
-        policy.reading = form.cleaned_data["reading"]
-        policy.save(update_fields=["reading"])
-        label = policy.get_reading_display()
-        audit.record(request.user, "set who may read", detail=label)
-        messages.success(request, f"Who may read the open rooms: {label.lower()}.")
+        setattr(policy, field, form.cleaned_data[field])
+        policy.save(update_fields=[field])
+        label = getattr(policy, f"get_{field}_display")()
+        audit.record(request.user, f"set {what}", detail=label)
+        messages.success(request, f"{what.capitalize()}: {label.lower()}.")
     return redirect("people")
 
 
