@@ -1,4 +1,5 @@
 import functools
+import re
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -79,9 +80,12 @@ class MessageQuerySet(models.QuerySet):
         Elsewhere: every message read, newest first.
         """
         if connections[self.db].vendor != "postgresql":
+            # As Postgres's web search reads them: "a phrase", -not.
             found = self
-            for word in terms.split():
-                found = found.filter(body__icontains=word)
+            for negated, text in search_terms(terms):
+                found = (found.exclude if negated else found.filter)(
+                    body__icontains=text
+                )
             return found.order_by("-pk")
         query = SearchQuery(terms, config="english", search_type="websearch")
         newest = (
@@ -115,6 +119,18 @@ class MessageQuerySet(models.QuerySet):
         (RoomQuerySet.lock), so none can still appear below message_id.
         """
         return self.filter(pk__gt=message_id).order_by("pk")
+
+
+# A search's terms: "a quoted phrase" or a word, either after - to exclude.
+SEARCH_TERM = re.compile(r'(-?)"([^"]+)"|(-?)([^\s"]+)')
+
+
+def search_terms(terms):
+    """Yield (excluded, text) for each phrase or word of a search."""
+    for match in SEARCH_TERM.finditer(terms):
+        negated, text = match[1] or match[3], match[2] or match[4]
+        if text.strip() and text != "-":
+            yield bool(negated), text.strip()
 
 
 class Message(models.Model):
