@@ -36,7 +36,7 @@
   // Each time once: rewriting them all on every message would cost a long
   // log dearly. (A tab left open past midnight keeps "today's" clock form.)
   function localiseTimes(root) {
-    for (const time of root.querySelectorAll("time.message-time[datetime]:not([title])")) {
+    for (const time of root.querySelectorAll("time:is(.message-time, .local-time)[datetime]:not([title])")) {
       const at = new Date(time.dateTime);
       if (Number.isNaN(at.getTime())) continue;
       time.textContent = daysAgo(at) === 0 ? clock.format(at) : dated.format(at);

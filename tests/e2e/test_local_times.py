@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts import audit
 from rooms.models import Message
 
 from .conftest import join_room, send_message, set_hidden
@@ -89,3 +90,17 @@ def test_without_javascript_the_days_and_times_are_utc_and_say_so(
         [f"{yesterday:%A} {yesterday.day} {yesterday:%B %Y} (times in UTC)"]
     )
     expect(page.locator("#messages .message-time")).to_have_text(f"{yesterday:%H:%M}")
+
+
+def test_the_people_pages_times_are_the_administrators_own(
+    open_page, general, alice, bob
+):
+    alice.user.is_staff = alice.user.is_superuser = True
+    alice.user.save()
+    audit.record(alice.user, "deactivated", bob.user)
+    page = open_page("/people/", person=alice, **IN_KIRITIMATI)
+    logged = page.locator("#administration-log time").first
+    expect(logged).to_have_attribute("title", re.compile(r"\d"))
+    assert "UTC" not in logged.text_content()
+    at = timezone.now()
+    assert local(at, "%H:") in logged.text_content()
