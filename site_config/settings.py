@@ -271,7 +271,7 @@ PRESENCE_TTL_SECONDS = float(os.environ.get("PRESENCE_TTL_SECONDS", 45))
 PRESENCE_GRACE_SECONDS = float(os.environ.get("PRESENCE_GRACE_SECONDS", 15))
 
 # A hidden tab's socket is closed; it asks this often for its title's count.
-UNREAD_POLL_SECONDS = float(os.environ.get("UNREAD_POLL_SECONDS", 30))
+UNREAD_POLL_SECONDS = float(os.environ.get("UNREAD_POLL_SECONDS", 10))
 
 # How many messages one person may post in how many seconds ("10/10").
 MESSAGE_RATE_LIMIT = tuple(

@@ -1,11 +1,34 @@
 // While the tab is hidden, show in its title how many messages others have
 // posted since: "(3) general · Chat". htmx closes a hidden tab's socket, so
-// the tab asks the server now and then instead.
+// the tab asks the server now and then instead. Back on the tab, what others
+// said meanwhile comes with the catch-up, under a "New since you were here"
+// line.
 (() => {
   const room = document.querySelector("[data-unread-url]");
   if (!room) return;
   const title = document.title;
   let asking = null;
+  // The newest message when the tab was hidden, until the catch-up on return.
+  let seenUpTo = null;
+
+  function markNewSince(id) {
+    const viewer = document.getElementById("composer-message")?.dataset.viewer;
+    const first = [...document.querySelectorAll("#messages > article.message")].find(
+      (message) => Number(message.id.replace("message-", "")) > id && message.dataset.author !== viewer
+    );
+    if (!first) return;
+    document.getElementById("unread-line")?.remove();
+    const line = document.getElementById("unread-line-template").content.firstElementChild.cloneNode(true);
+    // Keyed like the message below it, so live messages sort after it.
+    line.dataset.key = first.id;
+    first.before(line);
+  }
+
+  document.addEventListener("htmx:ws:after:message:incoming", () => {
+    if (seenUpTo === null || document.hidden) return;
+    markNewSince(seenUpTo);
+    seenUpTo = null;
+  });
 
   function newestMessageId() {
     const newest = document.querySelector("#messages > article.message:last-of-type");
@@ -27,6 +50,7 @@
   document.addEventListener("visibilitychange", () => {
     clearInterval(asking);
     if (document.hidden) {
+      seenUpTo = Number(newestMessageId());
       asking = setInterval(showCount, Number(room.dataset.unreadPollSeconds) * 1000);
     } else {
       document.title = title;

@@ -115,6 +115,11 @@ def test_a_hidden_tab_counts_new_messages_in_its_title(open_page, general, alice
     expect(alice_page).to_have_title("general · Chat")
     join_room(alice_page)
     expect(message_bodies(alice_page)).to_have_count(3)
+    # What came while she was away, under the line.
+    line = alice_page.locator("#unread-line")
+    expect(line).to_have_text("New since you were here")
+    below = "e => e.nextElementSibling.querySelector('.message-body').textContent"
+    assert line.evaluate(below).strip() == "one"
 
 
 def test_a_mention_is_highlighted_for_its_person_and_beats_muting(
