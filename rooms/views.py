@@ -292,7 +292,7 @@ def members(request, slug):
             return redirect("rooms:members", room.slug)
     context = {
         "room": room,
-        "members": room.members.order_by("username"),
+        "members": room.members.select_related("profile").order_by("username"),
         "manages": room.is_managed_by(request.user),
         "form": form,
     }
