@@ -7,6 +7,7 @@ mentions of people the message was stored with.
 """
 
 import re
+import urllib.parse
 from functools import cache, lru_cache
 
 from django.urls import reverse
@@ -19,9 +20,10 @@ from markdown_it.token import Token
 # A name ends on a letter or digit, so "ask @bob." mentions bob.
 MENTION = re.compile(r"(?<![\w.@+-])@([\w.@+-]*\w)")
 
-# What a chat formats: no headings, tables, images, raw HTML, entities,
-# indented code or [text](url) links that hide where they go.
+# What a chat formats: no headings, tables, images, raw HTML, entities or
+# indented code; [text](url) links say where they go, after their text.
 RULES = [
+    "link",
     "emphasis",
     "strikethrough",
     "backticks",
@@ -110,18 +112,47 @@ def chat_tokens(state):
 
 def inline_tokens(children, env):
     in_link = False
+    host = None
     for token in children:
         if token.type == "link_open":
             in_link = True
+            # Written as [text](url), not typed as an address: its host next.
+            if token.markup != "linkify":
+                host = shown_host(token.attrs["href"])
             token.attrs.update(LINK_ATTRIBUTES)
         elif token.type == "link_close":
             in_link = False
+            if host:
+                yield token
+                yield from host_tokens(host)
+                host = None
+                continue
         elif token.type in ("s_open", "s_close"):
             token.tag = "del"
         elif token.type == "text" and not in_link and env["mentioned"]:
             yield from mention_tokens(token, env["mentioned"])
             continue
         yield token
+
+
+def shown_host(url):
+    """Return the host a link goes to, as the address bar would show it
+    (punycode, so no look-alike letters), or its address for mail."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() == "mailto":
+        return parts.path
+    try:
+        return (parts.hostname or "").encode("idna").decode()
+    except UnicodeError:
+        return parts.hostname
+
+
+def host_tokens(host):
+    span = Token("span_open", "span", 1)
+    span.attrs = {"class": "message-link-host"}
+    yield span
+    yield text_token(f" ({host})")
+    yield Token("span_close", "span", -1)
 
 
 def mention_tokens(token, mentioned):

@@ -177,14 +177,20 @@ class MemberForm(forms.Form):
 
 
 class DirectForm(forms.Form):
-    """Whom to message: someone's username, as the sidebar asks for it."""
+    """Whom to message: someone's username or display name, as the sidebar
+    asks for it."""
 
     username = forms.CharField(max_length=150)
 
     def clean_username(self):
         typed = self.cleaned_data["username"].strip().lstrip("@")
-        # However it is capitalised: "Alice" is alice (sign-up refuses both).
-        person = get_user_model().objects.filter(username__iexact=typed).first()
+        # A username however it is capitalised ("Alice" is alice: sign-up
+        # refuses both), else the one person who shows by that name.
+        people = get_user_model().objects.filter(is_active=True)
+        person = people.filter(username__iexact=typed).first()
+        if person is None:
+            named = list(people.filter(profile__display_name__iexact=typed)[:2])
+            person = named[0] if len(named) == 1 else None
         if person is None:
             raise forms.ValidationError(f"Nobody here goes by “{typed}”.")
         return person.username

@@ -43,10 +43,15 @@ def test_a_fenced_block_keeps_its_lines_and_names_its_language():
 
 @pytest.mark.parametrize(
     "body",
-    ["# not a heading", "    not code", "[text](https://hidden.example)", "&amp;"],
+    [
+        "# not a heading",
+        "    not code",
+        "![a picture](https://hidden.example/x.png)",
+        "&amp;",
+    ],
 )
 def test_what_a_chat_does_not_format_stays_as_typed(body):
-    """No headings, indented code, entities, or links that hide their address."""
+    """No headings, indented code, entities or pictures."""
     shown = html(body)
     assert "<h1" not in shown and "<pre" not in shown and ">text</a>" not in shown
     assert shown.startswith("<p>")
@@ -103,3 +108,40 @@ def test_a_mention_beside_a_link_leaves_the_link_alone():
     shown = html("@ada https://example.com/@ada", {"ada": ADA})
     assert shown.count('class="mention"') == 1
     assert 'href="https://example.com/@ada"' in shown
+
+
+@pytest.mark.parametrize(
+    ("body", "href", "text", "host"),
+    [
+        (
+            "[the plan](https://docs.example.com/plan)",
+            "https://docs.example.com/plan",
+            "the plan",
+            "docs.example.com",
+        ),
+        # Text that names another place cannot hide where the link goes.
+        (
+            "[https://bank.example](https://evil.example/x)",
+            "https://evil.example/x",
+            "https://bank.example",
+            "evil.example",
+        ),
+        # Look-alike letters show as the address bar would: punycode.
+        (
+            "[apple](https://\u0430pple.com)",
+            "https://xn--pple-43d.com",
+            "apple",
+            "xn--pple-43d.com",
+        ),
+        (
+            "[write](mailto:ada@example.com)",
+            "mailto:ada@example.com",
+            "write",
+            "ada@example.com",
+        ),
+    ],
+)
+def test_a_written_link_shows_where_it_goes(body, href, text, host):
+    shown = html(body)
+    assert f'<a href="{href}" {LINK}>{text}</a>' in shown
+    assert f'<span class="message-link-host"> ({host})</span>' in shown

@@ -4,8 +4,10 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.utils import timezone
 
+from accounts.models import Profile
 from rooms.models import Message, Room
 
 from .conftest import PASSWORD
@@ -165,3 +167,20 @@ def test_the_message_limit_counts_every_room_and_only_the_last_seconds(
         assert response.status_code == 302
     response = alice_client.post("/rooms/general/messages/", {"message": "one more"})
     assert "You are sending messages too fast." in response.content.decode()
+
+
+def test_a_conversation_starts_from_a_username_or_a_display_name(general):
+    User = get_user_model()
+    ada = User.objects.create_user("ada")
+    grace = User.objects.create_user("grace")
+    Profile.objects.create(user=grace, display_name="Grace Hopper")
+    User.objects.create_user("ghost", is_active=False)
+    client = Client()
+    client.force_login(ada)
+    for typed in ("grace", "@Grace", "grace hopper", " Grace Hopper "):
+        response = client.get("/dm/", {"username": typed})
+        assert response["Location"] == "/dm/grace/", typed
+    for nobody in ("Grace H", "ghost"):
+        response = client.get("/dm/", {"username": nobody})
+        assert response.status_code == 404
+        assert "Nobody here goes by" in response.content.decode()
