@@ -19,6 +19,7 @@
     if (!first) return;
     document.getElementById("unread-line")?.remove();
     const line = document.getElementById("unread-line-template").content.firstElementChild.cloneNode(true);
+    line.id = "unread-line";
     // Keyed like the message below it, so live messages sort after it.
     line.dataset.key = first.id;
     first.before(line);

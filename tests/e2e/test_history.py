@@ -141,6 +141,8 @@ def stayed(page, reading):
 
 
 IN_VIEW = """(link) => {
+  // Swapped away meanwhile: it was in view, and its page is loading.
+  if (!link.isConnected) return true;
   const view = link.closest(".messages-scroller").getBoundingClientRect();
   const box = link.getBoundingClientRect();
   return box.bottom > view.top && box.top < view.bottom;
