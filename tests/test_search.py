@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
         ("release", ["the release plan", "release notes, draft", "plan the release"]),
         ('"release plan"', ["the release plan"]),
         ("release -draft", ["the release plan", "plan the release"]),
-        ('release -"the release"', ["release notes, draft"]),
+        ('release -"release notes"', ["the release plan", "plan the release"]),
         ("plan release", ["the release plan", "plan the release"]),
     ],
 )
