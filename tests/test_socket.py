@@ -173,9 +173,10 @@ async def test_an_event_from_a_newer_release_leaves_the_socket_open(
     await sync_to_async(general.post)(alice.user, "before the deploy")
     headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
     tab = WebsocketCommunicator(application, "/ws/rooms/general/?after=0", headers)
-    assert (await tab.connect())[0]
+    # The first socket in this process opens its database pool: time for it.
+    assert (await tab.connect(timeout=10))[0]
     # Caught up on it: the consumer has joined the room by then.
-    assert "before the deploy" in await tab.receive_from()
+    assert "before the deploy" in await tab.receive_from(timeout=10)
     (consumer,) = fanout.rooms.members[general.pk]
     layer = get_channel_layer()
     await layer.send(consumer.channel_name, {"type": "room.renamed", "name": "x"})
@@ -198,11 +199,11 @@ async def test_an_open_socket_keeps_none_of_its_handshake_headers(
         (b"x-forwarded-for", b"10.0.0.9, 203.0.113.7"),
     ]
     tab = WebsocketCommunicator(application, "/ws/rooms/general/?after=0", headers)
-    assert (await tab.connect())[0]
+    assert (await tab.connect(timeout=10))[0]
     wrong = {"action": "sign-in", "username": "nobody", "password": "guess"}
     await tab.send_json_to(wrong)
     # The form again, with its error: the connect was over before.
-    assert "sign-in" in await tab.receive_from()
+    assert "sign-in" in await tab.receive_from(timeout=10)
     assert tab.scope["headers"] == []
     failure = await FailedSignIn.objects.aget()
     assert failure.client_address == "203.0.113.7"
