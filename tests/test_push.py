@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import http_ece
 import pytest
+from asgiref.sync import sync_to_async
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.test import Client, override_settings
@@ -159,7 +160,7 @@ def push_server(django_db_setup, django_db_blocker):
 async def test_a_mention_reaches_the_browser_encrypted_and_signed(
     push_server, pushes, general, alice, bob
 ):
-    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
+    await sync_to_async(pushes.subscribe)(alice, "/alice")
     posted = time.monotonic()
     await post(push_server, bob, "general", "@alice are you there?")
     [(_, headers, payload, arrived)] = await pushes.wait_for("/alice")
@@ -176,8 +177,8 @@ async def test_no_push_to_the_author_a_muted_room_or_a_room_on_screen(
     push_server, pushes, general, alice, bob
 ):
     await Room.objects.acreate(name="random", slug="random")
-    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
-    await asyncio.to_thread(pushes.subscribe, bob, "/bob")
+    await sync_to_async(pushes.subscribe)(alice, "/alice")
+    await sync_to_async(pushes.subscribe)(bob, "/bob")
     await ReadMark.objects.acreate(user=alice.user, room=general, muted=True)
     async with open_tab(push_server, "random", person=alice):
         await post(push_server, bob, "general", "chatter in a muted room")
@@ -191,11 +192,9 @@ async def test_no_push_to_the_author_a_muted_room_or_a_room_on_screen(
 async def test_a_direct_message_is_pushed_and_a_forgotten_browser_dropped(
     push_server, pushes, general, alice, bob
 ):
-    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
-    gone = await asyncio.to_thread(pushes.subscribe, alice, "/gone")
-    conversation = await asyncio.to_thread(
-        Room.objects.direct_for, [alice.user, bob.user]
-    )
+    await sync_to_async(pushes.subscribe)(alice, "/alice")
+    gone = await sync_to_async(pushes.subscribe)(alice, "/gone")
+    conversation = await sync_to_async(Room.objects.direct_for)([alice.user, bob.user])
     await post(push_server, bob, conversation.slug, "just between us")
     [(_, _, payload, _)] = await pushes.wait_for("/alice")
     assert payload["title"] == "bob (direct message)"
@@ -207,7 +206,7 @@ async def test_a_direct_message_is_pushed_and_a_forgotten_browser_dropped(
 async def test_a_push_in_flight_holds_no_lock(push_server, pushes, general, alice, bob):
     # On SQLite a lock held through the push would be the one every writer
     # waits for, posts included, for as long as the push service takes.
-    await asyncio.to_thread(pushes.subscribe, alice, "/probe")
+    await sync_to_async(pushes.subscribe)(alice, "/probe")
     await post(push_server, bob, "general", "@alice while the service thinks")
     await pushes.wait_for("/probe")
     assert pushes.probes == ["written"]
@@ -221,7 +220,7 @@ async def test_a_push_service_that_is_down_misses_only_its_own_push(
     await PushSubscription.objects.acreate(
         user=alice.user, endpoint=dead, p256dh=SERVER_PUBLIC, auth=b64url(b"0" * 16)
     )
-    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
+    await sync_to_async(pushes.subscribe)(alice, "/alice")
     await post(push_server, bob, "general", "@alice on either browser")
     [(_, _, payload, _)] = await pushes.wait_for("/alice")
     assert payload["body"] == "@alice on either browser"
@@ -233,7 +232,7 @@ async def test_a_browser_with_keys_that_encrypt_nothing_is_dropped(
     broken = await PushSubscription.objects.acreate(
         user=alice.user, endpoint=f"{pushes.url}/broken", p256dh="a" * 87, auth="b" * 22
     )
-    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
+    await sync_to_async(pushes.subscribe)(alice, "/alice")
     await post(push_server, bob, "general", "@alice despite the broken one")
     await pushes.wait_for("/alice")
     assert not await PushSubscription.objects.filter(pk=broken.pk).aexists()
@@ -244,8 +243,8 @@ async def test_a_push_service_that_redirects_is_not_followed(
 ):
     # Pushed in the order subscribed: the redirect is answered before the
     # second browser's push goes.
-    moved = await asyncio.to_thread(pushes.subscribe, alice, "/moved")
-    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
+    moved = await sync_to_async(pushes.subscribe)(alice, "/moved")
+    await sync_to_async(pushes.subscribe)(alice, "/alice")
     await post(push_server, bob, "general", "@alice behind a redirect")
     await pushes.wait_for("/alice")
     assert pushes.redirected == []
@@ -265,7 +264,7 @@ async def test_a_subscription_that_cannot_be_signed_costs_only_itself(
         auth=b64url(b"0" * 16),
     )
     # Pushed after the unsignable one, in the same round.
-    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
+    await sync_to_async(pushes.subscribe)(alice, "/alice")
     await post(push_server, bob, "general", "@alice despite the other")
     await pushes.wait_for("/alice")
     assert not await PushSubscription.objects.filter(pk=unsignable.pk).aexists()
@@ -275,7 +274,7 @@ async def test_a_push_names_the_author_as_they_show(
     push_server, pushes, general, alice, bob
 ):
     await Profile.objects.acreate(user=bob.user, display_name="Bob Builder")
-    await asyncio.to_thread(pushes.subscribe, alice, "/alice")
+    await sync_to_async(pushes.subscribe)(alice, "/alice")
     await post(push_server, bob, "general", "@alice can we fix it?")
     [(_, _, payload, _)] = await pushes.wait_for("/alice")
     assert payload["title"] == "Bob Builder in #general"
