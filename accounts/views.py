@@ -74,7 +74,7 @@ def _sign_up(request, code=None, first_run=False):
     if bans.is_banned(address):
         return refuse_sign_up(request, "banned", 403)
     form = SignUpForm(request.POST or None)
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     if form.is_valid():
         try:
             user = joining.create_account(form, code)
@@ -240,7 +240,8 @@ def redeem_session(request):
     return render(request, "rooms/room.html#viewer-style-update")
 
 
-def _safe_next(request):
+def safe_next(request):
+    """Return the ?next= or posted next URL if it stays on this site."""
     next_url = request.POST.get("next") or request.GET.get("next")
     if next_url and url_has_allowed_host_and_scheme(
         next_url, {request.get_host()}, request.is_secure()

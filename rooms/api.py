@@ -21,7 +21,7 @@ from accounts import bots
 
 from . import broadcast
 from .forms import TOO_FAST, HistoryForm, MessageForm
-from .models import PAGE_SIZE, Room
+from .models import PAGE_SIZE, Room, RoomArchived
 
 NOT_AUTHENTICATED = "A valid bot key is needed: Authorization: Bearer <key>."
 
@@ -59,9 +59,12 @@ def post(request, bot, room):
         errors = [str(e) for field in form.errors.values() for e in field]
         status = 429 if TOO_FAST in errors else 400
         return error(status, " ".join(errors), fields=form.errors)
-    message = room.post(
-        bot, form.cleaned_data["message"], form.cleaned_data["attachments"]
-    )
+    try:
+        message = room.post(
+            bot, form.cleaned_data["message"], form.cleaned_data["attachments"]
+        )
+    except RoomArchived as archived:
+        return error(403, archived.message)
     async_to_sync(broadcast.message_posted)(message)
     return JsonResponse(as_json(request, message), status=201)
 

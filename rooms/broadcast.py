@@ -46,11 +46,7 @@ async def message_posted(message):
         # For lobbies: whether their person has something unread, and what
         # the room's entry shows.
         "author": message.author_id,
-        "room_fields": {
-            "slug": message.room.slug,
-            "name": message.room.name,
-            "kind": message.room.kind,
-        },
+        "room_fields": listed_fields(message.room),
         "mentions": [person.pk for person in message.mentioned().values()],
     }
     group = room_group(message.room_id)
@@ -87,6 +83,30 @@ def person_changed(user):
     html = render_to_string("rooms/room.html#person-update", {"person": user})
     event = {"room": None, "html": html, "person": user.pk}
     async_to_sync(_send_now_or_eventually)(PEOPLE_GROUP, event)
+
+
+def room_changed(room):
+    """Show a room's new name, topic or archiving to those in it, and in
+    the sidebars that list it.
+
+    Sync, like message_changed: its callers are sync views.
+    """
+    html = render_to_string("rooms/room.html#room-changed", {"room": room})
+    event = {
+        "room": room.pk,
+        "html": html,
+        "room_changed": True,
+        "room_fields": listed_fields(room),
+    }
+    async_to_sync(_send_now_or_eventually)(room_group(room.pk), event)
+
+
+def listed_fields(room):
+    """What a sidebar entry shows of a room, for the events that redraw it."""
+    # archived as a flag: the entry only asks whether, and layers carry
+    # no datetimes.
+    fields = {"slug": room.slug, "name": room.name, "kind": room.kind}
+    return fields | {"archived": bool(room.archived)}
 
 
 async def _send_now_or_eventually(group, event):
@@ -135,19 +155,23 @@ async def user_signed_out(user_id, reason="signed-out"):
 async def room_read(user_id, room):
     """Tell this person's other tabs they have read the room: its sidebar
     entries are no longer unread. A hint: dropped if it fails."""
-    fields = {"slug": room.slug, "name": room.name, "kind": room.kind}
-    event = {"type": "room.read", "room_id": room.pk, "room_fields": fields}
+    event = {
+        "type": "room.read",
+        "room_id": room.pk,
+        "room_fields": listed_fields(room),
+    }
     try:
         await get_channel_layer().group_send(user_group(user_id), event)
     except Exception as error:
         logger.warning("Read mark of room %s not shown: %r", room.pk, error)
 
 
-async def member_removed(room_id, user_id):
-    """Close this person's open sockets to a room they may no longer read."""
-    await get_channel_layer().group_send(
-        user_group(user_id), {"type": "user.removed", "room_id": room_id}
-    )
+async def member_removed(room_id, user_id, reason="removed"):
+    """Unlist a room in this person's sidebars and close their sockets to it:
+    they may no longer read it ("removed", "left"), or left an open room
+    ("left-open-room", read on in the tabs that show it)."""
+    event = {"type": "user.removed", "room_id": room_id, "reason": reason}
+    await get_channel_layer().group_send(user_group(user_id), event)
 
 
 async def room_added(room_id, user_id):

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import slugify
@@ -117,6 +118,18 @@ class SearchForm(forms.Form):
     q = forms.CharField(max_length=200, required=False, strip=True)
 
 
+def check_room_name(name, room=None):
+    """Return the name's slug; refuse a name with no letter or digit, or one
+    that another room has (by name or by slug)."""
+    slug = slugify(name)
+    if not slug:
+        raise forms.ValidationError("Use at least one letter or digit in the name.")
+    others = Room.objects.exclude(pk=room.pk) if room else Room.objects.all()
+    if others.filter(Q(slug=slug) | Q(name__iexact=name)).exists():
+        raise forms.ValidationError("A room with this name already exists.")
+    return slug
+
+
 class RoomForm(forms.ModelForm):
     private = forms.BooleanField(required=False)
 
@@ -149,12 +162,21 @@ class RoomForm(forms.ModelForm):
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
-        slug = slugify(name)
-        if not slug:
-            raise forms.ValidationError("Use at least one letter or digit in the name.")
-        if Room.objects.filter(slug=slug).exists():
-            raise forms.ValidationError("A room with this name already exists.")
-        self.instance.slug = slug
+        self.instance.slug = check_room_name(name)
+        return name
+
+
+class RoomSettingsForm(forms.ModelForm):
+    """A room's name and topic. Renamed, it keeps its address: links to it
+    and to its messages go on working."""
+
+    class Meta:
+        model = Room
+        fields = ["name", "topic"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        check_room_name(name, self.instance)
         return name
 
 

@@ -38,7 +38,14 @@ from accounts.forms import (
 )
 from accounts.models import AdminAction, Bot, Invitation, Profile, SignUpPolicy
 
-from .forms import TOO_FAST, DirectForm, MemberForm, MessageForm, RoomForm
+from .forms import (
+    TOO_FAST,
+    DirectForm,
+    MemberForm,
+    MessageForm,
+    RoomForm,
+    RoomSettingsForm,
+)
 from .models import Message, Page, Room
 
 User = get_user_model()
@@ -99,6 +106,14 @@ room = Room(pk=1, name="general", slug="general")
 secret = Room(pk=2, name="design", slug="design", kind=Room.Kind.PRIVATE)
 direct = Room(pk=3, name="ada, grace", slug="_dm-1-2", kind=Room.Kind.DIRECT)
 NOON = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
+# A room with a topic, archived.
+described = Room(
+    pk=4,
+    name="launch",
+    slug="launch",
+    topic="Everything about the March launch: dates, owners, what blocks it",
+    archived=NOON,
+)
 
 
 def said(pk, author, body, minutes=0, files=()):
@@ -234,13 +249,20 @@ def room_page(messages, online, **extra):
     }
 
 
+def listed_as(entry, **state):
+    """A room as a sidebar lists it: unread_count, muted, archived."""
+    entry = copy.copy(entry)
+    entry.unread_count, entry.muted = 0, False
+    for name, value in state.items():
+        setattr(entry, name, value)
+    return entry
+
+
 def sidebar(rooms, conversations, unread=()):
     """Return a sidebar's context: these rooms, the ones in unread marked."""
 
     def listed(entry):
-        entry = copy.copy(entry)
-        entry.has_unread = entry.pk in {room.pk for room in unread}
-        return entry
+        return listed_as(entry, unread_count=3 if entry in unread else 0)
 
     return {
         "sidebar_rooms": [listed(room) for room in rooms],
@@ -358,7 +380,7 @@ def exhibits():
         Exhibit("connection-closed", "Connection: closed for good", f"{r}#connection", {"connection_state": "closed"}),
         Exhibit("alert-delayed", "Alert: delivery delayed", f"{r}#alert", {"alert": "delivery-delayed"}),
         Exhibit("alert-not-understood", "Alert: not understood", f"{r}#alert", {"alert": "not-understood"}),
-        *(refusal(reason) for reason in ["no-room", "signed-out", "account-changed", "sign-in-to-post", "members-only", "removed", "sign-in-to-read", "too-many-sockets", "deactivated"]),
+        *(refusal(reason) for reason in ["no-room", "signed-out", "account-changed", "sign-in-to-post", "members-only", "removed", "left", "sign-in-to-read", "too-many-sockets", "deactivated"]),
         Exhibit("account-signed-in", "The account area, signed in", "accounts/account.html", {"room": room}),
         Exhibit("account-anonymous", "The account area, anonymous", "accounts/account.html", {"user": AnonymousUser()}),
         # Whole pages
@@ -369,17 +391,28 @@ def exhibits():
         Exhibit("react", "React to a message (no JavaScript)", "rooms/react.html", {"message": EDITED, "emoji": "🎉"}),
         Exhibit("react-take-back", "Take a reaction back (no JavaScript)", "rooms/react.html", {"message": EDITED, "emoji": "👍", "chosen": True}),
         Exhibit("room-empty", "An empty room", r, room_page([], [])),
+        Exhibit("room-topic-archived", "A room with a topic, archived", r, room_page(CONVERSATION, [grace], room=described)),
+        Exhibit("room-topic", "A room's topic", f"{r}#room-topic", {"room": described}),
+        Exhibit("room-archived", "An archived room's notice", f"{r}#room-archived", {"room": described}),
+        Exhibit("room-changed", "A room renamed, described or archived (socket)", f"{r}#room-changed", {"room": described}),
+        Exhibit("room-settings", "A room's settings, for its creator", "rooms/room_settings.html", {"room": room, "form": RoomSettingsForm(instance=room), "may_change": True, "may_leave": True}),
+        Exhibit("room-settings-archived", "An archived room's settings", "rooms/room_settings.html", {"room": described, "form": RoomSettingsForm(instance=described), "may_change": True, "may_leave": True}),
+        Exhibit("room-settings-member", "A room's settings, for anyone else", "rooms/room_settings.html", {"room": described, "may_leave": True}),
         Exhibit("room-anonymous", "A room, anonymous", r, room_page(CONVERSATION, [grace], user=AnonymousUser(), **sidebar([room], []))),
         Exhibit("sidebar", "The sidebar beside a room", "rooms/sidebar.html", {**sidebar([room, secret], [direct], unread=[secret]), "fold": True, "current_room": room}),
         Exhibit("sidebar-lists", "The sidebar's lists", "rooms/sidebar.html#lists", sidebar([room, secret], [direct])),
         Exhibit("sidebar-entry", "A room in the sidebar", "rooms/sidebar.html#room-entry", {"room": room}),
         Exhibit("sidebar-entry-current", "The open room in the sidebar", "rooms/sidebar.html#room-entry", {"room": room, "current_room": room}),
-        Exhibit("sidebar-entry-unread", "A room in the sidebar, unread", "rooms/sidebar.html#room-entry", {"room": room, "has_unread": True}),
+        Exhibit("sidebar-entry-unread", "A room in the sidebar, 3 unread", "rooms/sidebar.html#room-entry", {"room": listed_as(room, unread_count=3)}),
+        Exhibit("sidebar-entry-many-unread", "A room in the sidebar, 100 unread or more", "rooms/sidebar.html#room-entry", {"room": listed_as(room, unread_count=100)}),
+        Exhibit("sidebar-entry-muted", "A muted room in the sidebar, mentioned once", "rooms/sidebar.html#room-entry", {"room": listed_as(room, unread_count=1, muted=True)}),
+        Exhibit("sidebar-entry-archived", "An archived room in the sidebar", "rooms/sidebar.html#room-entry", {"room": listed_as(room, archived=NOON)}),
+        Exhibit("sidebar-entry-classes", "A room entry's classes", "rooms/sidebar.html#entry-classes", {"room": listed_as(secret, muted=True)}),
+        Exhibit("sidebar-entry-name", "A room entry's name, muted", "rooms/sidebar.html#entry-name", {"room": listed_as(room, muted=True)}),
         Exhibit("sidebar-lists-update", "The sidebar's lists (socket)", "rooms/sidebar.html#lists-update", sidebar([room], [])),
         Exhibit("sidebar-entry-added", "A room someone opened (socket)", "rooms/sidebar.html#entry-added", {"room": room}),
         Exhibit("sidebar-entry-removed", "A room taken away (socket)", "rooms/sidebar.html#entry-removed", {"room_id": room.pk}),
-        Exhibit("sidebar-unread-update", "A room turns unread (socket)", "rooms/sidebar.html#unread-update", {"room": room}),
-        Exhibit("sidebar-read-update", "A room read in another tab (socket)", "rooms/sidebar.html#read-update", {"room": room}),
+        Exhibit("sidebar-entry-update", "A room's entry: new messages, read, renamed (socket)", "rooms/sidebar.html#entry-update", {"room": listed_as(room, unread_count=2)}),
         Exhibit("sidebar-signed-out-lists", "The lists once signed out elsewhere (socket)", "rooms/sidebar.html#signed-out-lists"),
         Exhibit("lobby-signed-out", "The lobby's header and lists once signed out elsewhere (socket)", "rooms/sidebar.html#signed-out-update", {"user": AnonymousUser()}),
         Exhibit("message-posted", "A message posted (socket)", f"{r}#message-posted", {"messages": [SHORT]}),

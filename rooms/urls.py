@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import gallery, views
+from . import gallery, room_settings, views
 
 app_name = "rooms"
 urlpatterns = [
@@ -17,6 +17,10 @@ urlpatterns = [
     path("rooms/<slug:slug>/messages/", views.post_message, name="messages"),
     path("rooms/<slug:slug>/members/", views.members, name="members"),
     path("rooms/<slug:slug>/mute/", views.mute, name="mute"),
+    path("rooms/<slug:slug>/settings/", room_settings.room_settings, name="settings"),
+    path("rooms/<slug:slug>/archive/", room_settings.archive, name="archive"),
+    path("rooms/<slug:slug>/leave/", room_settings.leave, name="leave"),
+    path("read/", views.read_all, name="read_all"),
     path("rooms/<slug:slug>/unread/", views.unread_count, name="unread"),
     path("messages/<int:pk>/edit/", views.edit_message, name="edit_message"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),

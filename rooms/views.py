@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
+from django.db.models import Max
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -16,6 +17,7 @@ from django.views.decorators.vary import vary_on_cookie, vary_on_headers
 
 from accounts import joining
 from accounts.models import SignUpPolicy
+from accounts.views import safe_next
 from site_config import limits
 
 from . import broadcast, changes
@@ -36,6 +38,7 @@ from .models import (
     Presence,
     ReadMark,
     Room,
+    RoomArchived,
 )
 from .sidebar import sidebar_context
 
@@ -141,6 +144,25 @@ def mute(request, slug):
     return redirect(room)
 
 
+@login_required
+@require_POST
+def read_all(request):
+    """Mark every room this person lists read, up to its newest message."""
+    rooms = [
+        room for room in Room.objects.with_unread_for(request.user) if room.unread_count
+    ]
+    newest = dict(
+        Message.objects.filter(room__in=[room.pk for room in rooms])
+        .values("room")
+        .annotate(newest=Max("pk"))
+        .values_list("room", "newest")
+    )
+    for room in rooms:
+        ReadMark.objects.advance(request.user, room, newest[room.pk])
+        async_to_sync(broadcast.room_read)(request.user.pk, room)
+    return redirect(safe_next(request) or "rooms:lobby")
+
+
 def unread_count(request, slug):
     """Count messages by others after ?after=, for a hidden tab's title.
 
@@ -169,15 +191,20 @@ def post_message(request, slug):
     form = MessageForm(request.POST, request.FILES, author=request.user)
     if form.is_blank() and not request.htmx:
         return redirect(room)
-    if not form.is_valid():
+    message = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            message = room.post(request.user, data["message"], data["attachments"])
+        except RoomArchived as archived:
+            form.add_error("message", archived)
+    if message is None:
         if request.htmx:
             context = {"room": room, "form": form}
             return render(
                 request, "rooms/room.html#composer-update", context, status=400
             )
         return show_room(request, slug, form=form)
-    data = form.cleaned_data
-    message = room.post(request.user, data["message"], data["attachments"])
     async_to_sync(broadcast.message_posted)(message)
     if request.htmx:
         context = {"room": room, "form": MessageForm()}

@@ -31,7 +31,7 @@ from accounts.models import Bot
 from . import broadcast, outbound
 from .background import Sweep, first_unless_locked, sweep_transaction
 from .forms import MessageForm
-from .models import Membership, Message, Room, SweepCursor
+from .models import Membership, Message, Room, RoomArchived, SweepCursor
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +183,11 @@ def post_answer(bot, room, text):
     if not form.is_valid():
         logger.warning("%s's answer was refused: %s", bot.user, form.errors)
         return
-    message = room.post(bot.user, form.cleaned_data["message"])
+    try:
+        message = room.post(bot.user, form.cleaned_data["message"])
+    except RoomArchived:
+        logger.info("%s's answer came after %s was archived", bot.user, room)
+        return
     async_to_sync(broadcast.message_posted)(message)
 
 

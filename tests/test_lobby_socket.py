@@ -1,6 +1,8 @@
 """The sidebar's live lists, over the lobby's socket and a room's: which rooms
 turn unread, for whom, and the rooms someone is let into; over real uvicorn."""
 
+import re
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -40,7 +42,7 @@ def marked(room):
     return f'<hx-partial hx-target="#room-{room.pk}"'
 
 
-async def test_a_post_marks_the_room_for_others_once_and_not_for_its_author(
+async def test_each_post_counts_in_others_lobbies_and_not_for_its_author(
     chat_server, general, alice, bob
 ):
     async with (
@@ -49,11 +51,12 @@ async def test_a_post_marks_the_room_for_others_once_and_not_for_its_author(
         open_tab(chat_server, person=bob) as room,
     ):
         alice_lobby, bob_lobby = await live_lobby(a), await live_lobby(b)
-        for n in range(2):
+        for n in (1, 2):
             await Tab(room).send(action="send", message=f"hello {n}")
-        frames = await alice_lobby.expect(marked(general))
-        assert 'data-room="general" class=" has-unread"' in frames
-        await alice_lobby.expect_nothing()  # marked already: nothing more
+            alice_lobby.seen = ""
+            frames = await alice_lobby.expect(marked(general))
+            assert 'data-room="general" class=" has-unread"' in frames
+            assert re.search(rf'class="unread-count">.*>{n}<.* unread', frames)
         await bob_lobby.expect_nothing()
 
 
@@ -228,3 +231,58 @@ async def test_a_socket_lists_opened_rooms_only_while_it_is_signed_in(general, a
     assert fanout.rooms.sidebars == set()
     assert design.pk not in fanout.rooms.watchers
     await tab.disconnect()
+
+
+async def test_a_renamed_room_shows_its_new_name_in_it_and_in_sidebars(
+    chat_server, general, alice, bob
+):
+    await Room.objects.filter(pk=general.pk).aupdate(created_by=alice.user)
+    async with (
+        open_lobby(chat_server, bob) as b,
+        open_tab(chat_server, person=bob) as room,
+    ):
+        bob_lobby, bob_room = await live_lobby(b), Tab(room)
+        await bob_room.expect("bob joined")
+        changed = {"name": "Town square", "topic": "Say hello"}
+        csrf = "r" * 32
+        await sync_to_async(http_post)(
+            chat_server, "/rooms/general/settings/", changed, csrf, alice.session_id
+        )
+        frames = await bob_room.expect("Say hello")
+        assert (
+            '<hx-partial hx-target="#room-name" hx-swap="innerHTML">Town square'
+            in frames
+        )
+        entry = await bob_lobby.expect(marked(general))
+        assert '<span class="room-entry-name">Town square</span>' in entry
+
+
+async def test_a_room_archived_while_open_refuses_a_post_and_says_why(
+    chat_server, general, alice, bob
+):
+    await Room.objects.filter(pk=general.pk).aupdate(created_by=alice.user)
+    async with open_tab(chat_server, person=bob) as room:
+        bob_room = Tab(room)
+        await bob_room.expect("bob joined")
+        csrf = "s" * 32
+        archive = {"archived": "1"}
+        await sync_to_async(http_post)(
+            chat_server, "/rooms/general/archive/", archive, csrf, alice.session_id
+        )
+        await bob_room.expect('<p id="room-archived" class="room-archived">')
+        await bob_room.send(action="send", message="too late")
+        await bob_room.expect("This room is archived")
+        assert not await general.messages.filter(body="too late").aexists()
+
+
+async def test_leaving_a_room_unlists_it_in_every_open_sidebar(
+    chat_server, general, bob
+):
+    async with open_lobby(chat_server, bob) as b:
+        bob_lobby = await live_lobby(b)
+        csrf = "t" * 32
+        await sync_to_async(http_post)(
+            chat_server, "/rooms/general/leave/", {}, csrf, bob.session_id
+        )
+        removed = f'<hx-partial hx-target="#room-{general.pk}" hx-swap="delete">'
+        await bob_lobby.expect(removed)

@@ -17,7 +17,7 @@ from site_config.websocket import PreparedText
 
 from .. import broadcast, changes, db
 from ..forms import MessageForm
-from ..models import REACTIONS, ReadMark
+from ..models import REACTIONS, ReadMark, RoomArchived
 from .base import CLOSE_SIGNED_OUT, text
 
 
@@ -54,7 +54,11 @@ class MessageActions:
         # One trip to the database thread, not two: each costs CPU.
         if not form.is_valid():
             return None
-        return self.room.post(self.user, form.cleaned_data["message"])
+        try:
+            return self.room.post(self.user, form.cleaned_data["message"])
+        except RoomArchived as archived:
+            form.add_error("message", archived)
+            return None
 
     async def announce_typing(self, frame):
         """Tell the room this person is typing; never stored, never replayed."""

@@ -122,7 +122,11 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
         if event["room_id"] != self.room.pk:
             await self.stop_watching(event["room_id"])
             return
-        await self.send_fragment("refusal", {"reason": "removed"})
+        # Processes still on the previous release send no reason.
+        reason = event.get("reason", "removed")
+        if reason == "left-open-room":
+            return  # anyone may still read it here
+        await self.send_fragment("refusal", {"reason": reason})
         await self.close(code=CLOSE_MEMBERS_ONLY)
 
     # Membership of the signed-in person

@@ -6,22 +6,30 @@ from django.template.loader import render_to_string
 from site_config.websocket import PreparedText
 
 from .. import db, fanout
-from ..models import Message, Room
+from ..models import UNREAD_SHOWN, Message, Room
 from ..sidebar import sidebar_context
 
 
-def unread_entry(event):
-    """Return the sidebar entry, marked unread, of a new message's room.
+def unread_entry(event, count, muted):
+    """Return the sidebar entry of a new message's room, showing count unread.
 
-    Drawn here, not with every message: only when a room turns unread in
-    some sidebar, and then once per broadcast in this process, for every
-    socket it reaches.
+    Drawn here, not with every message: only for the sidebars that watch
+    the room, and then once per count in this process, for every socket
+    that shows it.
     """
-    if "unread_entry" not in event:
-        room = Room(pk=event["room"], **event["room_fields"])
-        html = render_to_string("rooms/sidebar.html#unread-update", {"room": room})
-        event["unread_entry"] = PreparedText(html)
-    return event["unread_entry"]
+    entries = event.setdefault("unread_entries", {})
+    if (count, muted) not in entries:
+        room = listed_room(event["room"], event["room_fields"], count, muted)
+        html = render_to_string("rooms/sidebar.html#entry-update", {"room": room})
+        entries[count, muted] = PreparedText(html)
+    return entries[count, muted]
+
+
+def listed_room(room_id, fields, unread_count, muted):
+    """A room as a sidebar lists it, from a broadcast's fields."""
+    room = Room(pk=room_id, **fields)
+    room.unread_count, room.muted = unread_count, muted
+    return room
 
 
 class Sidebar:
@@ -36,8 +44,9 @@ class Sidebar:
 
     current_room = None
     watched_room_ids = ()
-    # The listed rooms marked unread, and those muted, as last drawn.
-    unread = muted = frozenset()
+    # How many unread messages each listed room shows, and which are muted.
+    unread = {}
+    muted = frozenset()
     # What comes while the lists are read waits for them: calls to make.
     held = None
 
@@ -105,36 +114,47 @@ class Sidebar:
 
     def draw_sidebar(self, context):
         rooms = [*context["sidebar_rooms"], *context["sidebar_conversations"]]
-        self.unread = {room.pk for room in rooms if getattr(room, "has_unread", False)}
+        self.unread = {
+            room.pk: room.unread_count
+            for room in rooms
+            if getattr(room, "unread_count", 0)
+        }
         self.muted = {room.pk for room in rooms if getattr(room, "muted", False)}
         self.outbox.put(render_to_string("rooms/sidebar.html#lists-update", context))
 
     def notice(self, event):
-        """A broadcast in a watched room: mark the room unread if it now is."""
+        """A broadcast in a watched room: count a new message as unread, or
+        show the room's new name."""
         if self.held is not None:
             self.held.append(partial(self.notice, event))
             return
         room_id = event["room"]
-        if "author" not in event or room_id in self.unread:
-            return  # not a new message, or the room is marked already
-        if event["author"] == self.user.pk:
+        if "room_changed" in event:
+            self.redraw_entry(room_id, event["room_fields"])
             return
+        if "author" not in event or event["author"] == self.user.pk:
+            return  # not a new message, or their own
         if fanout.rooms.is_reading(room_id, self.user.pk):
             return  # read live in another tab of theirs
-        if room_id in self.muted and self.user.pk not in event["mentions"]:
+        muted = room_id in self.muted
+        if muted and self.user.pk not in event["mentions"]:
             return
-        self.unread.add(room_id)
-        self.outbox.put(unread_entry(event))
+        count = self.unread.get(room_id, 0)
+        if count >= UNREAD_SHOWN:
+            return  # shown as many as it can show
+        self.unread[room_id] = count + 1
+        self.outbox.put(unread_entry(event, count + 1, muted))
 
     async def room_read(self, event):
         """This person read the room elsewhere: it is no longer unread here."""
-        room_id = event["room_id"]
-        if room_id not in self.unread:
-            return
-        self.unread.discard(room_id)
-        room = Room(pk=room_id, **event["room_fields"])
+        if self.unread.pop(event["room_id"], None) is not None:
+            self.redraw_entry(event["room_id"], event["room_fields"])
+
+    def redraw_entry(self, room_id, fields):
+        unread, muted = self.unread.get(room_id, 0), room_id in self.muted
+        room = listed_room(room_id, fields, unread, muted)
         context = {"room": room, "current_room": self.current_room}
-        self.outbox.put(render_to_string("rooms/sidebar.html#read-update", context))
+        self.outbox.put(render_to_string("rooms/sidebar.html#entry-update", context))
 
     def list_opened(self, room_id, entry):
         """Someone opened a room anyone may read: list it (entry, drawn once

@@ -11,7 +11,7 @@ from .message import (
 )
 from .presence import Presence
 from .read_mark import ReadMark
-from .room import PAGE_SIZE, Page, Room
+from .room import PAGE_SIZE, TOPIC_MAX_LENGTH, UNREAD_SHOWN, Page, Room, RoomArchived
 from .sweep_cursor import SweepCursor
 
 __all__ = [
@@ -26,6 +26,9 @@ __all__ = [
     "Presence",
     "ReadMark",
     "Room",
+    "RoomArchived",
+    "TOPIC_MAX_LENGTH",
+    "UNREAD_SHOWN",
     "SweepCursor",
     "count_messages_posted_since",
 ]

@@ -15,6 +15,8 @@ class ReadMarkQuerySet(models.QuerySet):
         if created:
             return None
         self.move_up(user, room, message_id)
+        if mark.left_room:  # opening a room they left lists it again
+            self.filter(pk=mark.pk).update(left_room=False)
         return mark
 
     def move_up(self, user, room, message_id):
@@ -35,6 +37,8 @@ class ReadMark(models.Model):
     last_read_id = models.BigIntegerField(default=0)
     # A muted room shows as unread only for messages that mention them.
     muted = models.BooleanField(default=False)
+    # Left an open room: unlisted in their sidebar until they open it again.
+    left_room = models.BooleanField(default=False)
 
     objects = ReadMarkQuerySet.as_manager()
 

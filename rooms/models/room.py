@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.db.models import (
     Q,
@@ -16,6 +17,16 @@ from .message import Message
 from .read_mark import ReadMark
 
 PAGE_SIZE = 50
+TOPIC_MAX_LENGTH = 250
+# A sidebar counts a room's unread messages up to this, then shows "99+".
+UNREAD_SHOWN = 100
+
+
+class RoomArchived(ValidationError):
+    """A post to a room archived before it could be stored."""
+
+    def __init__(self):
+        super().__init__("This room is archived: nothing more can be posted in it.")
 
 
 class RoomQuerySet(models.QuerySet):
@@ -33,10 +44,13 @@ class RoomQuerySet(models.QuerySet):
         return self.filter(Q(kind=Room.Kind.OPEN) | Q(pk__in=members))
 
     def with_unread_for(self, user):
-        """Return the rooms this user may read, by name, each with has_unread
-        (messages by others since they read it; a muted room counts only
-        those that mention them; a room never opened counts from its first
-        message) and muted.
+        """Return the rooms this user lists, by name, each with unread_count
+        and muted.
+
+        Listed: the open rooms they have not left, and theirs. Unread: the
+        messages by others since they read the room, at most UNREAD_SHOWN
+        (a muted room counts only those that mention them; a room never
+        opened counts from its first message).
 
         SQL by hand: the sidebar asks on every page and every socket
         connect, and Django spends several times longer compiling the same
@@ -47,24 +61,28 @@ class RoomQuerySet(models.QuerySet):
         message = Message._meta.db_table
         mention = Message.mentions.through._meta.db_table
         sql = f"""
-            SELECT room.*, COALESCE(mark.muted, FALSE) AS muted,
-              EXISTS (
+            SELECT room.*, COALESCE(mark.muted, FALSE) AS muted, (
+              SELECT COUNT(*) FROM (
                 SELECT 1 FROM {message} m
                 WHERE m.room_id = room.id
                   AND m.id > COALESCE(mark.last_read_id, 0)
                   AND m.author_id <> %(user)s
+                  AND m.deleted IS NULL
                   AND (NOT COALESCE(mark.muted, FALSE) OR EXISTS (
                     SELECT 1 FROM {mention} mention
                     WHERE mention.message_id = m.id AND mention.user_id = %(user)s))
-              ) AS has_unread
+                LIMIT %(shown)s
+              ) AS unread
+            ) AS unread_count
             FROM {self.model._meta.db_table} room
             LEFT JOIN {ReadMark._meta.db_table} mark
               ON mark.room_id = room.id AND mark.user_id = %(user)s
-            WHERE room.kind = %(open)s OR room.id IN (
-              SELECT room_id FROM {Membership._meta.db_table} WHERE user_id = %(user)s)
+            WHERE (room.kind = %(open)s AND NOT COALESCE(mark.left_room, FALSE))
+              OR room.id IN (
+                SELECT room_id FROM {Membership._meta.db_table} WHERE user_id = %(user)s)
             ORDER BY room.name
         """
-        params = {"user": user.pk, "open": Room.Kind.OPEN}
+        params = {"user": user.pk, "open": Room.Kind.OPEN, "shown": UNREAD_SHOWN}
         return self.raw(sql, params)
 
     def direct_for(self, users):
@@ -85,6 +103,7 @@ class RoomQuerySet(models.QuerySet):
 
     def lock(self, room_id):
         """Hold a room's row until the transaction ends; call inside one.
+        Return whether the room is archived, as of now.
 
         Postgres hands out ids before commit. A room's posts take its lock
         before their ids, so they commit in the order of their ids: a reader
@@ -92,16 +111,18 @@ class RoomQuerySet(models.QuerySet):
         needs no more than the messages after it.
         """
         connection = connections[self.db]
-        if not connection.features.has_select_for_update:
-            return  # SQLite: one writer at a time, so ids commit in order
         table = connection.ops.quote_name(self.model._meta.db_table)
+        # SQLite has one writer at a time, so its ids commit in order.
+        lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_update else ""
         with connection.cursor() as cursor:
             # Written out: the ORM takes longer to build it than to run it.
             # NO KEY UPDATE, as next_revision's UPDATE takes: the rows that
             # only refer to the room (presence, read marks) need not wait.
             cursor.execute(
-                f"SELECT 1 FROM {table} WHERE id = %s FOR NO KEY UPDATE", [room_id]
+                f"SELECT archived IS NOT NULL FROM {table} WHERE id = %s{lock}",
+                [room_id],
             )
+            return bool(cursor.fetchone()[0])
 
     def next_revision(self, room_id):
         """Return a room's next change number; call inside a transaction.
@@ -134,6 +155,10 @@ class Room(models.Model):
     # The last change number handed out to a message here (edit, deletion,
     # reaction): sockets catch up on changes by it.
     revision = models.PositiveBigIntegerField(default=0)
+    topic = models.CharField(max_length=TOPIC_MAX_LENGTH, blank=True)
+    # An archived room is read, searched and linked to as before; nothing
+    # more is posted in it.
+    archived = models.DateTimeField(null=True, blank=True)
 
     objects = RoomQuerySet.as_manager()
 
@@ -163,7 +188,8 @@ class Room(models.Model):
             for upload in uploads:
                 attachments.append(Attachment.store(upload))
             with transaction.atomic():
-                Room.objects.lock(self.pk)
+                if Room.objects.lock(self.pk):
+                    raise RoomArchived
                 message = Message.objects.insert(room=self, author=author, body=body)
                 for attachment in attachments:
                     attachment.message = message
@@ -190,7 +216,15 @@ class Room(models.Model):
         return Room.objects.visible_to(user).filter(pk=self.pk).exists()
 
     def is_managed_by(self, user):
+        """Whether this person adds and removes the members of a private room."""
         return self.kind == self.Kind.PRIVATE and user.pk == self.created_by_id
+
+    def may_be_changed_by(self, user):
+        """Whether this person may rename, describe and archive the room:
+        its creator and the administrators; a conversation is its people's."""
+        if self.is_direct or not user.is_authenticated:
+            return False
+        return user.pk == self.created_by_id or user.is_staff
 
     def latest_messages(self):
         return self.messages.with_author().latest_page(PAGE_SIZE)

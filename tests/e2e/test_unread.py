@@ -45,6 +45,9 @@ def test_a_room_lights_up_in_the_lobby_live_and_opens_at_the_line(
     send_message(bob_page, "while alice is in the lobby")
     send_message(bob_page, "and another")
     expect(lobby_entry(alice_page, "general")).to_have_class(re.compile("has-unread"))
+    expect(lobby_entry(alice_page, "general").locator(".unread-count")).to_have_text(
+        "(2 unread)"
+    )
     expect(lobby_entry(alice_page, "random")).not_to_have_class(
         re.compile("has-unread")
     )

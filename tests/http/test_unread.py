@@ -116,3 +116,54 @@ def test_the_unread_count_counts_others_after_the_page(alice, bob, general):
     response = alice.get(f"/rooms/general/unread/?after={seen.pk}")
     assert response.json() == {"count": 1}
     assert alice.get("/rooms/general/unread/?after=x").json() == {"count": 0}
+
+
+def unread_counts(client):
+    page = client.get("/").content.decode()
+    counts = re.findall(
+        r'data-room="([^"]+)"[^>]*>.*?(?:class="unread-count">'
+        r'<span class="visually-hidden">\(</span>([^<]+)<|</li>)',
+        page,
+    )
+    return {slug: count for slug, count in counts if count}
+
+
+def test_the_lobby_counts_each_room_unread_to_99_plus(alice, bob, general):
+    alice.get("/rooms/general/")
+    for n in range(3):
+        general.post(bob.user, f"news {n}")
+    assert unread_counts(alice) == {"general": "3"}
+    for n in range(100):
+        general.post(bob.user, f"more {n}")
+    assert unread_counts(alice) == {"general": "99+"}
+
+
+def test_a_deleted_message_is_not_counted(alice, bob, general):
+    alice.get("/rooms/general/")
+    general.post(bob.user, "kept")
+    general.post(bob.user, "taken back").remove(by=bob.user)
+    assert unread_counts(alice) == {"general": "1"}
+
+
+def test_mark_all_read_reads_every_room_and_comes_back(alice, bob, general):
+    Room.objects.create(name="random", slug="random").post(bob.user, "hi")
+    general.post(bob.user, "news")
+    assert sorted(unread_rooms(alice)) == ["general", "random"]
+    response = alice.post("/read/", {"next": "/rooms/random/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/rooms/random/"
+    assert unread_rooms(alice) == []
+    general.post(bob.user, "later")
+    assert unread_rooms(alice) == ["general"]
+
+
+def test_mark_all_read_goes_nowhere_else(alice):
+    response = alice.post("/read/", {"next": "https://elsewhere.example/"})
+    assert response["Location"] == "/"
+
+
+def test_a_muted_room_is_marked_muted_in_the_sidebar(alice, general):
+    alice.post("/rooms/general/mute/", {"muted": "1"})
+    page = alice.get("/").content.decode()
+    assert re.search(r'data-room="general" class=" is-muted"', page)
+    assert "(muted)" in page
