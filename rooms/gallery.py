@@ -46,7 +46,7 @@ from .forms import (
     RoomForm,
     RoomSettingsForm,
 )
-from .models import Message, Page, Room
+from .models import Message, MessageVersion, Page, Room
 
 User = get_user_model()
 
@@ -152,6 +152,11 @@ MENTION = mentioning(
 )
 EDITED = said(107, ada, "On my way, ten minutes late.", minutes=6)
 EDITED.edited = NOON + timedelta(minutes=7)
+# EDITED's history, newest first, as Message.history() reads it.
+EDITED_HISTORY = [
+    MessageVersion(message=EDITED, body=EDITED.body, written=EDITED.edited),
+    MessageVersion(message=EDITED, body="On my way.", written=EDITED.created),
+]
 DELETED = said(108, linus, "", minutes=8)
 DELETED.deleted = NOON + timedelta(minutes=9)
 REACTED = said(109, grace, "Lunch is on me today.", minutes=10)
@@ -387,6 +392,8 @@ def exhibits():
         Exhibit("room", "A room", r, room_page(CONVERSATION, [ada, grace])),
         Exhibit("room-unread", "A room, new since you were here", r, room_page(CONVERSATION, [ada], first_unread_id=MULTILINE.pk)),
         Exhibit("edit-message", "Edit a message (no JavaScript)", "rooms/edit_message.html", {"message": EDITED, "form": MessageForm(initial={"message": EDITED.body})}),
+        Exhibit("message-history", "A message's earlier versions", "rooms/message_history.html", {"message": EDITED, "versions": EDITED_HISTORY}),
+        Exhibit("message-history-deleted", "A deleted message's history: nothing kept", "rooms/message_history.html", {"message": DELETED, "versions": []}),
         Exhibit("delete-message", "Delete a message (no JavaScript)", "rooms/delete_message.html", {"message": EDITED}),
         Exhibit("react", "React to a message (no JavaScript)", "rooms/react.html", {"message": EDITED, "emoji": "🎉"}),
         Exhibit("react-take-back", "Take a reaction back (no JavaScript)", "rooms/react.html", {"message": EDITED, "emoji": "👍", "chosen": True}),

@@ -23,6 +23,7 @@ urlpatterns = [
     path("read/", views.read_all, name="read_all"),
     path("rooms/<slug:slug>/unread/", views.unread_count, name="unread"),
     path("messages/<int:pk>/edit/", views.edit_message, name="edit_message"),
+    path("messages/<int:pk>/history/", views.message_history, name="message_history"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path(
         "attachments/<int:pk>/thumbnail/",

@@ -269,6 +269,14 @@ def edit_message(request, pk):
     )
 
 
+@for_readers
+def message_history(request, pk):
+    """Show a message as it reads now and before each edit, newest first."""
+    message = message_for(request, pk)
+    context = {"message": message, "versions": message.history()}
+    return render(request, "rooms/message_history.html", context)
+
+
 @login_required
 def delete_message(request, pk):
     """Ask, then delete a message; without JavaScript as with."""

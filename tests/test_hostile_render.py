@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
 from rooms.forms import MessageForm, RoomForm
-from rooms.models import Attachment, Message, Room
+from rooms.models import Attachment, Message, MessageVersion, Room
 
 from .hostile_payloads import PAYLOADS
 
@@ -165,6 +165,7 @@ def renders(text):
             Attachment(pk=2, name=text, content_type="application/pdf", size=9),
         ]
     )
+    earlier = MessageVersion(message=message, body=text, written=SENT)
     people = {"room": room, "online": [user], "joined": [user], "left": [user]}
     page = {
         "room": room,
@@ -201,6 +202,10 @@ def renders(text):
             "rooms/new.html",
             {"form": RoomForm(initial={"name": text}), "csrf_token": "token"},
         ),
+        "history": render_to_string(
+            "rooms/message_history.html",
+            {"message": message, "versions": [earlier], "user": user},
+        ),
     }
 
 
@@ -212,6 +217,7 @@ def test_payload_changes_no_tag_or_attribute_and_stays_text(payload):
         assert rendered.tags == expected.tags, name
     broadcast = parse(renders(payload)["broadcast"])
     assert_only_formatting(broadcast.body_tags)
+    assert_only_formatting(parse(renders(payload)["history"]).body_tags)
     # Raw HTML stays text: every "<" typed is shown.
     assert broadcast.bodies[0].count("<") == payload.count("<")
     assert broadcast.authors == [as_username(payload)]

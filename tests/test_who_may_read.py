@@ -40,6 +40,7 @@ def visitor_pages(attachment):
         "/rooms/general/": 302,
         "/rooms/general/?around=1": 302,
         "/search/?q=secret": 302,
+        f"/messages/{attachment.message_id}/history/": 302,
         f"/attachments/{attachment.pk}/": 404,
         "/people/alice/avatar/?v=0": 404,
     }

@@ -9,6 +9,7 @@ from .message import (
     MessageQuerySet,
     count_messages_posted_since,
 )
+from .message_version import MessageVersion
 from .presence import Presence
 from .read_mark import ReadMark
 from .room import PAGE_SIZE, TOPIC_MAX_LENGTH, UNREAD_SHOWN, Page, Room, RoomArchived
@@ -22,6 +23,7 @@ __all__ = [
     "Membership",
     "Message",
     "MessageQuerySet",
+    "MessageVersion",
     "Page",
     "Presence",
     "ReadMark",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from .. import formatting
 from ..formatting import MENTION
 from .attachment import Attachment
+from .message_version import MessageVersion
 
 MESSAGE_MAX_LENGTH = 5000
 # The fixed set of reactions, in the order every message shows them.
@@ -194,7 +195,22 @@ class Message(models.Model):
 
     def body_html(self):
         """Return the body formatted, its mentions linked."""
-        return formatting.render(self.body, self.mentioned())
+        return self.body_html_of(self.body)
+
+    def body_html_of(self, body):
+        """Return body formatted with this message's mentions linked."""
+        return formatting.render(body, self.mentioned())
+
+    def history(self):
+        """Return what the message says now and said before, newest first.
+
+        The present text comes first, as an unsaved MessageVersion, so a
+        page draws every version alike.
+        """
+        now = MessageVersion(
+            message=self, body=self.body, written=self.edited or self.created
+        )
+        return [now, *self.versions.order_by("-pk")]
 
     # Who may change it: the socket, the forms and the admin all ask here.
 
@@ -211,16 +227,22 @@ class Message(models.Model):
     # Changes: each takes the room's next revision, for catch-up.
 
     def edit(self, body, *, by):
+        """Replace the text, keeping the one it replaces as a version."""
         with self._changing(self.can_be_edited_by, by):
+            # Read under the lock: no edit's text is lost or kept twice.
+            written = self.edited or self.created
+            self.versions.create(body=self.body, written=written)
             self.body, self.edited = body, timezone.now()
             self.save(update_fields=["body", "edited", "revision"])
             self.remember_mentions()
 
     def remove(self, *, by):
-        """Delete the text and the files; the message keeps its place."""
+        """Delete the text, its earlier versions and the files; the message
+        keeps its place."""
         with self._changing(self.can_be_deleted_by, by):
             self.body, self.deleted, self.reactors = "", timezone.now(), {}
             self.save(update_fields=["body", "deleted", "reactors", "revision"])
+            MessageVersion.objects.filter(message=self).delete()  # its words too
             Attachment.objects.filter(message=self).delete()  # files too: signals
             self.keep_attachments([])
 

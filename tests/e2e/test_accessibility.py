@@ -37,9 +37,12 @@ def assert_accessible(page):
     assert results.violations_count == 0, results.generate_report()
 
 
-def test_room_lobby_and_sign_in_pass_axe(open_page, general, alice, bob):
+def test_room_lobby_sign_in_and_a_message_history_pass_axe(
+    open_page, general, alice, bob
+):
     Message.objects.create(room=general, author=bob.user, body="theirs")
-    Message.objects.create(room=general, author=alice.user, body="mine")
+    mine = Message.objects.create(room=general, author=alice.user, body="mine")
+    mine.edit("mine, edited", by=alice.user)  # its mark a link to the history
     room = open_page(person=alice)
     join_room(room)
     send_message(room, "live")
@@ -51,6 +54,7 @@ def test_room_lobby_and_sign_in_pass_axe(open_page, general, alice, bob):
     assert_accessible(reader)
     assert_accessible(open_page("/", person=alice))
     assert_accessible(open_page("/accounts/login/"))
+    assert_accessible(open_page(f"/messages/{mine.pk}/history/", person=alice))
 
 
 def test_keyboard_alone_finds_a_room_and_sends(open_page, general, alice):

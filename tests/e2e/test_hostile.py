@@ -65,10 +65,11 @@ AUDIT_MESSAGES = """() => {
     BUTTON: ["class", "name", "value", "data-emoji", "data-count", "data-reactors"],
   };
   // Links go to a conversation with the author or their profile, to older
-  // or newer pages, or to a message's edit and delete forms; or, typed in a
-  // message, to the web or a mail address, in a new tab. Pictures are avatars.
+  // or newer pages, to a message's edit and delete forms or its earlier
+  // versions (the "edited" mark); or, typed in a message, to the web or a
+  // mail address, in a new tab. Pictures are avatars.
   const avatar = /^\\/people\\/[^\\/?#]+\\/avatar\\/\\?v=\\d+$/;
-  const link = /^\\/(dm\\/[^\\/?#]+\\/|people\\/[^\\/?#]+\\/|rooms\\/[\\w-]+\\/(\\?(before|after)=\\d+)?|messages\\/\\d+\\/(edit|delete)\\/)$/;
+  const link = /^\\/(dm\\/[^\\/?#]+\\/|people\\/[^\\/?#]+\\/|rooms\\/[\\w-]+\\/(\\?(before|after)=\\d+)?|messages\\/\\d+\\/(edit|delete|history)\\/)$/;
   const reactions = /^\\/messages\\/\\d+\\/react\\/$/;
   const typedLink = /^(https?:\\/\\/|mailto:)/i;
   const problems = [];

@@ -112,6 +112,42 @@ def test_an_edit_keeps_the_unsent_draft_for_after(open_page, general, alice):
     assert not page.errors
 
 
+def test_a_reader_watches_an_edit_live_then_opens_its_history(
+    open_page, general, alice, bob
+):
+    alice_page, bob_page = open_page(person=alice), open_page(person=bob)
+    join_room(alice_page)
+    join_room(bob_page)
+    send_message(alice_page, "meet at **nine**")
+    expect(message_bodies(bob_page)).to_have_text(["meet at nine"])
+    message = Message.objects.get()
+    composer = alice_page.locator("#composer-message")
+    expect(composer).to_have_value("")
+    composer.press("ArrowUp")
+    expect(composer).to_have_value("meet at **nine**")
+    composer.fill("meet at ten")
+    composer.press("Enter")
+    expect(message_bodies(bob_page)).to_have_text(["meet at ten"])
+
+    # The mark came with the live update, and leads to what it said before.
+    mark = message_of(bob_page, message).get_by_role(
+        "link", name="edited — see earlier versions"
+    )
+    expect(mark).to_have_text("(edited)")
+    mark.click()
+    expect(bob_page).to_have_url(re.compile(rf"/messages/{message.pk}/history/$"))
+    versions = bob_page.locator("#message-history .message-version")
+    expect(versions.locator(".message-body")).to_have_text(
+        ["meet at ten", "meet at nine"]
+    )
+    expect(versions.nth(1).locator(".message-body strong")).to_have_text("nine")
+    # Times in bob's own zone, as in the room (local-times.js).
+    expect(versions.locator("time").first).to_have_attribute("title", re.compile("."))
+    bob_page.get_by_role("link", name="Back to the message").click()
+    expect(message_of(bob_page, message)).to_have_class(re.compile("is-highlighted"))
+    assert not alice_page.errors and not bob_page.errors
+
+
 def test_author_deletes_live_and_a_person_away_catches_up(
     open_page, general, alice, bob
 ):
@@ -238,6 +274,12 @@ def test_without_javascript_authors_edit_and_delete_by_links_and_forms(
     expect(message_of(bob_page, mine).locator(".message-body")).to_have_text(
         "typo here"
     )
+    # What it said before, without JavaScript too.
+    message_of(alice_page, mine).locator(".message-edited").click()
+    expect(alice_page.locator(".message-version .message-body")).to_have_text(
+        ["typo here", "typo hre"]
+    )
+    alice_page.get_by_role("link", name="Back to the message").click()
 
     message_of(alice_page, mine).get_by_role("link", name="Delete this message").click()
     expect(alice_page.locator("h1")).to_have_text("Delete this message?")

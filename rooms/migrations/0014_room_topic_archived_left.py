@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rooms", "0012_push"),
+        ("rooms", "0013_message_versions"),
     ]
 
     operations = [
