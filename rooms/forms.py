@@ -1,3 +1,4 @@
+import contextlib
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -23,9 +24,9 @@ MAX_ID = 2**63 - 1  # the largest id a database's bigint holds
 TOO_FAST_TO_CHANGE = (
     "You are changing messages too fast. Wait a few seconds, then try again."
 )
+TOO_FAST = "You are sending messages too fast. Wait a few seconds, then send again."
 # A day as search's before: and after: take it.
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-TOO_FAST = "You are sending messages too fast. Wait a few seconds, then send again."
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -149,10 +150,7 @@ class SearchForm(forms.Form):
         return self.cleaned_data
 
     def found(self):
-        """Return the messages the search finds, best first.
-
-        Only filters: the newest first.
-        """
+        """Return the messages found, best first; for filters alone, newest."""
         data = self.cleaned_data
         messages = Message.objects.readable_by(self.user)
         if data["rooms"]:
@@ -199,20 +197,17 @@ class SearchForm(forms.Form):
     def _day(self, key, values):
         if len(values) > 1:
             self.add_error("q", f"Give {key}: once.")
-            return None
-        if not values:
-            return None
-        try:
-            if not DAY.fullmatch(values[0]):
-                raise ValueError
-            return date.fromisoformat(values[0])
-        except ValueError:
+        elif values:
+            # fromisoformat alone also takes 20261207 and 2026-W49-1.
+            if DAY.fullmatch(values[0]):
+                with contextlib.suppress(ValueError):  # 2026-02-30
+                    return date.fromisoformat(values[0])
             self.add_error(
                 "q",
                 f"“{key}:{values[0]}” is not a date: write it as YYYY-MM-DD, "
                 f"as in {key}:2026-12-07.",
             )
-            return None
+        return None
 
 
 class RoomForm(forms.ModelForm):

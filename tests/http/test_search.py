@@ -153,6 +153,8 @@ def test_unknown_people_and_bad_dates_are_refused_each_with_why(said, alice):
         "Name someone after from:, as in from:@ada.",
     ]
     assert errors(alice, "after:2026-12-01 after:2026-12-02") == ["Give after: once."]
+    for day in ["20261207", "2026-W49-1", "2026-02-30"]:
+        assert len(errors(alice, f"before:{day}")) == 1, day
 
 
 def test_the_page_keeps_the_query_and_says_what_it_narrows_to(said, alice, bob):
