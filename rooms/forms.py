@@ -1,4 +1,6 @@
-from datetime import timedelta
+import contextlib
+import re
+from datetime import UTC, date, datetime, time, timedelta
 
 from django import forms
 from django.conf import settings
@@ -8,7 +10,14 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import MESSAGE_MAX_LENGTH, Attachment, Room, count_messages_posted_since
+from . import search
+from .models import (
+    MESSAGE_MAX_LENGTH,
+    Attachment,
+    Message,
+    Room,
+    count_messages_posted_since,
+)
 from .uploads import prepare, safe_name
 
 MAX_ID = 2**63 - 1  # the largest id a database's bigint holds
@@ -17,6 +26,8 @@ TOO_FAST_TO_CHANGE = (
     "You are changing messages too fast. Wait a few seconds, then try again."
 )
 TOO_FAST = "You are sending messages too fast. Wait a few seconds, then send again."
+# A day as search's before: and after: take it.
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -115,7 +126,89 @@ class HistoryForm(forms.Form):
 
 
 class SearchForm(forms.Form):
+    """A search's words and its filters, each filter found or refused.
+
+    Filters narrow within what the person may read: a room they may not
+    read is "no room", so its existence never shows.
+    """
+
     q = forms.CharField(max_length=200, required=False, strip=True)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        words, filters = search.read(self.cleaned_data.get("q", ""))
+        self.cleaned_data.update(
+            words=words,
+            marked=search.marked(words),
+            rooms=[self._room(name) for name in filters.get("in", [])],
+            people=[self._person(name) for name in filters.get("from", [])],
+            after=self._day("after", filters.get("after", [])),
+            before=self._day("before", filters.get("before", [])),
+        )
+        return self.cleaned_data
+
+    def found(self):
+        """Return the messages found, best first; for filters alone, newest."""
+        data = self.cleaned_data
+        messages = Message.objects.readable_by(self.user)
+        if data["rooms"]:
+            messages = messages.filter(room__in=data["rooms"])
+        if data["people"]:
+            messages = messages.filter(author__in=data["people"])
+        if data["after"]:
+            # After a day: from the midnight (UTC) that ends it.
+            end = datetime.combine(data["after"], time.max, tzinfo=UTC)
+            messages = messages.filter(created__gt=end)
+        if data["before"]:
+            start = datetime.combine(data["before"], time.min, tzinfo=UTC)
+            messages = messages.filter(created__lt=start)
+        if data["words"]:
+            return messages.search(data["words"])
+        return messages.order_by("-pk")
+
+    def _room(self, name):
+        if not name:
+            self.add_error("q", "Name a room after in:, as in in:#general.")
+            return None
+        rooms = Room.objects.visible_to(self.user).order_by("pk")
+        found = (
+            rooms.filter(slug__iexact=name).first()
+            or rooms.filter(name__iexact=name).first()
+        )
+        if found is None:
+            self.add_error("q", f"No room called #{name} you can read.")
+        return found
+
+    def _person(self, name):
+        if not name:
+            self.add_error("q", "Name someone after from:, as in from:@ada.")
+            return None
+        people = get_user_model().objects.select_related("profile").order_by("pk")
+        found = (
+            people.filter(username__iexact=name).first()
+            or people.filter(profile__display_name__iexact=name).first()
+        )
+        if found is None:
+            self.add_error("q", f"No one called @{name} here.")
+        return found
+
+    def _day(self, key, values):
+        if len(values) > 1:
+            self.add_error("q", f"Give {key}: once.")
+        elif values:
+            # fromisoformat alone also takes 20261207 and 2026-W49-1.
+            if DAY.fullmatch(values[0]):
+                with contextlib.suppress(ValueError):  # 2026-02-30
+                    return date.fromisoformat(values[0])
+            self.add_error(
+                "q",
+                f"“{key}:{values[0]}” is not a date: write it as YYYY-MM-DD, "
+                f"as in {key}:2026-12-07.",
+            )
+        return None
 
 
 def check_room_name(name, room=None):

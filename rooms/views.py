@@ -367,13 +367,17 @@ def direct(request, username):
 @for_readers
 def search(request):
     """Search the messages this person may read; link each to its context."""
-    form = SearchForm(request.GET)
-    terms = form.cleaned_data["q"] if form.is_valid() else ""
-    results = []
-    if terms:
-        found = Message.objects.readable_by(request.user).search(terms)
-        results = found.with_author().select_related("room")[:PAGE_SIZE]
-    context = {"terms": terms, "results": results, "page_size": PAGE_SIZE}
+    form = SearchForm(request.GET, user=request.user)
+    context = {"terms": request.GET.get("q", "").strip(), "page_size": PAGE_SIZE}
+    if not form.is_valid():
+        context["errors"] = form.errors["q"]
+    elif form.cleaned_data["q"]:
+        found = form.found().with_author().select_related("room")
+        context.update(
+            results=found[:PAGE_SIZE],
+            marked=form.cleaned_data["marked"],
+            filters=form.cleaned_data,
+        )
     return render(request, "rooms/search.html", context)
 
 

@@ -22,6 +22,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
+from rooms import search
 from rooms.forms import MessageForm, RoomForm
 from rooms.models import Attachment, Message, MessageVersion, Room
 
@@ -198,6 +199,20 @@ def renders(text):
             "registration/signup.html",
             {"form": UserCreationForm(initial={"username": text}), "next": "/"},
         ),
+        "search": render_to_string(
+            "rooms/search.html",
+            {
+                "terms": text,
+                "results": [message],
+                "marked": search.marked(text),
+                "filters": {"rooms": [room], "people": [user]},
+                "user": user,
+            },
+        ),
+        "search refused": render_to_string(
+            "rooms/search.html",
+            {"terms": text, "errors": [f"No room called #{text} you can read."]},
+        ),
         "new room": render_to_string(
             "rooms/new.html",
             {"form": RoomForm(initial={"name": text}), "csrf_token": "token"},
@@ -211,16 +226,20 @@ def renders(text):
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
 def test_payload_changes_no_tag_or_attribute_and_stays_text(payload):
-    harmless = renders(twin(payload))
-    for name, html in renders(payload).items():
+    harmless, pages = renders(twin(payload)), renders(payload)
+    for name, html in pages.items():
         rendered, expected = parse(html), parse(harmless[name])
         assert rendered.tags == expected.tags, name
-    broadcast = parse(renders(payload)["broadcast"])
+    broadcast = parse(pages["broadcast"])
     assert_only_formatting(broadcast.body_tags)
     assert_only_formatting(parse(renders(payload)["history"]).body_tags)
     # Raw HTML stays text: every "<" typed is shown.
     assert broadcast.bodies[0].count("<") == payload.count("<")
     assert broadcast.authors == [as_username(payload)]
+    # Search marks the words found in the text, and changes nothing else.
+    found = parse(pages["search"])
+    assert found.bodies == broadcast.bodies
+    assert_only_formatting(tag for tag in found.body_tags if tag != ("mark", []))
 
 
 def test_the_corpus_is_large_and_has_no_duplicates():

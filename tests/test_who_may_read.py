@@ -59,7 +59,7 @@ def test_an_invitation_only_chat_is_for_its_people(posted, settings, alice):
     member = Client()
     member.force_login(alice.user)
     assert b"the secret plan" in member.get("/rooms/general/").content
-    assert b"the secret plan" in member.get("/search/?q=secret").content
+    assert b"the <mark>secret</mark> plan" in member.get("/search/?q=secret").content
 
 
 def test_an_open_chat_is_readable_until_an_administrator_says_otherwise(posted, alice):

@@ -1,5 +1,7 @@
 """Search in real Chromium: what each person may read, opened in context."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -51,3 +53,33 @@ def test_search_finds_only_what_each_person_may_read(open_page, general, alice, 
     join_room(bob_page)
     send_message(bob_page, "thanks, found it")
     expect(message_bodies(bob_page).last).to_have_text("thanks, found it")
+
+
+def test_search_marks_the_words_found_and_narrows_to_a_room(
+    open_page, general, alice, bob
+):
+    random = Room.objects.create(name="random", slug="random")
+    general.post(
+        alice.user, "the **Release** plan is ready, see https://example.com/release"
+    )
+    random.post(bob.user, "release party in random")
+
+    page = open_page("/", person=alice)
+    results = search(page, "release in:#general")
+    expect(results).to_have_count(1)
+    expect(results.locator("mark")).to_have_text(["Release", "release"])
+    expect(results.locator("a.message-link")).to_have_attribute(
+        "href", "https://example.com/release"
+    )
+    expect(page.locator("#search-q")).to_have_value("release in:#general")
+    expect(page.locator(".search-filters")).to_have_text(
+        re.compile(r"Only messages\s+in #general")
+    )
+
+    page.locator("#search-q").fill("release in:#nope")
+    page.locator("#search-q").press("Enter")
+    expect(page.locator(".search-errors")).to_have_text(
+        "No room called #nope you can read."
+    )
+    expect(page.locator("#search-q")).to_have_value("release in:#nope")
+    expect(page.locator(".search-result")).to_have_count(0)

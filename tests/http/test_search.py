@@ -73,7 +73,7 @@ def test_search_reads_the_words_not_the_markup(alice):
     assert hits(alice, "deploy") == [message.get_absolute_url()]
     assert hits(alice, "make test") == [message.get_absolute_url()]
     page = alice.get("/search/", {"q": "deploy"}).content.decode()
-    assert "<strong>deploy</strong>" in page
+    assert "<strong><mark>deploy</mark></strong>" in page
 
 
 @pytest.fixture
@@ -111,3 +111,69 @@ def test_an_edit_is_found_by_its_new_words_only(general, alice):
     message.edit("dinner at eight", by=alice.user)
     assert hits(alice, "lunch") == []
     assert hits(alice, "dinner") == [message.get_absolute_url()]
+
+
+def page(client, terms):
+    return client.get("/search/", {"q": terms}).content.decode()
+
+
+def errors(client, terms):
+    found = re.search(
+        r'<ul class="search-errors[^"]*" role="alert">(.*?)</ul>',
+        page(client, terms),
+        re.S,
+    )
+    return re.findall(r"<li>(.*?)</li>", found[1]) if found else []
+
+
+def test_the_words_found_are_marked(said, alice):
+    shown = page(alice, "launch friday")
+    assert "The <mark>Launch</mark> is on <mark>Friday</mark>" in shown
+
+
+def test_a_filter_names_a_room_you_may_read(said, alice, bob):
+    assert hits(alice, "launch in:#secret") == [said["secret"].get_absolute_url()]
+    assert hits(alice, "in:secret") == [said["secret"].get_absolute_url()]
+    # To bob the private room is no room at all, as one that does not exist.
+    assert errors(bob, "launch in:#secret") == ["No room called #secret you can read."]
+    assert errors(bob, "launch in:#nope") == ["No room called #nope you can read."]
+    assert "search-result" not in page(bob, "launch in:#secret")
+
+
+def test_unknown_people_and_bad_dates_are_refused_each_with_why(said, alice):
+    assert errors(alice, "launch from:@nobody before:2026-13-01 after:yesterday") == [
+        "No one called @nobody here.",
+        "“after:yesterday” is not a date: write it as YYYY-MM-DD, as in"
+        " after:2026-12-07.",
+        "“before:2026-13-01” is not a date: write it as YYYY-MM-DD, as in"
+        " before:2026-12-07.",
+    ]
+    assert errors(alice, "in:# from:@") == [
+        "Name a room after in:, as in in:#general.",
+        "Name someone after from:, as in from:@ada.",
+    ]
+    assert errors(alice, "after:2026-12-01 after:2026-12-02") == ["Give after: once."]
+    for day in ["20261207", "2026-W49-1", "2026-02-30"]:
+        assert len(errors(alice, f"before:{day}")) == 1, day
+
+
+def test_the_page_keeps_the_query_and_says_what_it_narrows_to(said, alice, bob):
+    shown = page(alice, "launch in:#general from:@alice after:2026-12-01")
+    assert 'value="launch in:#general from:@alice after:2026-12-01"' in shown
+    filters = re.search(r'<p class="search-filters">(.*?)</p>', shown, re.S)[1]
+    assert " ".join(re.sub("<[^>]+>", "", filters).split()) == (
+        "Only messages in #general from alice after 1 Dec 2026"
+    )
+    # Refused, the query stays in the box to be put right.
+    shown = page(alice, "launch in:#nope")
+    assert 'value="launch in:#nope"' in shown and "search-filters" not in shown
+
+
+def test_a_person_alone_lists_their_newest_messages(said, alice, bob):
+    general = said["general"].room
+    reply = general.messages.create(author=bob.user, body="see you there")
+    assert hits(alice, "from:@BOB") == [reply.get_absolute_url()]
+    newest_first = reversed(list(said.values()))
+    assert hits(bob, "from:alice") == [
+        m.get_absolute_url() for m in newest_first if m.room.slug != "secret"
+    ]
