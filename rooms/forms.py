@@ -117,6 +117,12 @@ class SearchForm(forms.Form):
     q = forms.CharField(max_length=200, required=False, strip=True)
 
 
+class MentionForm(forms.Form):
+    """The start of a name typed after "@" (no longer than a username)."""
+
+    q = forms.CharField(max_length=150, required=False, strip=True)
+
+
 class RoomForm(forms.ModelForm):
     private = forms.BooleanField(required=False)
 

@@ -341,6 +341,7 @@ def exhibits():
         Exhibit("composer-multiline", "The composer, several lines typed", f"{r}#composer", {"form": MessageForm(initial={"message": "First line\nSecond line\n- and a list"})}),
         Exhibit("composer-error", "The composer's error", f"{r}#composer-error", {"form": composer_with_error("Again", TOO_FAST)}),
         Exhibit("composer-update", "The composer cleared (socket)", f"{r}#composer-update"),
+        Exhibit("mention-options", "People to mention, as \"@g\" is typed", f"{r}#mention-options", {"offered": [grace, deploybot]}),
         Exhibit("sign-in", "Sign in, inline", f"{r}#sign-in", {"user": AnonymousUser()}),
         Exhibit("sign-in-failed", "Sign in, inline, failed", f"{r}#sign-in", {"user": AnonymousUser(), "sign_in_form": failed_sign_in()}),
         Exhibit("controls-signed-in", "Controls, signed in", f"{r}#controls"),

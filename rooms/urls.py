@@ -18,6 +18,7 @@ urlpatterns = [
     path("rooms/<slug:slug>/members/", views.members, name="members"),
     path("rooms/<slug:slug>/mute/", views.mute, name="mute"),
     path("rooms/<slug:slug>/unread/", views.unread_count, name="unread"),
+    path("rooms/<slug:slug>/mentions/", views.mention_options, name="mentions"),
     path("messages/<int:pk>/edit/", views.edit_message, name="edit_message"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path(

@@ -18,12 +18,13 @@ from accounts import joining
 from accounts.models import SignUpPolicy
 from site_config import limits
 
-from . import broadcast, changes
+from . import broadcast, changes, mentions
 from .forms import (
     TOO_FAST_TO_CHANGE,
     DirectForm,
     HistoryForm,
     MemberForm,
+    MentionForm,
     MessageForm,
     RoomForm,
     SearchForm,
@@ -139,6 +140,16 @@ def mute(request, slug):
         user=request.user, room=room, defaults={"muted": muted}
     )
     return redirect(room)
+
+
+@login_required
+def mention_options(request, slug):
+    """Draw the people to offer for the "@name" being typed in the composer."""
+    room = room_for(request, slug)
+    form = MentionForm(request.GET)
+    people = mentions.offered(room, form.cleaned_data["q"]) if form.is_valid() else []
+    context = {"room": room, "offered": people}
+    return render(request, "rooms/room.html#mention-options", context)
 
 
 def unread_count(request, slug):
