@@ -287,6 +287,7 @@ def people_page(**extra):
         "invitations": [Invitation(pk=1, note="Margaret", created_by=ada, created=NOON)],
         "used_invitations": [Invitation(pk=2, note="Grace", created_by=ada, created=NOON, used_by=grace, used=NOON)],
         "people": [administrator, deploybot, grace, gone],
+        "directory": [administrator, deploybot, grace],
         "actions": [AdminAction(actor=ada, action="deactivated", subject=gone, created=NOON), AdminAction(actor=ada, action="set who may join", detail="Only people with the join link or an invitation", created=NOON)],
         **extra,
     }  # fmt: skip
@@ -411,6 +412,8 @@ def exhibits():
         Exhibit("sign-up-first-run", "The first visit: set up the chat", "registration/signup.html", {"user": AnonymousUser(), "form": UserCreationForm(), "first_run": True}),
         Exhibit("sign-up-join-link", "Sign up with a join link", "registration/signup.html", {"user": AnonymousUser(), "form": UserCreationForm(), "code": "x" * 43}),
         *(Exhibit(f"sign-up-refused-{reason}", f"Sign up refused: {reason}", "registration/signup_refused.html", {"user": AnonymousUser(), "reason": reason, "wait_minutes": 15}) for reason in ["invitation-only", "not-valid", "too-many", "banned"]),
+        Exhibit("people-directory", "The people page: the directory", "people/people.html", {"user": ada, "directory": [ada, deploybot, grace]}),
+        Exhibit("people-directory-none", "The directory, filtered to no one", "people/people.html", {"user": ada, "directory": [], "q": "zed"}),
         Exhibit("people", "The people page (administrators)", "people/people.html", people_page()),
         Exhibit("people-new-invitation", "The people page, an invitation just made", "people/people.html", people_page(new_invitation="https://chat.example.com/join/" + "y" * 43 + "/")),
         Exhibit("ban", "Ban someone: are you sure?", "people/ban.html", {"person": grace, "message_count": 42, "addresses": [("203.0.113.5", 3), ("198.51.100.7", 0)], "recent_days": 30}),

@@ -50,6 +50,7 @@ def test_room_lobby_and_sign_in_pass_axe(open_page, general, alice, bob):
     join_room(reader)
     assert_accessible(reader)
     assert_accessible(open_page("/", person=alice))
+    assert_accessible(open_page("/people/", person=alice))
     assert_accessible(open_page("/accounts/login/"))
 
 
