@@ -11,9 +11,15 @@
   const NAME = "[\\p{L}\\p{M}\\p{N}_.@+-]";
   const TYPED = new RegExp(`(?<!${NAME})@(${NAME}*)$`, "u");
   const REST = new RegExp(`^${NAME}*`, "u");
+  const KEYS = ["ArrowDown", "ArrowUp", "Enter", "Tab", "Escape"];
 
   let timer = null;
   let asked = 0; // the latest question; an answer to an earlier one is stale
+  let waiting = false; // a name is typed, its list not come yet
+  // Arrows pressed while waiting (and Enter or Tab after them), handled
+  // once the list has come, or not: "@al", ArrowDown, Enter chooses however
+  // fast it is typed. Enter alone sends as typed until the list shows.
+  let early = [];
 
   const composer = () => document.getElementById("composer-message");
   const list = () => document.getElementById("mention-options");
@@ -22,12 +28,22 @@
 
   // The "@name" the caret is in or just after: where it starts and ends.
   const typedName = (input) => {
-    if (input.selectionStart !== input.selectionEnd) return null;
+    if (!input || input.selectionStart !== input.selectionEnd) return null;
     const caret = input.selectionStart;
     const found = TYPED.exec(input.value.slice(0, caret));
     if (!found) return null;
     const rest = REST.exec(input.value.slice(caret))[0];
     return { start: found.index, end: caret + rest.length, name: found[1] };
+  };
+
+  const settle = () => {
+    waiting = false;
+    const keys = early;
+    early = [];
+    for (const key of keys) {
+      if (isOpen()) press(key);
+      else if (key === "Enter") composer()?.form.requestSubmit();
+    }
   };
 
   const close = () => {
@@ -40,33 +56,36 @@
     }
     composer()?.removeAttribute("aria-expanded");
     composer()?.removeAttribute("aria-activedescendant");
+    settle();
   };
 
   const show = (html) => {
     const template = document.createElement("template");
     template.innerHTML = html;
     const fresh = template.content.getElementById("mention-options");
-    if (!fresh || !list()) return;
+    if (!fresh || !list()) return close();
     list().replaceWith(fresh);
     document.getElementById("mention-status").textContent = fresh.dataset.status;
-    if (options().length) {
-      composer().setAttribute("aria-expanded", "true");
-      composer().removeAttribute("aria-activedescendant");
-    } else {
-      close();
-    }
+    if (!options().length) return close();
+    composer().setAttribute("aria-expanded", "true");
+    composer().removeAttribute("aria-activedescendant");
+    settle();
   };
 
   const ask = async (name) => {
     const question = ++asked;
     const url = `${composer().form.dataset.mentionsUrl}?${new URLSearchParams({ q: name })}`;
+    let html = null;
     try {
       const response = await fetch(url, { headers: { Accept: "text/html" } });
-      const html = response.ok ? await response.text() : null;
-      if (question === asked && html) show(html);
+      if (response.ok) html = await response.text();
     } catch {
       // Offline: no list, and the @username can still be typed.
     }
+    if (question !== asked) return; // something was typed since
+    // Still what the composer holds (not sent meanwhile)? Then show it.
+    if (html && typedName(composer())?.name === name) show(html);
+    else close();
   };
 
   const highlight = (option) => {
@@ -86,6 +105,21 @@
     input.dispatchEvent(new Event("input", { bubbles: true }));
   };
 
+  // One of KEYS, with the list open.
+  const press = (key) => {
+    const all = options();
+    const current = all.findIndex((option) => option.getAttribute("aria-selected") === "true");
+    if (key === "ArrowDown" || key === "ArrowUp") {
+      const step = key === "ArrowDown" ? 1 : -1;
+      const from = current === -1 && step === -1 ? all.length : current;
+      highlight(all[(from + step + all.length) % all.length]);
+    } else if (key === "Enter" || key === "Tab") {
+      choose(all[Math.max(current, 0)]);
+    } else {
+      close();
+    }
+  };
+
   document.addEventListener("input", (event) => {
     const input = event.target;
     if (input.id !== "composer-message" || !input.form?.dataset.mentionsUrl) return;
@@ -96,6 +130,7 @@
       return;
     }
     asked += 1; // whatever is on its way answers what was typed before
+    waiting = true;
     clearTimeout(timer);
     timer = setTimeout(() => ask(typed.name), WAIT_MS);
   });
@@ -103,25 +138,22 @@
   document.addEventListener(
     "keydown",
     (event) => {
-      if (event.target !== composer() || !isOpen() || event.isComposing) return;
-      const all = options();
-      const current = all.findIndex((option) => option.getAttribute("aria-selected") === "true");
-      const plain = !(event.shiftKey || event.altKey || event.ctrlKey || event.metaKey);
-      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-        const step = event.key === "ArrowDown" ? 1 : -1;
-        const from = current === -1 && step === -1 ? all.length : current;
-        highlight(all[(from + step + all.length) % all.length]);
-      } else if ((event.key === "Enter" || event.key === "Tab") && plain) {
-        choose(all[Math.max(current, 0)]);
-      } else if (event.key === "Escape") {
-        close();
-      } else {
-        return;
-      }
+      if (event.target !== composer() || event.isComposing || !KEYS.includes(event.key)) return;
+      if (event.shiftKey || event.altKey || event.ctrlKey || event.metaKey) return;
+      if (isOpen()) press(event.key);
+      else if (!waiting) return;
+      else if (event.key === "Escape") close();
+      else if (event.key.startsWith("Arrow") || early.length) early.push(event.key);
+      else return;
       event.preventDefault();
     },
     true,
   );
+
+  // Sent as typed: a list still coming is for a message gone.
+  document.addEventListener("htmx:ws:before:message:outgoing", (event) => {
+    if (event.target.id === "composer") close();
+  });
 
   // A click chooses; pressing first would take the focus from the composer.
   document.addEventListener("mousedown", (event) => {

@@ -95,3 +95,18 @@ def test_escape_closes_and_tab_a_click_and_arrow_up_choose(
     expect(composer).to_be_focused()
     expect(message_bodies(page)).to_have_count(1)
     assert not page.errors
+
+
+def test_keys_pressed_before_the_list_comes_wait_for_it(open_page, general, alice, bob):
+    page = open_page(person=bob)
+    join_room(page)
+    composer = page.locator("#composer-message")
+    composer.press_sequentially("hey @ali")
+    composer.press("ArrowDown")  # at once, before the list can have come
+    composer.press("Enter")
+    expect(composer).to_have_value("hey @alice ")
+    composer.press_sequentially("and @zed")
+    composer.press("ArrowDown")
+    composer.press("Enter")  # nobody is called that: it sends
+    expect(message_bodies(page)).to_have_text(["hey @alice and @zed"])
+    assert not page.errors
