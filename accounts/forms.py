@@ -159,6 +159,12 @@ class NotificationsForm(forms.ModelForm):
         return user
 
 
+class PeopleFilterForm(forms.Form):
+    """The directory's filter: part of a name or a username."""
+
+    q = forms.CharField(max_length=150, required=False, strip=True)
+
+
 class SignUpModeForm(forms.Form):
     mode = forms.ChoiceField(
         label="Who may join",

@@ -1,4 +1,5 @@
-"""The people page, for administrators: who may join, who administers,
+"""The people page: a directory of everyone active, for everyone signed
+in; and, for administrators only, who may join, who administers,
 deactivating, reactivating and banning, and the record of it all.
 
 Every action is a plain form POST that comes back to the page, so it all
@@ -11,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
@@ -18,7 +20,14 @@ from django.views.decorators.http import require_POST
 from rooms.models import Message
 
 from . import audit, bans, bots, profile_views, profiles
-from .forms import BotForm, InvitationForm, ReadingForm, SignUpModeForm, WebhookForm
+from .forms import (
+    BotForm,
+    InvitationForm,
+    PeopleFilterForm,
+    ReadingForm,
+    SignUpModeForm,
+    WebhookForm,
+)
 from .models import Bot, Invitation, SignUpPolicy, new_code
 
 # The latest used invitations stay listed, to see who came in with which.
@@ -36,10 +45,16 @@ def administrators_only(view):
     return for_administrators
 
 
-@administrators_only
+@login_required
 def people_page(request, new_invitation=None, new_key=None, bot_form=None, status=200):
+    """Show the directory; to administrators, their tools below it."""
+    form = PeopleFilterForm(request.GET)
+    q = form.cleaned_data["q"] if form.is_valid() else ""
+    context = {"q": q, "directory": directory(q)}
+    if not request.user.is_staff:
+        return render(request, "people/people.html", context, status=status)
     policy = SignUpPolicy.current()
-    context = {
+    context |= {
         "policy": policy,
         "mode_form": SignUpModeForm(initial={"mode": policy.effective_mode}),
         "reading_form": ReadingForm(initial={"reading": policy.effective_reading}),
@@ -58,6 +73,16 @@ def people_page(request, new_invitation=None, new_key=None, bot_form=None, statu
         "actions": audit.latest(),
     }
     return render(request, "people/people.html", context, status=status)
+
+
+def directory(q):
+    """Return everyone active whose name or username holds q, by username."""
+    people = get_user_model().objects.filter(is_active=True)
+    if q:
+        people = people.filter(
+            Q(username__icontains=q) | Q(profile__display_name__icontains=q)
+        )
+    return people.select_related("profile", "bot").order_by("username")
 
 
 @require_POST

@@ -223,6 +223,12 @@ def check_room_name(name, room=None):
     return slug
 
 
+class MentionForm(forms.Form):
+    """The start of a name typed after "@" (no longer than a username)."""
+
+    q = forms.CharField(max_length=150, required=False, strip=True)
+
+
 class RoomForm(forms.ModelForm):
     private = forms.BooleanField(required=False)
 

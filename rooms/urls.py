@@ -22,6 +22,7 @@ urlpatterns = [
     path("rooms/<slug:slug>/leave/", room_settings.leave, name="leave"),
     path("read/", views.read_all, name="read_all"),
     path("rooms/<slug:slug>/unread/", views.unread_count, name="unread"),
+    path("rooms/<slug:slug>/mentions/", views.mention_options, name="mentions"),
     path("messages/<int:pk>/edit/", views.edit_message, name="edit_message"),
     path("messages/<int:pk>/history/", views.message_history, name="message_history"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),

@@ -20,12 +20,13 @@ from accounts.models import SignUpPolicy
 from accounts.views import safe_next
 from site_config import limits
 
-from . import broadcast, changes
+from . import broadcast, changes, mentions
 from .forms import (
     TOO_FAST_TO_CHANGE,
     DirectForm,
     HistoryForm,
     MemberForm,
+    MentionForm,
     MessageForm,
     RoomForm,
     SearchForm,
@@ -161,6 +162,16 @@ def read_all(request):
         ReadMark.objects.advance(request.user, room, newest[room.pk])
         async_to_sync(broadcast.room_read)(request.user.pk, room)
     return redirect(safe_next(request) or "rooms:lobby")
+
+
+@login_required
+def mention_options(request, slug):
+    """Draw the people to offer for the "@name" being typed in the composer."""
+    room = room_for(request, slug)
+    form = MentionForm(request.GET)
+    people = mentions.offered(room, form.cleaned_data["q"]) if form.is_valid() else []
+    context = {"room": room, "offered": people}
+    return render(request, "rooms/room.html#mention-options", context)
 
 
 def unread_count(request, slug):

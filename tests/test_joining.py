@@ -159,12 +159,14 @@ def test_guessing_join_codes_is_limited_per_address(admin_client):
     assert Client(REMOTE_ADDR="198.51.100.7").get(join_path(policy)).status_code == 200
 
 
-def test_the_people_page_is_for_administrators_only(admin_client):
+def test_the_people_pages_tools_are_for_administrators_only(admin_client):
     client = Client()
     assert client.get("/people/").url.startswith("/accounts/login/")
     member = User.objects.create_user("member", password=PASSWORD)
     client.force_login(member)
-    response = client.get("/people/")
+    page = client.get("/people/").content.decode()
+    assert 'id="people-directory"' in page and 'id="sign-up-mode"' not in page
+    response = client.post("/people/invitations/")
     assert response.status_code == 403
     assert 'id="administrators-only"' in response.content.decode()
     assert client.post("/people/join-link/reset/").status_code == 403

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.db.models import (
@@ -214,6 +215,12 @@ class Room(models.Model):
         if self.kind == self.Kind.OPEN:
             return user.is_authenticated or SignUpPolicy.visitors_may_read()
         return Room.objects.visible_to(user).filter(pk=self.pk).exists()
+
+    def readers(self):
+        """Return the active people who may read this room: everyone for an
+        open room, its members for a private room or a conversation."""
+        people = get_user_model().objects.filter(is_active=True)
+        return people.filter(member_of=self) if self.is_private else people
 
     def is_managed_by(self, user):
         """Whether this person adds and removes the members of a private room."""

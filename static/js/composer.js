@@ -7,6 +7,8 @@
   document.addEventListener("keydown", (event) => {
     const input = event.target;
     if (input.id !== "composer-message" || event.key !== "Enter") return;
+    // Taken already: Enter chose a person to mention (mentions.js).
+    if (event.defaultPrevented) return;
     // Shift adds a line; an input method composing a word uses Enter itself.
     if (event.shiftKey || event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return;
     event.preventDefault();

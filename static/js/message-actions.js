@@ -72,7 +72,8 @@
 
   document.addEventListener("keydown", (event) => {
     const input = composer();
-    if (!hasSocket() || event.target !== input) return;
+    // A key mentions.js took (Escape closing its list) is not for editing.
+    if (!hasSocket() || event.target !== input || event.defaultPrevented) return;
     if (event.key === "Escape" && input.dataset.editing) {
       stopEditing();
     } else if (event.key === "ArrowUp" && input.value === "") {

@@ -53,6 +53,7 @@ def test_room_lobby_sign_in_and_a_message_history_pass_axe(
     join_room(reader)
     assert_accessible(reader)
     assert_accessible(open_page("/", person=alice))
+    assert_accessible(open_page("/people/", person=alice))
     assert_accessible(open_page("/accounts/login/"))
     assert_accessible(open_page(f"/messages/{mine.pk}/history/", person=alice))
 

@@ -85,6 +85,7 @@ def test_every_page_runs_under_the_policy_without_a_violation(
         "/search/?q=history",
         "/dm/bob/",
         "/accounts/password/",
+        "/people/?q=b",
         "/gallery/",
     ]
     pages += [f"/gallery/{exhibit.slug}/" for exhibit in exhibits()]
@@ -101,6 +102,11 @@ def test_live_updates_and_an_inline_sign_in_run_under_the_policy(
         join_room(page)
     send_message(writer, "under the policy")
     expect(message_bodies(reader)).to_have_text(["under the policy"])
+    writer.locator("#composer-message").press_sequentially("@bo")
+    expect(writer.locator("#mention-options .mention-option")).to_have_text(
+        ["bob @bob"]
+    )
+    writer.locator("#composer-message").press("Escape")
 
     reader.locator("#sign-in-username").fill("bob")
     reader.locator("#sign-in-password").fill(PASSWORD)

@@ -177,3 +177,21 @@ def test_a_new_name_and_picture_show_live_to_someone_in_the_room(
     expect(author).to_have_text("Bob Dylan")
     alice_page.screenshot(path=ARTIFACTS / "profile-live.png")
     assert not alice_page.errors and not bob_page.errors
+
+
+def test_anyone_finds_someone_in_the_directory_and_messages_them(
+    open_page, general, alice, bob
+):
+    sign_up("carol")
+    page = open_page("/", person=alice, javascript=False)
+    page.locator("a.account-people").click()
+    people = page.locator("#people-directory .person")
+    expect(people).to_have_count(3)
+    expect(page.locator("#sign-up-mode")).to_have_count(0)  # no tools
+    page.locator("#people-q").fill("BO")
+    page.locator("#people-q").press("Enter")
+    expect(people).to_have_count(1)
+    expect(people).to_contain_text("@bob")
+    page.screenshot(path=ARTIFACTS / "people-directory.png", full_page=True)
+    people.get_by_role("link", name="Message bob").click()
+    expect(page.locator("#room-name")).to_have_text("alice, bob")
