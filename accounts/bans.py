@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from rooms import changes
+from rooms.messages import changes
 from rooms.models import Message
 
 from . import audit

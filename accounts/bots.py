@@ -1,6 +1,6 @@
 """Bots: accounts for integrations, made by administrators, that post and
-read through the API with a key (rooms/api.py) and may be told of
-mentions and direct messages through a webhook (rooms/webhooks.py)."""
+read through the API with a key (rooms/web/api.py) and may be told of
+mentions and direct messages through a webhook (rooms/sweeps/webhooks.py)."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction

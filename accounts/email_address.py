@@ -4,7 +4,7 @@ Otherwise anyone could have the chat email another person's messages to
 them (a relay for text they choose) to any address they typed. When an
 address is given (at sign-up or under Notifications) a link is sent to
 it; opening it marks that address confirmed, and the missed-messages
-emails (rooms/notify.py) go only to a confirmed address. The link is
+emails (rooms/sweeps/notify.py) go only to a confirmed address. The link is
 signed, names the account and the address, and lapses after a few days or
 once the address changes.
 """

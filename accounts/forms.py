@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from rooms import outbound
+from rooms.sweeps import outbound
 from site_config import limits
 
 from . import bans, names, profiles
@@ -189,7 +189,7 @@ class InvitationForm(forms.ModelForm):
 
 
 def reachable_webhook(url):
-    """Refuse a webhook URL the chat would never call (rooms/outbound.py)."""
+    """Refuse a webhook URL the chat would never call (rooms/sweeps/outbound.py)."""
     if not outbound.may_request(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE):
         raise ValidationError(
             "The chat calls only https:// addresses on the public internet, "

@@ -43,7 +43,7 @@ class FailedSignIn(models.Model):
 
 class EmailNotifications(models.Model):
     """Whether a person is emailed about mentions and direct messages they
-    missed, and how far the emails have gone (rooms/notify.py).
+    missed, and how far the emails have gone (rooms/sweeps/notify.py).
 
     A person without a row gets the emails, if they gave an address.
     """

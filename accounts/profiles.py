@@ -14,7 +14,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import ImageOps
 
-from rooms import broadcast, pictures
+from rooms.live import broadcast
+from rooms.messages import pictures
 
 from .models import Profile
 

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from rooms import notify, push
+from rooms.sweeps import notify, push
 
 from . import bans, email_address, joining, session_exchange
 from .client_address import of_request

@@ -19,7 +19,7 @@ ROUNDS, RUNS = 200, 3
 
 def measure():
     """Return µs of CPU per message for each step: the median of RUNS loops."""
-    from rooms.forms import MessageForm
+    from rooms.messages.forms import MessageForm
     from rooms.models import Room
 
     # Private and with no members: no socket of a later phase lists it.

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from . import changes
+from rooms.messages import changes
+
 from .models import Message
 
 
@@ -13,7 +14,7 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ["body", "author__username"]
     list_select_related = ["room", "author"]
 
-    # Messages change only through rooms.changes, which shows every change
+    # Messages change only through rooms.messages.changes, which shows every change
     # in the open rooms; a plain admin save would show nobody.
     def has_add_permission(self, request):
         return False

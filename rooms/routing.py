@@ -1,7 +1,7 @@
 from django.urls import path
 
-from .consumers.lobby import LobbyConsumer
-from .consumers.room import RoomConsumer
+from rooms.live.consumers.lobby import LobbyConsumer
+from rooms.live.consumers.room import RoomConsumer
 
 websocket_urlpatterns = [
     path("ws/rooms/<slug:slug>/", RoomConsumer.as_asgi(), name="socket"),

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from . import broadcast
+from rooms.live import broadcast
+
 from .models import Attachment, Room
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import gallery, room_settings, views
+from rooms.web import room_settings, views
 
 app_name = "rooms"
 urlpatterns = [
@@ -10,9 +10,6 @@ urlpatterns = [
     path("dm/<str:username>/", views.direct, name="direct"),
     path("search/", views.search, name="search"),
     path("viewer.css", views.viewer_css, name="viewer_css"),
-    path("gallery/", gallery.index, name="gallery"),
-    path("gallery/viewer.css", gallery.viewer_css, name="gallery_viewer_css"),
-    path("gallery/<slug:slug>/", gallery.exhibit, name="gallery_exhibit"),
     path("rooms/<slug:slug>/", views.show_room, name="room"),
     path("rooms/<slug:slug>/messages/", views.post_message, name="messages"),
     path("rooms/<slug:slug>/members/", views.members, name="members"),

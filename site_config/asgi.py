@@ -11,7 +11,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 
-from rooms.consumers.base import UserAfterHandshake  # noqa: E402
+from rooms.live.consumers.base import UserAfterHandshake  # noqa: E402
 from rooms.routing import websocket_urlpatterns  # noqa: E402
 from site_config.hang_up import HoldDisconnectUntilResponse  # noqa: E402
 from site_config.lifespan import lifespan  # noqa: E402

@@ -10,7 +10,7 @@ import logging
 
 from django.db import connections
 
-from rooms import notify, push, webhooks
+from rooms.sweeps import notify, push, webhooks
 
 logger = logging.getLogger(__name__)
 

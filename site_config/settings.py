@@ -221,7 +221,7 @@ STORAGES = {
 
 # Attachments: on disk under MEDIA_ROOT, or in an S3-compatible bucket when
 # AWS_STORAGE_BUCKET_NAME is set (a PaaS wipes its disk on every deploy).
-# Never served from MEDIA_URL: rooms.views.attachment checks who may read
+# Never served from MEDIA_URL: rooms.web.views.attachment checks who may read
 # them first, then streams them (disk) or redirects to a signed URL (S3).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
@@ -392,7 +392,7 @@ PUSH_SWEEP_SECONDS = float(os.environ.get("PUSH_SWEEP_SECONDS", 1))
 # private or loopback address is refused (tests set this).
 PUSH_ALLOW_PRIVATE = env_bool("PUSH_ALLOW_PRIVATE")
 
-# Bots' webhooks (rooms/webhooks.py): how often one web process looks for
+# Bots' webhooks (rooms/sweeps/webhooks.py): how often one web process looks for
 # mentions of bots and direct messages to them, how long a bot has to
 # answer, and whether webhooks may be on private and loopback addresses
 # (tests only: otherwise anyone who can make a bot reaches the private net).

@@ -3,8 +3,9 @@ from django.urls import include, path
 
 from accounts import people
 from accounts import views as accounts_views
-from rooms import api
+from rooms.web import api
 
+from . import gallery
 from .health import healthz
 from .manifest import service_worker, web_app_manifest
 
@@ -21,5 +22,8 @@ urlpatterns = [
         api.room_messages,
         name="api_room_messages",
     ),
+    path("gallery/", gallery.index, name="gallery"),
+    path("gallery/viewer.css", gallery.viewer_css, name="gallery_viewer_css"),
+    path("gallery/<slug:slug>/", gallery.exhibit, name="gallery_exhibit"),
     path("", include("rooms.urls")),
 ]

@@ -152,7 +152,7 @@ class ServerSendInScope:
     Channels' session middleware wraps a socket's send to save the session
     on HTTP responses, and the consumer wraps it again; a websocket frame
     needs neither. The fan-out sends every broadcast once per socket, so it
-    goes past them (rooms.fanout.Outbox).
+    goes past them (rooms.live.fanout.Outbox).
     """
 
     def __init__(self, app):

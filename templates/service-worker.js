@@ -1,4 +1,4 @@
-{% load static %}// The service worker: shows a push notification (rooms/push.py sends
+{% load static %}// The service worker: shows a push notification (rooms/sweeps/push.py sends
 // {title, body, url, tag}) and opens the message when it is clicked,
 // in a tab of the chat already open if there is one.
 self.addEventListener("push", (event) => {

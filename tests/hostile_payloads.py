@@ -143,7 +143,7 @@ CONTROL = [
     "\n\n\n",
 ]
 
-# Formatting (rooms/formatting.py): links that must not become links, and
+# Formatting (rooms/messages/formatting.py): links that must not become links, and
 # markup that must not let HTML or an attribute through.
 MARKDOWN = [
     "[click](javascript:window.__pwned=1)",
@@ -177,7 +177,7 @@ PAYLOADS = (
 )
 
 # URLs someone gives for the server to POST to (push endpoints, bots'
-# webhooks): none may be requested (rooms/outbound.py). Decimal, hex and
+# webhooks): none may be requested (rooms/sweeps/outbound.py). Decimal, hex and
 # IPv6 forms of private addresses, and IPv4 carried inside IPv6.
 PRIVATE_URLS = [
     "https://127.0.0.1/hook",

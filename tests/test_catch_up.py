@@ -7,8 +7,8 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.db import connection, transaction
 
-from rooms.consumers import catch_up
-from rooms.consumers.room import RoomConsumer
+from rooms.live.consumers import catch_up
+from rooms.live.consumers.room import RoomConsumer
 from rooms.models import Message
 from site_config.asgi import application
 

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from rooms.formatting import render
+from rooms.messages.formatting import render
 
 # The database does not matter to it: one of tests/run's two runs.
 pytestmark = pytest.mark.one_run("postgres")

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from rooms.gallery import exhibits
+from site_config.gallery import exhibits
 
 # The database does not matter to it: one of tests/run's two runs.
 pytestmark = [pytest.mark.django_db, pytest.mark.one_run("sqlite")]
@@ -38,7 +38,7 @@ def every_fragment():
 def test_every_fragment_and_template_is_in_the_gallery():
     shown = {exhibit.template for exhibit in exhibits()}
     missing = [name for name in every_fragment() if name not in shown]
-    assert missing == [], "add each to rooms.gallery.exhibits()"
+    assert missing == [], "add each to site_config.gallery.exhibits()"
 
 
 def test_every_exhibit_renders_and_writes_nothing(staff_client):

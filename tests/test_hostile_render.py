@@ -6,7 +6,7 @@ harmless twin of the same shape. Their tags and attributes must match
 exactly, so no payload adds an element or an attribute, or reaches an id,
 href, hx-* or swap attribute. Only the text attributes below may differ.
 
-A message body is formatted (rooms/formatting.py), so its payload may add
+A message body is formatted (rooms/messages/formatting.py), so its payload may add
 the elements of formatting, and only those: each is checked against what
 formatting may make, and every "<" typed shows as text.
 """
@@ -22,9 +22,10 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
-from rooms import search
-from rooms.forms import MessageForm, RoomForm
+from rooms.messages.forms import MessageForm
 from rooms.models import Attachment, Message, MessageVersion, Room
+from rooms.web import search
+from rooms.web.forms import RoomForm
 
 from .hostile_payloads import PAYLOADS
 

@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from websockets.asyncio.client import connect
 
-from rooms import fanout
+from rooms.live import fanout
 from rooms.models import ReadMark, Room
 from site_config.asgi import application
 

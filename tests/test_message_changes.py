@@ -5,7 +5,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 
-from rooms import changes
+from rooms.messages import changes
 from rooms.models import Message, Room
 
 from .conftest import PASSWORD

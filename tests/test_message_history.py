@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from rooms import changes
+from rooms.messages import changes
 from rooms.models import Message, MessageVersion, Room
 
 from .test_socket import Tab, open_tab

@@ -10,9 +10,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from accounts.models import Profile
-from rooms import formatting, search
+from rooms.messages import formatting
 from rooms.models import Message, Room
 from rooms.templatetags.highlight import highlight
+from rooms.web import search
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

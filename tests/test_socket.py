@@ -23,8 +23,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 from accounts.models import FailedSignIn
-from rooms import broadcast, fanout, heartbeat
-from rooms.consumers.catch_up import CATCH_UP_LIMIT
+from rooms.live import broadcast, fanout, heartbeat
+from rooms.live.consumers.catch_up import CATCH_UP_LIMIT
 from rooms.models import Message
 from site_config.asgi import application
 

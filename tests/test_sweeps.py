@@ -18,9 +18,10 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from accounts.models import Bot, PushSubscription
-from rooms import presence, webhooks
-from rooms.background import sweep_transaction
+from rooms.live import presence
+from rooms.live.background import sweep_transaction
 from rooms.models import Message, Presence, Room
+from rooms.sweeps import webhooks
 
 from .conftest import require
 

@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from accounts import bots
-from rooms import outbound
 from rooms.models import Message, SweepCursor
+from rooms.sweeps import outbound
 
 from .conftest import start_chat_server
 from .hostile_payloads import PRIVATE_URLS

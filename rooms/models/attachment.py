@@ -37,12 +37,12 @@ class Attachment(models.Model):
     file = models.FileField(max_length=100)
     # Blank when the image is small enough to be its own thumbnail.
     thumbnail = models.FileField(max_length=100, blank=True)
-    # As shown and downloaded, made safe (rooms.uploads.safe_name).
+    # As shown and downloaded, made safe (rooms.messages.uploads.safe_name).
     name = models.CharField(max_length=255)
     # Read from the bytes, not the name or the browser.
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
-    # An image's size in the log (rooms.uploads.DISPLAY_SIZE at most).
+    # An image's size in the log (rooms.messages.uploads.DISPLAY_SIZE at most).
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)

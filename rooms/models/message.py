@@ -12,8 +12,9 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import formatting
-from ..formatting import MENTION
+from rooms.messages import formatting
+from rooms.messages.formatting import MENTION
+
 from .attachment import Attachment
 from .message_version import MessageVersion
 

@@ -10,8 +10,8 @@ from django.db.models import (
 from django.urls import reverse
 
 from accounts.models import SignUpPolicy
+from rooms.messages.formatting import MENTION
 
-from ..formatting import MENTION
 from .attachment import Attachment
 from .membership import Membership
 from .message import Message

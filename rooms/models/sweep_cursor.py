@@ -3,7 +3,7 @@ from django.db import models
 
 class SweepCursor(models.Model):
     """How far a sweep over new messages has gone: the one process holding
-    the row's lock takes the next messages (rooms/push.py, rooms/webhooks.py)."""
+    the row's lock takes the next messages (rooms/sweeps/push.py, rooms/sweeps/webhooks.py)."""
 
     name = models.CharField(max_length=40, primary_key=True)
     last_message_id = models.BigIntegerField(default=0)

@@ -7,7 +7,7 @@ from django import template
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 
-# A tag, whole. In formatted text (rooms/formatting.py) every "<" and ">"
+# A tag, whole. In formatted text (rooms/messages/formatting.py) every "<" and ">"
 # of text and attribute values is escaped, so a "<" only ever opens a tag.
 TAG = re.compile(r"(<[^>]*>)")
 

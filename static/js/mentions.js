@@ -6,7 +6,7 @@
 // first (capture) and composer.js leaves a handled key alone.
 (() => {
   const WAIT_MS = 100; // after the last keystroke, before asking
-  // Where rooms/formatting.py's MENTION may start a name: "@" not inside a
+  // Where rooms/messages/formatting.py's MENTION may start a name: "@" not inside a
   // word or an address, then the name so far. \w there is Unicode's.
   const NAME = "[\\p{L}\\p{M}\\p{N}_.@+-]";
   const TYPED = new RegExp(`(?<!${NAME})@(${NAME}*)$`, "u");

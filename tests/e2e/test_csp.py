@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from rooms.gallery import exhibits
 from rooms.models import Message, Room
+from site_config.gallery import exhibits
 
 from ..conftest import PASSWORD
 from .conftest import join_room, message_bodies, person_context, send_message

@@ -17,8 +17,8 @@ import pytest
 from playwright.sync_api import expect
 from websockets.sync.client import connect
 
-from rooms import formatting
-from rooms.forms import MessageForm
+from rooms.messages import formatting
+from rooms.messages.forms import MessageForm
 from rooms.models import Room
 
 from ..conftest import PASSWORD, Person
@@ -58,7 +58,7 @@ AUDIT_MESSAGES = """() => {
         "aria-label", "hx-ws:send", "hx-vals", "target", "rel", "id"],
     // Avatars (accounts/templatetags/people.py).
     IMG: ["class", "src", "alt", "width", "height"],
-    // Formatting (rooms/formatting.py).
+    // Formatting (rooms/messages/formatting.py).
     STRONG: [], EM: [], DEL: [], CODE: ["class", "data-language"], PRE: [], BLOCKQUOTE: [],
     UL: [], OL: ["start"], LI: [],
     FORM: ["class", "action", "hx-ws:send", "hx-vals", "data-htmx-powered"],

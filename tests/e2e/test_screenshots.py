@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from rooms.gallery import exhibits
 from rooms.models import Message
+from site_config.gallery import exhibits
 
 from ..conftest import ARTIFACTS
 from .conftest import join_room, message_bodies, person_context, send_message

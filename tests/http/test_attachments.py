@@ -21,9 +21,9 @@ from moto.server import ThreadedMotoServer
 from PIL import Image
 
 from bench.servers import free_port
-from rooms import pictures
+from rooms.messages import pictures
+from rooms.messages.uploads import MAX_NAME_BYTES, prepare, safe_name
 from rooms.models import Attachment, Message, Room
-from rooms.uploads import MAX_NAME_BYTES, prepare, safe_name
 
 from ..files import (
     ORIENTATION,

@@ -1,6 +1,6 @@
 """What the sidebar lists for a person: on a page, and over its socket."""
 
-from .models import Room
+from rooms.models import Room
 
 
 def sidebar_context(user, current_room=None):

@@ -10,10 +10,9 @@ import re
 from collections import OrderedDict
 from urllib.parse import parse_qs
 
+from rooms.live import db
+from rooms.models import PAGE_SIZE, Room
 from site_config.websocket import PreparedText
-
-from .. import db
-from ..models import PAGE_SIZE, Room
 
 CATCH_UP_LIMIT = 500
 

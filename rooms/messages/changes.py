@@ -7,9 +7,8 @@ lock: callers cannot forget it, nor act on a stale copy. Each change
 counts against its person's limit (limits.TooFast) before anything else.
 """
 
+from rooms.live import broadcast
 from site_config import limits
-
-from . import broadcast
 
 
 def edit(message, user, body):

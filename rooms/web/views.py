@@ -18,20 +18,10 @@ from django.views.decorators.vary import vary_on_cookie, vary_on_headers
 from accounts import joining
 from accounts.models import SignUpPolicy
 from accounts.views import safe_next
-from site_config import limits
-
-from . import broadcast, changes, mentions
-from .forms import (
-    TOO_FAST_TO_CHANGE,
-    DirectForm,
-    HistoryForm,
-    MemberForm,
-    MentionForm,
-    MessageForm,
-    RoomForm,
-    SearchForm,
-)
-from .models import (
+from rooms.live import broadcast
+from rooms.messages import changes
+from rooms.messages.forms import MessageForm
+from rooms.models import (
     PAGE_SIZE,
     REACTIONS,
     Attachment,
@@ -41,7 +31,18 @@ from .models import (
     Room,
     RoomArchived,
 )
-from .sidebar import sidebar_context
+from rooms.web import mentions
+from rooms.web.forms import (
+    TOO_FAST_TO_CHANGE,
+    DirectForm,
+    HistoryForm,
+    MemberForm,
+    MentionForm,
+    RoomForm,
+    SearchForm,
+)
+from rooms.web.sidebar import sidebar_context
+from site_config import limits
 
 # A hidden tab's title counts up to this: "(99)" says enough.
 UNREAD_COUNT_LIMIT = 99

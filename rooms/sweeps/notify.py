@@ -30,9 +30,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import EmailNotifications
-
-from .background import Sweep, first_unless_locked, sweep_transaction
-from .models import Membership, Message, ReadMark, Room
+from rooms.live.background import Sweep, first_unless_locked, sweep_transaction
+from rooms.models import Membership, Message, ReadMark, Room
 
 logger = logging.getLogger(__name__)
 

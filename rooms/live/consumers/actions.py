@@ -12,13 +12,13 @@ from django.core.exceptions import PermissionDenied
 
 from accounts import client_address, profiles, session_exchange
 from accounts.forms import SignInForm
+from rooms.live import broadcast, db
+from rooms.live.consumers.base import CLOSE_SIGNED_OUT, text
+from rooms.messages import changes
+from rooms.messages.forms import MessageForm
+from rooms.models import REACTIONS, ReadMark, RoomArchived
 from site_config import limits
 from site_config.websocket import PreparedText
-
-from .. import broadcast, changes, db
-from ..forms import MessageForm
-from ..models import REACTIONS, ReadMark, RoomArchived
-from .base import CLOSE_SIGNED_OUT, text
 
 
 class MessageActions:

@@ -12,9 +12,9 @@ only a socket that was not sent one of them reads the messages.
 import asyncio
 import logging
 
-from . import db, fanout, presence
-from .background import run_in_background
-from .models import Message, Room
+from rooms.live import db, fanout, presence
+from rooms.live.background import run_in_background
+from rooms.models import Message, Room
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 mentions it or is sent to it in a direct conversation, and a text answer
 within WEBHOOK_TIMEOUT_SECONDS is posted back as the bot.
 
-A sweep over stored messages, as for push (rooms/push.py), so the message
+A sweep over stored messages, as for push (rooms/sweeps/push.py), so the message
 path never waits for a bot. A round claims the next messages (the
 "webhooks" SweepCursor, under its lock, in a short transaction), then
 calls the bots with no transaction open: a slow bot holds no lock, and a
@@ -27,11 +27,11 @@ from django.conf import settings
 from django.db.models import Max
 
 from accounts.models import Bot
-
-from . import broadcast, outbound
-from .background import Sweep, first_unless_locked, sweep_transaction
-from .forms import MessageForm
-from .models import Membership, Message, Room, RoomArchived, SweepCursor
+from rooms.live import broadcast
+from rooms.live.background import Sweep, first_unless_locked, sweep_transaction
+from rooms.messages.forms import MessageForm
+from rooms.models import Membership, Message, Room, RoomArchived, SweepCursor
+from rooms.sweeps import outbound
 
 logger = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError
 from django.utils import timezone
 
-from . import broadcast, db
-from .background import run_in_background, sweep_transaction
-from .models import Presence, Room
+from rooms.live import broadcast, db
+from rooms.live.background import run_in_background, sweep_transaction
+from rooms.models import Presence, Room
 
 logger = logging.getLogger(__name__)
 

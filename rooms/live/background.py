@@ -4,7 +4,7 @@ import logging
 
 from django.db import connection, transaction
 
-from . import db
+from rooms.live import db
 
 logger = logging.getLogger(__name__)
 

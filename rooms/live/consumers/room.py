@@ -4,13 +4,18 @@ import json
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 
-from .. import broadcast, db, fanout, heartbeat, presence
-from ..forms import MessageForm
-from ..models import ReadMark, Room
-from .actions import MessageActions, SessionActions
-from .base import CLOSE_MEMBERS_ONLY, CLOSE_NO_ROOM, CLOSE_SIGNED_OUT, Consumer
-from .catch_up import CatchUp
-from .sidebar import Sidebar
+from rooms.live import broadcast, db, fanout, heartbeat, presence
+from rooms.live.consumers.actions import MessageActions, SessionActions
+from rooms.live.consumers.base import (
+    CLOSE_MEMBERS_ONLY,
+    CLOSE_NO_ROOM,
+    CLOSE_SIGNED_OUT,
+    Consumer,
+)
+from rooms.live.consumers.catch_up import CatchUp
+from rooms.live.consumers.sidebar import Sidebar
+from rooms.messages.forms import MessageForm
+from rooms.models import ReadMark, Room
 
 
 class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):

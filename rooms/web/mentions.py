@@ -2,7 +2,7 @@
 
 The composer (static/js/mentions.js) asks as a name is typed and shows the
 list the server draws; choosing one puts "@username " in the message, the
-mention rooms/formatting.py reads.
+mention rooms/messages/formatting.py reads.
 """
 
 from django.db.models import Case, Q, When

@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts import bots
-
-from . import broadcast
-from .forms import TOO_FAST, HistoryForm, MessageForm
-from .models import PAGE_SIZE, Room, RoomArchived
+from rooms.live import broadcast
+from rooms.messages.forms import TOO_FAST, MessageForm
+from rooms.models import PAGE_SIZE, Room, RoomArchived
+from rooms.web.forms import HistoryForm
 
 NOT_AUTHENTICATED = "A valid bot key is needed: Authorization: Bearer <key>."
 

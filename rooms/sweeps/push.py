@@ -1,6 +1,6 @@
 """Web Push notifications of mentions and direct messages.
 
-A sweep over what is stored, as for the emails (rooms/notify.py), every
+A sweep over what is stored, as for the emails (rooms/sweeps/notify.py), every
 PUSH_SWEEP_SECONDS, so the message path never waits for a push service.
 A round claims the messages since the last (the "push" SweepCursor, under
 its lock, in a short transaction), then pushes with no transaction open,
@@ -25,10 +25,9 @@ from pywebpush import WebPushException, webpush
 
 from accounts.models import PushSubscription
 from accounts.profiles import display_name
-
-from . import outbound
-from .background import Sweep, first_unless_locked, sweep_transaction
-from .models import Message, Presence, ReadMark, Room, SweepCursor
+from rooms.live.background import Sweep, first_unless_locked, sweep_transaction
+from rooms.models import Message, Presence, ReadMark, Room, SweepCursor
+from rooms.sweeps import outbound
 
 logger = logging.getLogger(__name__)
 

@@ -37,16 +37,9 @@ from accounts.forms import (
     SignUpModeForm,
 )
 from accounts.models import AdminAction, Bot, Invitation, Profile, SignUpPolicy
-
-from .forms import (
-    TOO_FAST,
-    DirectForm,
-    MemberForm,
-    MessageForm,
-    RoomForm,
-    RoomSettingsForm,
-)
-from .models import Message, MessageVersion, Page, Room
+from rooms.messages.forms import TOO_FAST, MessageForm
+from rooms.models import Message, MessageVersion, Page, Room
+from rooms.web.forms import DirectForm, MemberForm, RoomForm, RoomSettingsForm
 
 User = get_user_model()
 

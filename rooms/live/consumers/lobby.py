@@ -1,9 +1,9 @@
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 
-from .. import broadcast, fanout
-from .base import CLOSE_SIGNED_OUT, Consumer
-from .sidebar import Sidebar
+from rooms.live import broadcast, fanout
+from rooms.live.consumers.base import CLOSE_SIGNED_OUT, Consumer
+from rooms.live.consumers.sidebar import Sidebar
 
 
 class LobbyConsumer(Sidebar, Consumer):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from PIL import ImageOps
 
-from . import pictures
+from rooms.messages import pictures
 
 IMAGE_FORMATS = {
     "PNG": "image/png",

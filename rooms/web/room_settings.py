@@ -14,10 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import broadcast
-from .forms import RoomSettingsForm
-from .models import ReadMark, Room
-from .views import room_for
+from rooms.live import broadcast
+from rooms.models import ReadMark, Room
+from rooms.web.forms import RoomSettingsForm
+from rooms.web.views import room_for
 
 
 @login_required

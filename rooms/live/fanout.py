@@ -15,10 +15,9 @@ from collections import Counter, defaultdict, deque
 
 from channels.layers import get_channel_layer
 
+from rooms.live.background import run_in_background
+from rooms.live.broadcast import PEOPLE_GROUP, SIDEBARS_GROUP, room_group
 from site_config.websocket import PreparedText
-
-from .background import run_in_background
-from .broadcast import PEOPLE_GROUP, SIDEBARS_GROUP, room_group
 
 logger = logging.getLogger(__name__)
 

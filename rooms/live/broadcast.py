@@ -7,7 +7,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
-from .background import run_in_background
+from rooms.live.background import run_in_background
 
 logger = logging.getLogger(__name__)
 

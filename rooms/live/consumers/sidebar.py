@@ -3,11 +3,10 @@ from functools import partial
 from django.db.models import Max
 from django.template.loader import render_to_string
 
+from rooms.live import db, fanout
+from rooms.models import UNREAD_SHOWN, Message, Room
+from rooms.web.sidebar import sidebar_context
 from site_config.websocket import PreparedText
-
-from .. import db, fanout
-from ..models import UNREAD_SHOWN, Message, Room
-from ..sidebar import sidebar_context
 
 
 def unread_entry(event, count, muted):

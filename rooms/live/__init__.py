@@ -1,0 +1,1 @@
+"""How a room is delivered live: sockets, broadcasts, the fan-out, presence."""

@@ -1,0 +1,1 @@
+"""What people post: changing messages, formatting, files and pictures."""

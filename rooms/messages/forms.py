@@ -1,0 +1,101 @@
+"""The message form: text and files from the page, the socket, the API and
+bots' answers alike, checked against the limits before any file is read."""
+
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from rooms.messages.uploads import prepare, safe_name
+from rooms.models import MESSAGE_MAX_LENGTH, Attachment, count_messages_posted_since
+
+TOO_FAST = "You are sending messages too fast. Wait a few seconds, then send again."
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several files from one input, each within MAX_UPLOAD_BYTES."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        files = [super(AttachmentsField, self).clean(file, initial) for file in files]
+        for file in files:
+            if file.size > settings.MAX_UPLOAD_BYTES:
+                raise forms.ValidationError(
+                    f"“{safe_name(file.name)}” is "
+                    f"{filesizeformat(file.size)}; a file can be at most "
+                    f"{filesizeformat(settings.MAX_UPLOAD_BYTES)}."
+                )
+        return files
+
+
+class MessageForm(forms.Form):
+    """A message, from the socket or the no-JavaScript form alike.
+
+    Only the form posted over HTTP carries files; a message may be text,
+    files, or both.
+    """
+
+    message = forms.CharField(max_length=MESSAGE_MAX_LENGTH, required=False)
+    attachments = AttachmentsField(required=False)
+
+    def __init__(self, *args, author=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.author = author
+
+    def is_blank(self):
+        return self.has_error("message", "required")
+
+    def clean_message(self):
+        # A form post ends a textarea's lines with CRLF, the socket with LF.
+        return self.cleaned_data["message"].replace("\r\n", "\n").replace("\r", "\n")
+
+    def clean_attachments(self):
+        files = self.cleaned_data["attachments"]
+        if len(files) > settings.MAX_ATTACHMENTS:
+            raise forms.ValidationError(
+                f"Attach at most {settings.MAX_ATTACHMENTS} files to a message."
+            )
+        return files
+
+    def clean(self):
+        """Check the limits, then read the files (rooms.messages.uploads.prepare).
+
+        Reading a picture costs CPU and memory: never before every cheap
+        check has passed.
+        """
+        text = self.cleaned_data.get("message")
+        files = self.cleaned_data.get("attachments")
+        if not text and not files and not self.errors:
+            self.add_error(
+                "message",
+                forms.ValidationError("A message can't be empty.", code="required"),
+            )
+        # Counted from stored messages and files, so every web process agrees.
+        if self.author is not None and not self.errors:
+            count, seconds = settings.MESSAGE_RATE_LIMIT
+            since = timezone.now() - timedelta(seconds=seconds)
+            if count_messages_posted_since(self.author, since) >= count:
+                self.add_error("message", TOO_FAST)
+        if self.author is not None and files and not self.errors:
+            count, seconds = settings.UPLOAD_RATE_LIMIT
+            since = timezone.now() - timedelta(seconds=seconds)
+            posted = Attachment.objects.posted_by_since(self.author, since).count()
+            if posted + len(files) > count:
+                self.add_error(
+                    "attachments",
+                    f"You can post {count} files in {seconds} seconds. "
+                    "Wait a little, then send again.",
+                )
+        if files and not self.errors:
+            try:
+                self.cleaned_data["attachments"] = [prepare(file) for file in files]
+            except forms.ValidationError as error:
+                self.add_error("attachments", error)

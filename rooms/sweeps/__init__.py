@@ -1,0 +1,2 @@
+"""Who is told elsewhere: email, push and bots' webhooks, and the guard on
+the URLs they call."""
