@@ -1,6 +1,8 @@
 """A Redis outage never turns a sent message into a lost one."""
 
 import shutil
+import urllib.parse
+import urllib.request
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -38,6 +40,44 @@ async def test_a_message_sent_during_an_outage_is_stored_shown_and_delivered_lat
         assert await Message.objects.filter(body="during the outage").aexists()
         await sync_to_async(redis.start)()
         await receiver.expect("during the outage", timeout=20)
+
+
+def htmx_post(server, path, data, session_id):
+    """Post as the composer's htmx request does (a message with files)."""
+    csrf = "o" * 32
+    request = urllib.request.Request(
+        f"{server.url}{path}",
+        data=urllib.parse.urlencode(data).encode(),
+        headers={
+            "Cookie": f"csrftoken={csrf}; sessionid={session_id}",
+            "X-CSRFToken": csrf,
+            "Origin": server.url,
+            "HX-Request": "true",
+        },
+    )
+    with urllib.request.urlopen(request) as response:
+        return response.read().decode()
+
+
+async def test_a_message_posted_over_http_during_an_outage_says_so(
+    redis_and_server, general, alice, bob
+):
+    redis, server = redis_and_server
+    async with open_tab(server, person=bob) as b:
+        receiver = Tab(b)
+        await receiver.expect("bob joined")
+        await sync_to_async(redis.stop)()
+        try:
+            answer = await sync_to_async(htmx_post)(
+                server,
+                "/rooms/general/messages/",
+                {"message": "by form"},
+                alice.session_id,
+            )
+        finally:
+            await sync_to_async(redis.start)()
+        assert "Live delivery is interrupted" in answer
+        await receiver.expect("by form", timeout=20)
 
 
 async def test_signing_out_during_an_outage_still_ends_the_session(

@@ -27,7 +27,10 @@ class RoomArchived(ValidationError):
     """A post to a room archived before it could be stored."""
 
     def __init__(self):
-        super().__init__("This room is archived: nothing more can be posted in it.")
+        super().__init__(
+            "This room is archived: nothing more can be posted in it.",
+            code="archived",
+        )
 
 
 class RoomQuerySet(models.QuerySet):

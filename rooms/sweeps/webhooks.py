@@ -22,15 +22,13 @@ import logging
 import time
 
 import requests
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db.models import Max
 
 from accounts.models import Bot
-from rooms.live import broadcast
 from rooms.live.background import Sweep, first_unless_locked, sweep_transaction
-from rooms.messages.forms import MessageForm
-from rooms.models import Membership, Message, Room, RoomArchived, SweepCursor
+from rooms.messages import posting
+from rooms.models import Membership, Message, Room, SweepCursor
 from rooms.sweeps import outbound
 
 logger = logging.getLogger(__name__)
@@ -179,16 +177,9 @@ def read_answer(response, deadline):
 
 def post_answer(bot, room, text):
     """Post a bot's answer as a message of its own, as the API does."""
-    form = MessageForm({"message": text}, author=bot.user)
-    if not form.is_valid():
-        logger.warning("%s's answer was refused: %s", bot.user, form.errors)
-        return
-    try:
-        message = room.post(bot.user, form.cleaned_data["message"])
-    except RoomArchived:
-        logger.info("%s's answer came after %s was archived", bot.user, room)
-        return
-    async_to_sync(broadcast.message_posted)(message)
+    posted = posting.post(room, bot.user, {"message": text})
+    if posted.refused:
+        logger.warning("%s's answer was refused: %s", bot.user, posted.form.errors)
 
 
 def enabled():

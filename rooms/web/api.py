@@ -12,15 +12,14 @@ which is why these views need no CSRF token. Errors are JSON.
 
 import json
 
-from asgiref.sync import async_to_sync
 from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from accounts import bots
-from rooms.live import broadcast
-from rooms.messages.forms import TOO_FAST, MessageForm
-from rooms.models import PAGE_SIZE, Room, RoomArchived
+from rooms.messages import posting
+from rooms.messages.forms import TOO_FAST
+from rooms.models import PAGE_SIZE, Room
 from rooms.web.forms import HistoryForm
 
 NOT_AUTHENTICATED = "A valid bot key is needed: Authorization: Bearer <key>."
@@ -54,19 +53,15 @@ def post(request, bot, room):
         data, files = message_data(request)
     except ValueError as problem:
         return error(400, str(problem))
-    form = MessageForm(data, files, author=bot)
-    if not form.is_valid():
+    posted = posting.post(room, bot, data, files)
+    if posted.refused:
+        form = posted.form
+        if form.has_error("message", "archived"):
+            return error(403, form.errors["message"][0])
         errors = [str(e) for field in form.errors.values() for e in field]
         status = 429 if TOO_FAST in errors else 400
         return error(status, " ".join(errors), fields=form.errors)
-    try:
-        message = room.post(
-            bot, form.cleaned_data["message"], form.cleaned_data["attachments"]
-        )
-    except RoomArchived as archived:
-        return error(403, archived.message)
-    async_to_sync(broadcast.message_posted)(message)
-    return JsonResponse(as_json(request, message), status=201)
+    return JsonResponse(as_json(request, posted.message), status=201)
 
 
 def message_data(request):

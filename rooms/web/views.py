@@ -19,7 +19,7 @@ from accounts import joining
 from accounts.models import SignUpPolicy
 from accounts.views import safe_next
 from rooms.live import broadcast
-from rooms.messages import changes
+from rooms.messages import changes, posting
 from rooms.messages.forms import MessageForm
 from rooms.models import (
     PAGE_SIZE,
@@ -29,7 +29,6 @@ from rooms.models import (
     Presence,
     ReadMark,
     Room,
-    RoomArchived,
 )
 from rooms.web import mentions
 from rooms.web.forms import (
@@ -200,26 +199,20 @@ def post_message(request, slug):
     (attachments.js, an htmx request), and is answered with the composer.
     """
     room = room_for(request, slug)
-    form = MessageForm(request.POST, request.FILES, author=request.user)
-    if form.is_blank() and not request.htmx:
-        return redirect(room)
-    message = None
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            message = room.post(request.user, data["message"], data["attachments"])
-        except RoomArchived as archived:
-            form.add_error("message", archived)
-    if message is None:
+    posted = posting.post(room, request.user, request.POST, request.FILES)
+    if posted.refused:
         if request.htmx:
-            context = {"room": room, "form": form}
+            context = {"room": room, "form": posted.form}
             return render(
                 request, "rooms/room.html#composer-update", context, status=400
             )
-        return show_room(request, slug, form=form)
-    async_to_sync(broadcast.message_posted)(message)
+        if posted.form.is_blank():
+            return redirect(room)
+        return show_room(request, slug, form=posted.form)
     if request.htmx:
-        context = {"room": room, "form": MessageForm()}
+        # Stored either way; the alert says it has not gone out live yet.
+        alert = None if posted.delivered else "delivery-delayed"
+        context = {"room": room, "form": MessageForm(), "alert": alert}
         return render(request, "rooms/room.html#composer-update", context)
     return redirect(room)
 

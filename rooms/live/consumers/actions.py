@@ -14,9 +14,9 @@ from accounts import client_address, profiles, session_exchange
 from accounts.forms import SignInForm
 from rooms.live import broadcast, db
 from rooms.live.consumers.base import CLOSE_SIGNED_OUT, text
-from rooms.messages import changes
+from rooms.messages import changes, posting
 from rooms.messages.forms import MessageForm
-from rooms.models import REACTIONS, ReadMark, RoomArchived
+from rooms.models import REACTIONS, ReadMark
 from site_config import limits
 from site_config.websocket import PreparedText
 
@@ -38,27 +38,18 @@ class MessageActions:
             await self.send_fragment("refusal", {"reason": "sign-in-to-post"})
             await self.close(code=CLOSE_SIGNED_OUT)
             return
-        form = MessageForm({"message": text(frame, "message")}, author=self.user)
-        message = await db.run(self.post_if_valid, form)
-        if message is None:
-            if not form.is_blank():
-                await self.send_fragment("composer-update", {"form": form})
+        posted = await posting.apost(
+            self.room, self.user, {"message": text(frame, "message")}
+        )
+        if posted.refused:
+            if not posted.form.is_blank():
+                await self.send_fragment("composer-update", {"form": posted.form})
             return
-        if not await broadcast.message_posted(message):
+        if not posted.delivered:
             # Stored, so nothing is lost; say so rather than pretend.
-            self.send_messages([message])
+            self.send_messages([posted.message])
             await self.send_fragment("alert", {"alert": "delivery-delayed"})
         self.clear_composer()
-
-    def post_if_valid(self, form):
-        # One trip to the database thread, not two: each costs CPU.
-        if not form.is_valid():
-            return None
-        try:
-            return self.room.post(self.user, form.cleaned_data["message"])
-        except RoomArchived as archived:
-            form.add_error("message", archived)
-            return None
 
     async def announce_typing(self, frame):
         """Tell the room this person is typing; never stored, never replayed."""
