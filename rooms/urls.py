@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rooms.web import room_settings, views
+from rooms.web import message_views, room_settings, views
 
 app_name = "rooms"
 urlpatterns = [
@@ -11,7 +11,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("viewer.css", views.viewer_css, name="viewer_css"),
     path("rooms/<slug:slug>/", views.show_room, name="room"),
-    path("rooms/<slug:slug>/messages/", views.post_message, name="messages"),
+    path("rooms/<slug:slug>/messages/", message_views.post_message, name="messages"),
     path("rooms/<slug:slug>/members/", views.members, name="members"),
     path("rooms/<slug:slug>/mute/", views.mute, name="mute"),
     path("rooms/<slug:slug>/settings/", room_settings.room_settings, name="settings"),
@@ -20,17 +20,23 @@ urlpatterns = [
     path("read/", views.read_all, name="read_all"),
     path("rooms/<slug:slug>/unread/", views.unread_count, name="unread"),
     path("rooms/<slug:slug>/mentions/", views.mention_options, name="mentions"),
-    path("messages/<int:pk>/edit/", views.edit_message, name="edit_message"),
-    path("messages/<int:pk>/history/", views.message_history, name="message_history"),
-    path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("messages/<int:pk>/edit/", message_views.edit_message, name="edit_message"),
+    path(
+        "messages/<int:pk>/history/",
+        message_views.message_history,
+        name="message_history",
+    ),
+    path("attachments/<int:pk>/", message_views.attachment, name="attachment"),
     path(
         "attachments/<int:pk>/thumbnail/",
-        views.attachment,
+        message_views.attachment,
         {"thumbnail": True},
         name="attachment_thumbnail",
     ),
-    path("messages/<int:pk>/delete/", views.delete_message, name="delete_message"),
-    path("messages/<int:pk>/react/", views.react, name="react"),
+    path(
+        "messages/<int:pk>/delete/", message_views.delete_message, name="delete_message"
+    ),
+    path("messages/<int:pk>/react/", message_views.react, name="react"),
     path(
         "rooms/<slug:slug>/members/<int:user_id>/remove/",
         views.remove_member,

@@ -5,6 +5,10 @@ production does, with unsaved instances: nothing is written. DEBUG or
 staff only. To add a fragment, add one line to exhibits(): a slug, a
 title, the template name (with #partial), the context it needs and, for a
 piece of the log or the online list, the stage it lands on.
+
+Beside the settings, not in an app: it shows every app's templates. Long
+because it is a catalogue: one line per exhibit, and the made-up people,
+rooms and messages they share.
 """
 
 import copy

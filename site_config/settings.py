@@ -221,7 +221,7 @@ STORAGES = {
 
 # Attachments: on disk under MEDIA_ROOT, or in an S3-compatible bucket when
 # AWS_STORAGE_BUCKET_NAME is set (a PaaS wipes its disk on every deploy).
-# Never served from MEDIA_URL: rooms.web.views.attachment checks who may read
+# Never served from MEDIA_URL: rooms.web.message_views.attachment checks who may read
 # them first, then streams them (disk) or redirects to a signed URL (S3).
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
