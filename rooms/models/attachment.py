@@ -18,8 +18,8 @@ EXTENSIONS = {
 class AttachmentQuerySet(models.QuerySet):
     def readable_by(self, user):
         """Return the files of the undeleted messages this user may read."""
-        from .message import Message  # which imports this module
-
+        # Through the relation: message.py imports this module.
+        Message = self.model._meta.get_field("message").related_model
         messages = Message.objects.readable_by(user).filter(deleted=None)
         return self.filter(message__in=messages)
 

@@ -70,8 +70,8 @@ class MessageQuerySet(models.QuerySet):
         return sorted(newest, key=lambda message: message.pk)
 
     def readable_by(self, user):
-        from .room import Room  # which imports this module
-
+        # Through the relation: room.py imports this module.
+        Room = self.model._meta.get_field("room").related_model
         return self.filter(room__in=Room.objects.visible_to(user))
 
     def search(self, terms):
@@ -261,8 +261,8 @@ class Message(models.Model):
         reaction is lost, no deleted message is edited back, and what is
         broadcast is the whole message as stored.
         """
-        from .room import Room  # which imports this module
-
+        # Through the relation: room.py imports this module.
+        Room = self._meta.get_field("room").related_model
         with transaction.atomic():
             revision = Room.objects.next_revision(self.room_id)
             self.refresh_from_db(fields=["body", "edited", "deleted", "reactors"])

@@ -28,6 +28,7 @@ from django.db.models import Max
 from accounts.models import Bot
 from rooms.live.background import Sweep, first_unless_locked, sweep_transaction
 from rooms.messages import posting
+from rooms.messages.payloads import message_json
 from rooms.models import Membership, Message, Room, SweepCursor
 from rooms.sweeps import outbound
 
@@ -109,17 +110,14 @@ def bots_addressed(message, hooked):
 
 
 def payload(bot, message):
-    room, author = message.room, message.author
+    """What a bot's webhook is sent: the message as the API shows it."""
+    room = message.room
+    shown = message_json(message, lambda path: settings.SITE_URL + path)
     return {
         "bot": bot.user.username,
         "room": {"slug": room.slug, "name": room.name, "direct": room.is_direct},
-        "message": {
-            "id": message.pk,
-            "body": message.body,
-            "created": message.created.isoformat(),
-            "url": settings.SITE_URL + message.get_absolute_url(),
-        },
-        "author": {"username": author.username, "bot": hasattr(author, "bot")},
+        "message": shown,
+        "author": shown["author"],
     }
 
 

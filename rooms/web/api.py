@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts import bots
 from rooms.messages import posting
 from rooms.messages.forms import TOO_FAST
+from rooms.messages.payloads import message_json
 from rooms.models import PAGE_SIZE, Room
 from rooms.web.forms import HistoryForm
 
@@ -61,7 +62,9 @@ def post(request, bot, room):
         errors = [str(e) for field in form.errors.values() for e in field]
         status = 429 if TOO_FAST in errors else 400
         return error(status, " ".join(errors), fields=form.errors)
-    return JsonResponse(as_json(request, posted.message), status=201)
+    return JsonResponse(
+        message_json(posted.message, request.build_absolute_uri), status=201
+    )
 
 
 def message_data(request):
@@ -94,31 +97,13 @@ def history(request, room):
     else:
         page = messages.latest_page(PAGE_SIZE)
     response = JsonResponse(
-        {"room": room.slug, "messages": [as_json(request, m) for m in page]}
+        {
+            "room": room.slug,
+            "messages": [message_json(m, request.build_absolute_uri) for m in page],
+        }
     )
     if page and room.messages.filter(pk__lt=page[0].pk).exists():
         older = reverse("api_room_messages", args=[room.slug])
         older = request.build_absolute_uri(f"{older}?before={page[0].pk}")
         response["Link"] = f'<{older}>; rel="next"'
     return response
-
-
-def as_json(request, message):
-    author = message.author
-    return {
-        "id": message.pk,
-        "room": message.room.slug,
-        "author": {"username": author.username, "bot": hasattr(author, "bot")},
-        "body": message.body,
-        "created": message.created.isoformat(),
-        "edited": message.edited.isoformat() if message.edited else None,
-        "deleted": message.deleted is not None,
-        "url": request.build_absolute_uri(message.get_absolute_url()),
-        "attachments": [
-            {
-                "name": attachment.name,
-                "url": request.build_absolute_uri(attachment.get_absolute_url()),
-            }
-            for attachment in message.attachments.all()
-        ],
-    }
