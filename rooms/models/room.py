@@ -64,17 +64,30 @@ class RoomQuerySet(models.QuerySet):
             raise ValueError("Only a signed-in person has read marks.")
         message = Message._meta.db_table
         mention = Message.mentions.through._meta.db_table
+        # The room's messages after the mark, phrased as each database walks
+        # its (room, id) index from the mark: given "room_id = room.id",
+        # Postgres walked the whole room or every later id (150 ms at 1M
+        # messages, against 0.8 ms as a range); SQLite is the other way round.
+        if connections[self.db].vendor == "postgresql":
+            after_the_mark = (
+                "(m.room_id, m.id) > (room.id, COALESCE(mark.last_read_id, 0))"
+                " AND m.room_id <= room.id"
+            )
+        else:
+            after_the_mark = (
+                "m.room_id = room.id AND m.id > COALESCE(mark.last_read_id, 0)"
+            )
         sql = f"""
             SELECT room.*, COALESCE(mark.muted, FALSE) AS muted, (
               SELECT COUNT(*) FROM (
                 SELECT 1 FROM {message} m
-                WHERE m.room_id = room.id
-                  AND m.id > COALESCE(mark.last_read_id, 0)
+                WHERE {after_the_mark}
                   AND m.author_id <> %(user)s
                   AND m.deleted IS NULL
                   AND (NOT COALESCE(mark.muted, FALSE) OR EXISTS (
                     SELECT 1 FROM {mention} mention
                     WHERE mention.message_id = m.id AND mention.user_id = %(user)s))
+                ORDER BY m.room_id, m.id
                 LIMIT %(shown)s
               ) AS unread
             ) AS unread_count
