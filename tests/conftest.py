@@ -16,6 +16,7 @@ from django.db.models import F
 from django.test import Client
 
 from bench.servers import free_port, procfile_uvicorn_options
+from rooms.live import fanout, heartbeat
 from rooms.models import Room
 from site_config import limits
 
@@ -343,3 +344,17 @@ def write_within_a_second(rows, field):
     finally:
         connection.close()
     return "written"
+
+
+@pytest.fixture
+def own_process_state(monkeypatch):
+    """Give a consumer run in this process its own fan-out and heartbeat.
+
+    The first consumer starts both on its event loop, which closes with the
+    test; a later test's consumer would find them tied to it.
+    """
+    monkeypatch.setattr(fanout, "rooms", fanout._Rooms())
+    monkeypatch.setattr(heartbeat, "_beating", None)
+    yield
+    if heartbeat._beating is not None:
+        heartbeat._beating.cancel()

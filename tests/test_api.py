@@ -17,7 +17,7 @@ from bench.servers import free_port
 from rooms.models import Message, Room, SweepCursor
 
 from .conftest import start_chat_server
-from .test_socket import Tab, open_tab
+from .sockets import Tab, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

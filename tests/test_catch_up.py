@@ -12,7 +12,7 @@ from rooms.live.consumers.room import RoomConsumer
 from rooms.models import Message
 from site_config.asgi import application
 
-from .test_socket import Tab, open_tab, own_process_state  # noqa: F401
+from .sockets import Tab, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

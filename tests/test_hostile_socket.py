@@ -4,7 +4,7 @@ import pytest
 
 from rooms.models import Message
 
-from .test_socket import Tab, open_tab
+from .sockets import Tab, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -21,7 +21,7 @@ from rooms.models import Message, Room
 
 from .conftest import PASSWORD, start_chat_server
 from .hostile_payloads import FORGED_FORWARDED_FOR
-from .test_socket import Tab, open_tab
+from .sockets import Tab, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

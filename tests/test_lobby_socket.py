@@ -13,14 +13,7 @@ from rooms.models import ReadMark, Room
 from site_config.asgi import application
 
 from .conftest import sign_up
-from .test_socket import (  # noqa: F401
-    Tab,
-    http_get,
-    http_post,
-    http_sign_out,
-    open_tab,
-    own_process_state,
-)
+from .sockets import Tab, http_get, http_post, http_sign_out, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

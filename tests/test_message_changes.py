@@ -9,7 +9,7 @@ from rooms.messages import changes
 from rooms.models import Message, Room
 
 from .conftest import PASSWORD
-from .test_socket import Tab, open_tab
+from .sockets import Tab, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from rooms.messages import changes
 from rooms.models import Message, MessageVersion, Room
 
-from .test_socket import Tab, open_tab
+from .sockets import Tab, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

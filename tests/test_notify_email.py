@@ -20,7 +20,7 @@ from bench.servers import free_port
 from rooms.models import Message, Room
 
 from .conftest import PASSWORD, sign_up, start_chat_server, write_within_a_second
-from .test_socket import Tab, http_get, http_post, open_tab
+from .sockets import Tab, http_get, http_post, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

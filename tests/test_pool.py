@@ -18,7 +18,7 @@ from rooms.models import Message
 from site_config.hang_up import HoldDisconnectUntilResponse
 
 from .conftest import PASSWORD, require, start_chat_server
-from .test_socket import Tab, http_post, open_tab
+from .sockets import Tab, http_post, open_tab
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.one_run("postgres")]
 

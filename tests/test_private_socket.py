@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from rooms.models import Room
 
 from .conftest import sign_up
-from .test_socket import Tab, open_tab
+from .sockets import Tab, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

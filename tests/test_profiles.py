@@ -15,7 +15,7 @@ from accounts.models import Profile
 from .conftest import PASSWORD
 from .files import camera_photo, picture
 from .hostile_payloads import IMPERSONATIONS
-from .test_socket import Tab, http_get, http_post, open_tab
+from .sockets import Tab, http_get, http_post, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -23,8 +23,8 @@ from rooms.models import ReadMark, Room, SweepCursor
 
 from .conftest import start_chat_server, write_within_a_second
 from .hostile_payloads import PRIVATE_URLS
+from .sockets import open_tab
 from .test_notify_email import post
-from .test_socket import open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

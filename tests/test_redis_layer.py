@@ -8,7 +8,7 @@ import pytest
 import redis.asyncio
 
 from .conftest import redis_prefix, require, start_chat_server
-from .test_socket import Tab, open_tab
+from .sockets import Tab, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

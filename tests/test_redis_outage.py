@@ -10,7 +10,7 @@ from asgiref.sync import sync_to_async
 from rooms.models import Message
 
 from .conftest import PrivateRedis, require, start_chat_server
-from .test_socket import Tab, http_get, http_sign_out, open_tab
+from .sockets import Tab, http_get, http_sign_out, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

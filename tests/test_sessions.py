@@ -12,7 +12,7 @@ from websockets.asyncio.client import connect
 from rooms.models import Message
 
 from .conftest import PASSWORD, Person
-from .test_socket import Tab, http_get, http_post, open_tab
+from .sockets import Tab, http_get, http_post, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

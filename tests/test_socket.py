@@ -4,12 +4,7 @@ import asyncio
 import contextlib
 import json
 import re
-import urllib.error
-import urllib.parse
-import urllib.request
-from dataclasses import dataclass
 from datetime import timedelta
-from http.cookies import SimpleCookie
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -19,71 +14,19 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import InvalidStatus
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 from accounts.models import FailedSignIn
-from rooms.live import broadcast, fanout, heartbeat
+from rooms.live import broadcast, fanout
 from rooms.live.consumers.catch_up import CATCH_UP_LIMIT
 from rooms.models import Message
 from site_config.asgi import application
 
 from .conftest import PASSWORD, Person
+from .sockets import Tab, http_get, http_post, http_sign_out, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Tab:
-    """One browser tab's socket: what it sent and what it was sent."""
-
-    def __init__(self, ws):
-        self.ws = ws
-        self.seen = ""
-
-    async def send(self, **values):
-        await self.ws.send(json.dumps({**values, "headers": {"HX-Request": "true"}}))
-
-    async def expect(self, pattern, timeout=5):
-        """Wait until the frames received so far match pattern; return them."""
-        async with asyncio.timeout(timeout):
-            while not re.search(pattern, self.seen):
-                self.seen += await self.ws.recv()
-        return self.seen
-
-    async def listen(self, seconds):
-        """Take in whatever arrives for a while."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                while True:
-                    self.seen += await self.ws.recv()
-
-    async def expect_nothing(self, within=0.3):
-        try:
-            async with asyncio.timeout(within):
-                frame = await self.ws.recv()
-        except TimeoutError:
-            return
-        pytest.fail(f"unexpected frame: {frame[:200]}")
-
-    async def expect_close(self, timeout=5):
-        with pytest.raises(ConnectionClosed) as closed:
-            async with asyncio.timeout(timeout):
-                while True:
-                    self.seen += await self.ws.recv()
-        return closed.value.rcvd.code
-
-
-def open_tab(server, room="general", *, person=None, after=0, origin=None, **options):
-    headers = {}
-    if person is not None:
-        headers["Cookie"] = f"sessionid={person.session_id}"
-    query = "" if after is None else f"?after={after}"
-    return connect(
-        f"{server.ws_url}/ws/rooms/{room}/{query}",
-        origin=origin or server.url,
-        additional_headers=headers,
-        **options,
-    )
 
 
 async def test_message_reaches_every_member_once(chat_server, general, alice, bob):
@@ -150,20 +93,6 @@ async def test_the_server_logs_no_line_per_socket_but_still_its_errors(
     assert "[accepted]" not in log
     assert "connection open" not in log
     assert "No route found for path 'ws/nowhere/'" in log
-
-
-@pytest.fixture
-def own_process_state(monkeypatch):
-    """Give a consumer run in this process its own fan-out and heartbeat.
-
-    The first consumer starts both on its event loop, which closes with the
-    test; a later test's consumer would find them tied to it.
-    """
-    monkeypatch.setattr(fanout, "rooms", fanout._Rooms())
-    monkeypatch.setattr(heartbeat, "_beating", None)
-    yield
-    if heartbeat._beating is not None:
-        heartbeat._beating.cancel()
 
 
 async def test_an_event_from_a_newer_release_leaves_the_socket_open(
@@ -506,19 +435,6 @@ def signed_in_again(user):
     return Person(user, client.cookies["sessionid"].value)
 
 
-def http_sign_out(server, session_id):
-    csrf = "a" * 32
-    request = urllib.request.Request(
-        f"{server.url}/accounts/logout/",
-        data=f"csrfmiddlewaretoken={csrf}".encode(),
-        headers={
-            "Cookie": f"sessionid={session_id}; csrftoken={csrf}",
-            "Origin": server.url,
-        },
-    )
-    urllib.request.urlopen(request)
-
-
 async def test_signing_in_over_the_socket_upgrades_the_tab_and_the_cookie(
     chat_server, general, alice
 ):
@@ -628,38 +544,3 @@ async def composer_after_sending(tab, body):
     return int(
         re.search(r'<textarea id="composer-message"[^>]*data-viewer="(\d+)"', sent)[1]
     )
-
-
-@dataclass
-class Response:
-    status: int
-    cookies: dict
-
-
-def http_post(server, path, data, csrf, session_id=""):
-    request = urllib.request.Request(
-        f"{server.url}{path}",
-        data=urllib.parse.urlencode(data).encode(),
-        headers={
-            "Cookie": f"csrftoken={csrf}; sessionid={session_id}",
-            "X-CSRFToken": csrf,
-            "Origin": server.url,
-        },
-    )
-    try:
-        response = urllib.request.urlopen(request)
-    except urllib.error.HTTPError as error:
-        return Response(error.code, {})
-    cookies = SimpleCookie()
-    for header in response.headers.get_all("Set-Cookie") or []:
-        cookies.load(header)
-    return Response(
-        response.status, {name: morsel.value for name, morsel in cookies.items()}
-    )
-
-
-def http_get(server, path, session_id):
-    request = urllib.request.Request(
-        f"{server.url}{path}", headers={"Cookie": f"sessionid={session_id}"}
-    )
-    return urllib.request.urlopen(request).read().decode()

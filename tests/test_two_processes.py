@@ -6,9 +6,9 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from .conftest import PrivateRedis, require, start_processes_on_redis
+from .sockets import Tab, http_post, http_sign_out, open_tab
 from .test_lobby_socket import live_lobby, open_lobby
 from .test_redis_layer import REDIS_URL, redis_is_up
-from .test_socket import Tab, http_post, http_sign_out, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

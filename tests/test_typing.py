@@ -6,7 +6,7 @@ from asgiref.sync import sync_to_async
 from accounts.models import Profile
 from rooms.models import Message
 
-from .test_socket import Tab, http_get, open_tab
+from .sockets import Tab, http_get, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,7 +14,7 @@ from rooms.models import Attachment
 
 from .conftest import PASSWORD
 from .files import picture
-from .test_socket import Tab, open_tab
+from .sockets import Tab, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
