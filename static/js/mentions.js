@@ -2,7 +2,8 @@
 // server draws the list (#mention-options, from the form's
 // data-mentions-url), this shows it. ArrowDown/ArrowUp move through it,
 // Enter or Tab (or a click) puts "@alice " in place of "@al", Escape
-// closes it. While it shows, Enter chooses and does not send: this listens
+// closes it. While it shows, Enter chooses and does not send (unless the
+// name is typed whole and none chosen with the arrows): this listens
 // first (capture) and composer.js leaves a handled key alone.
 (() => {
   const WAIT_MS = 100; // after the last keystroke, before asking
@@ -135,11 +136,23 @@
     timer = setTimeout(() => ask(typed.name), WAIT_MS);
   });
 
+  // Enter on a name typed whole, none chosen with the arrows: nothing to
+  // complete, so the message goes as typed ("see you, @bob" Enter sends).
+  const typedWhole = () => {
+    const typed = typedName(composer())?.name.toLowerCase();
+    const chosen = options().some((option) => option.getAttribute("aria-selected") === "true");
+    return !chosen && options().some((option) => option.dataset.username.toLowerCase() === typed);
+  };
+
   document.addEventListener(
     "keydown",
     (event) => {
       if (event.target !== composer() || event.isComposing || !KEYS.includes(event.key)) return;
       if (event.shiftKey || event.altKey || event.ctrlKey || event.metaKey) return;
+      if (isOpen() && event.key === "Enter" && typedWhole()) {
+        close();
+        return; // composer.js sends it
+      }
       if (isOpen()) press(event.key);
       else if (!waiting) return;
       else if (event.key === "Escape") close();

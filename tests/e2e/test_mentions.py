@@ -110,3 +110,16 @@ def test_keys_pressed_before_the_list_comes_wait_for_it(open_page, general, alic
     composer.press("Enter")  # nobody is called that: it sends
     expect(message_bodies(page)).to_have_text(["hey @alice and @zed"])
     assert not page.errors
+
+
+def test_enter_on_a_name_typed_whole_sends_it(open_page, general, alice, bob):
+    page = open_page(person=bob)
+    join_room(page)
+    composer = page.locator("#composer-message")
+    composer.press_sequentially("see you, @alice")
+    expect(options(page)).to_have_count(1)  # the list shows: nothing to complete
+    composer.press("Enter")
+    expect(message_bodies(page)).to_have_text(["see you, @alice"])
+    expect(composer).to_have_value("")
+    expect(page.locator("#mention-options")).to_be_hidden()
+    assert not page.errors
