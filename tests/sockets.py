@@ -85,9 +85,11 @@ def http_sign_out(server, session_id):
 class Response:
     status: int
     cookies: dict
+    text: str = ""
 
 
-def http_post(server, path, data, csrf, session_id=""):
+def http_post(server, path, data, csrf, session_id="", headers=()):
+    """POST a form as a signed-in page would; headers add to its own."""
     request = urllib.request.Request(
         f"{server.url}{path}",
         data=urllib.parse.urlencode(data).encode(),
@@ -95,6 +97,7 @@ def http_post(server, path, data, csrf, session_id=""):
             "Cookie": f"csrftoken={csrf}; sessionid={session_id}",
             "X-CSRFToken": csrf,
             "Origin": server.url,
+            **dict(headers),
         },
     )
     try:
@@ -105,7 +108,9 @@ def http_post(server, path, data, csrf, session_id=""):
     for header in response.headers.get_all("Set-Cookie") or []:
         cookies.load(header)
     return Response(
-        response.status, {name: morsel.value for name, morsel in cookies.items()}
+        response.status,
+        {name: morsel.value for name, morsel in cookies.items()},
+        response.read().decode(),
     )
 
 
