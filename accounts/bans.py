@@ -15,10 +15,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from rooms.messages import changes
-from rooms.models import Message
-
-from . import audit
+from . import audit, signals
 from .models import BannedAddress, SignInAddress
 
 
@@ -69,12 +66,8 @@ def ban(person, by, addresses=()):
             BannedAddress.objects.get_or_create(
                 client_address=address, defaults={"person": person}
             )
-    deleted = 0
-    # One at a time through the deletion path: each stored, then shown
-    # deleted in every open room.
-    for message in list(Message.objects.filter(author=person, deleted=None)):
-        changes.delete(message, by)
-        deleted += 1
+    answers = signals.person_banned.send(sender=type(person), person=person, by=by)
+    deleted = sum(count for _, count in answers)
     barred = f", {len(theirs)} addresses barred" if theirs else ""
     audit.record(by, "banned", person, f"{deleted} messages deleted{barred}")
     return deleted

@@ -17,8 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from rooms.models import Message
-
 from . import audit, bans, bots, profile_views, profiles
 from .forms import (
     BotForm,
@@ -246,7 +244,7 @@ def ban(request, username):
         return redirect("people")
     context = {
         "person": person,
-        "message_count": Message.objects.filter(author=person, deleted=None).count(),
+        "message_count": person.messages.filter(deleted=None).count(),
         "addresses": bans.addresses_of(person),
         "recent_days": bans.RECENT.days,
     }

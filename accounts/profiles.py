@@ -14,9 +14,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import ImageOps
 
-from rooms.live import broadcast
 from rooms.messages import pictures
 
+from . import signals
 from .models import Profile
 
 AVATAR_SIZE = 256
@@ -97,5 +97,5 @@ def save(user, *, display_name, bio, avatar_png=None, remove_avatar=False):
     if old_avatar and old_avatar != profile.avatar:
         default_storage.delete(old_avatar)
     user.profile = profile
-    broadcast.person_changed(user)
+    signals.person_changed.send(sender=type(user), person=user)
     return profile

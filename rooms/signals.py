@@ -8,7 +8,9 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from accounts import signals as accounts_signals
 from rooms.live import broadcast
+from rooms.messages import changes
 
 from .models import Attachment, Room
 
@@ -94,3 +96,20 @@ def list_open_rooms_in_sidebars(sender, instance, created, raw, **kwargs):
             logger.exception("Could not list the new room %s", instance.pk)
 
     transaction.on_commit(tell)
+
+
+@receiver(accounts_signals.person_changed)
+def show_new_name_and_picture(sender, person, **kwargs):
+    broadcast.person_changed(person)
+
+
+@receiver(accounts_signals.person_banned)
+def delete_banned_messages(sender, person, by, **kwargs):
+    """Delete a banned person's messages; return how many."""
+    deleted = 0
+    # One at a time through the deletion path: each stored, then shown
+    # deleted in every open room.
+    for message in list(person.messages.filter(deleted=None)):
+        changes.delete(message, by)
+        deleted += 1
+    return deleted

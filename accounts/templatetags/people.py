@@ -3,9 +3,8 @@ without a query (accounts/profiles.py)."""
 
 from django import template
 
-from rooms.templatetags.links import link
-
 from .. import profiles
+from .links import link
 
 register = template.Library()
 
