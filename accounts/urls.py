@@ -18,16 +18,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("session/", views.redeem_session, name="session_exchange"),
-    path("notifications/", views.notifications, name="notifications"),
     path("email/confirm/", views.send_confirmation, name="send_confirmation"),
     path("email/confirm/<str:token>/", views.confirm_email, name="confirm_email"),
     path("profile/", profile_views.edit_profile, name="edit_profile"),
-    path("push/subscribe/", views.push_subscribe, name="push_subscribe"),
-    path("push/unsubscribe/", views.push_unsubscribe, name="push_unsubscribe"),
-    path("push/test/", views.push_test, name="push_test"),
-    path(
-        "notifications/off/<str:token>/",
-        views.notifications_off,
-        name="notifications_off",
-    ),
 ]

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from accounts import people
 from accounts import views as accounts_views
-from rooms.web import api
+from rooms.web import api, notification_views
 
 from . import gallery
 from .health import healthz
@@ -14,6 +14,29 @@ urlpatterns = [
     path("manifest.webmanifest", web_app_manifest, name="manifest"),
     path("service-worker.js", service_worker, name="service_worker"),
     path("admin/", admin.site.urls),
+    # A person's notification settings, under /accounts/ with the rest of
+    # theirs; drawn by rooms, which sends the notifications.
+    path(
+        "accounts/notifications/",
+        notification_views.notifications,
+        name="notifications",
+    ),
+    path(
+        "accounts/notifications/off/<str:token>/",
+        notification_views.notifications_off,
+        name="notifications_off",
+    ),
+    path(
+        "accounts/push/subscribe/",
+        notification_views.push_subscribe,
+        name="push_subscribe",
+    ),
+    path(
+        "accounts/push/unsubscribe/",
+        notification_views.push_unsubscribe,
+        name="push_unsubscribe",
+    ),
+    path("accounts/push/test/", notification_views.push_test, name="push_test"),
     path("accounts/", include("accounts.urls")),
     path("join/<str:code>/", accounts_views.join, name="join"),
     path("people/", include(people.urlpatterns)),
