@@ -24,6 +24,8 @@ def test_its_creator_renames_describes_and_archives_it_live_for_others(
         page.goto(chat_server.url + "/rooms/launch/")
         join_room(page)
 
+    bob_page.get_by_role("button", name="Mute").click()
+    join_room(bob_page)
     alice_page.get_by_role("link", name="Settings").click()
     alice_page.get_by_label("Name").fill("Launch day")
     alice_page.get_by_label("Topic").fill("Dates, owners, what blocks it")
@@ -33,9 +35,9 @@ def test_its_creator_renames_describes_and_archives_it_live_for_others(
     expect(bob_page.locator("#room-topic")).to_have_text(
         "Dates, owners, what blocks it"
     )
-    expect(bob_page.locator('#sidebar [data-room="launch"]')).to_contain_text(
-        "Launch day"
-    )
+    bobs_entry = bob_page.locator('#sidebar [data-room="launch"]')
+    expect(bobs_entry).to_contain_text("Launch day")
+    expect(bobs_entry).to_have_class(re.compile("is-muted"))  # still his mark
 
     alice_page.get_by_role("link", name="Settings").click()
     alice_page.get_by_role("button", name="Archive room").click()
