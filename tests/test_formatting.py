@@ -1,10 +1,14 @@
 """A message body's formatting: the chat's Markdown, its links and mentions."""
 
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
 
 from rooms.messages.formatting import render
+
+from .conftest import ROOT
 
 # The database does not matter to it: one of tests/run's two runs.
 pytestmark = pytest.mark.one_run("postgres")
@@ -145,3 +149,18 @@ def test_a_written_link_shows_where_it_goes(body, href, text, host):
     shown = html(body)
     assert f'<a href="{href}" {LINK}>{text}</a>' in shown
     assert f'<span class="message-link-host"> ({host})</span>' in shown
+
+
+def test_the_link_encoding_table_is_built_before_any_thread_draws():
+    # mdurl shares the table before filling it: a thread drawing a link
+    # while another builds it read a half-built one (IndexError, seen once
+    # in a full run). Importing formatting builds it; in a fresh process,
+    # as nothing else has drawn a link there yet.
+    table = (
+        "import rooms.messages.formatting, mdurl._encode as e;"
+        "print(len(e.encode_cache.get(e.ENCODE_DEFAULT_CHARS, ())))"
+    )
+    built = subprocess.run(
+        [sys.executable, "-c", table], cwd=ROOT, capture_output=True, text=True
+    )
+    assert built.stdout.strip() == "128", built.stderr

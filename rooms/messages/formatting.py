@@ -14,7 +14,14 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import normalizeLink
 from markdown_it.token import Token
+
+# mdurl, under markdown-it, builds its table for encoding a link on first
+# use and shares it before it is filled: two threads drawing their first
+# links at once could read it half built (an IndexError the suite met).
+# Built here, at import, before any thread draws.
+normalizeLink("https://example.com/")
 
 # "@name" where a username may start: not inside a word or an address.
 # A name ends on a letter or digit, so "ask @bob." mentions bob.
