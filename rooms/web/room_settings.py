@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from rooms.live import broadcast
-from rooms.models import ReadMark, Room
+from rooms.models import ReadMark
 from rooms.web.forms import RoomSettingsForm
 from rooms.web.views import room_for
 
@@ -23,9 +23,10 @@ from rooms.web.views import room_for
 @login_required
 def room_settings(request, slug):
     room = settings_room(request, slug)
+    may_change = room.may_be_changed_by(request.user)
     form = RoomSettingsForm(request.POST or None, instance=room)
     if request.method == "POST":
-        if not room.may_be_changed_by(request.user):
+        if not may_change:
             raise PermissionDenied
         if form.is_valid():
             form.save()
@@ -34,7 +35,7 @@ def room_settings(request, slug):
     context = {
         "room": room,
         "form": form,
-        "may_change": room.may_be_changed_by(request.user),
+        "may_change": may_change,
         "may_leave": may_leave(room, request.user),
     }
     status = 400 if form.errors else 200
@@ -82,6 +83,6 @@ def settings_room(request, slug):
 
 
 def may_leave(room, user):
-    """Anyone may leave a room, but its creator a private one: nobody
-    else could add its members then. They archive it instead."""
-    return not (room.kind == Room.Kind.PRIVATE and room.created_by_id == user.pk)
+    """Anyone may leave a room, but the one who manages a private room's
+    members: nobody else could add them then. They archive it instead."""
+    return not room.is_managed_by(user)
