@@ -80,6 +80,7 @@ def claim_next_calls():
         messages = list(
             Message.objects.filter(pk__gt=cursor.last_message_id, deleted=None)
             .select_related("room", "author__bot")
+            .prefetch_related("attachments")  # in each call's payload
             .order_by("pk")[:BATCH]
         )
         if not messages:
