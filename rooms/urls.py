@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rooms.web import message_views, room_settings, views
+from rooms.web import message_views, room_settings, threads, views
 
 app_name = "rooms"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("viewer.css", views.viewer_css, name="viewer_css"),
     path("rooms/<slug:slug>/", views.show_room, name="room"),
+    path("rooms/<slug:slug>/threads/<int:pk>/", threads.thread, name="thread"),
+    path("threads/", threads.followed, name="threads"),
     path("rooms/<slug:slug>/messages/", message_views.post_message, name="messages"),
     path("rooms/<slug:slug>/members/", views.members, name="members"),
     path("rooms/<slug:slug>/mute/", views.mute, name="mute"),

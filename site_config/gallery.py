@@ -15,6 +15,7 @@ import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -203,6 +204,35 @@ WITH_PHOTO = said(113, grace, "The view from the office today", 14, files=[PHOTO
 WITH_FILE = said(114, linus, "The numbers, corrected:", 15, files=[REPORT])
 FILES_ONLY = said(115, ada, "", 16, files=[PHOTO, REPORT])
 
+# A thread: a question, three replies, one of them sent to the room too.
+QUESTION = said(130, linus, "Who owns the **release checklist** this time?", 20)
+QUESTION.reply_count, QUESTION.last_reply = 3, NOON + timedelta(minutes=24)
+REPLIES = [
+    said(131, grace, "I do, until Friday.", 21),
+    said(132, ada, "I'll take it after that.", 23),
+    said(133, grace, "Noted in the checklist itself.", 24),
+]
+for reply in REPLIES:
+    reply.thread = QUESTION
+REPLIES[2].in_room = True
+UNANSWERED = said(134, ada, "Anyone for lunch?", 25)
+
+
+def thread_context(form=None, **extra):
+    return {
+        "thread": QUESTION,
+        "replies": REPLIES,
+        "thread_form": form or MessageForm(),
+        **extra,
+    }
+
+
+def followed_threads():
+    unread = SimpleNamespace(thread=QUESTION, unread_count=2)
+    answered = copy.copy(SHORT)
+    answered.reply_count, answered.last_reply = 1, NOON + timedelta(minutes=2)
+    return {"follows": [unread, SimpleNamespace(thread=answered, unread_count=0)]}
+
 
 def composer_with_error(text, error=None):
     form = MessageForm({"message": text})
@@ -350,6 +380,20 @@ def exhibits():
         Exhibit("newer-page", "A page of newer messages, under a page of history (HTTP)", f"{r}#newer-page", {"page": Page(CONVERSATION, False, True)}, stage="log"),
         Exhibit("newer-page-present", "The last page of newer messages (HTTP)", f"{r}#newer-page", {"page": Page(CONVERSATION, False, False), "reached_present": True}, stage="log"),
         Exhibit("messages-update", "New messages (socket)", f"{r}#messages-update", {"messages": CONVERSATION}, stage="log"),
+        # Threads
+        Exhibit("message-thread", "A message with replies in its thread", f"{r}#message", {"message": QUESTION}, stage="log"),
+        Exhibit("message-reply-in-room", "A reply sent to the room too", f"{r}#message", {"message": REPLIES[2]}, stage="log"),
+        Exhibit("thread-summary", "A message's replies: how many, the last when", f"{r}#thread-summary", {"message": QUESTION}, stage="log"),
+        Exhibit("thread-summary-none", "A message's way to start a thread", f"{r}#thread-summary", {"message": UNANSWERED}, stage="log"),
+        Exhibit("thread-panel", "A thread, open beside the room", f"{r}#thread-panel", thread_context(room=room, user=ada)),
+        Exhibit("thread-panel-closed", "No thread open", f"{r}#thread-panel"),
+        Exhibit("thread-head", "What a thread answers, at its top", f"{r}#thread-head", {"message": QUESTION}),
+        Exhibit("thread-composer", "A thread's reply box", f"{r}#thread-composer", thread_context()),
+        Exhibit("thread-composer-error", "A thread's reply box, refused", f"{r}#thread-composer", thread_context(composer_with_error("x" * 5001), focus="thread")),
+        Exhibit("room-thread", "A room with a thread open", r, room_page(CONVERSATION, [ada, grace], **thread_context())),
+        Exhibit("message-file-list", "A message's files", f"{r}#message-files", {"message": FILES_ONLY}, stage="log"),
+        Exhibit("threads", "The threads someone follows", "rooms/threads.html", followed_threads()),
+        Exhibit("threads-none", "No threads followed yet", "rooms/threads.html", {"follows": []}),
         # People
         Exhibit("online-empty", "Here now: nobody", f"{r}#online", {"online": []}, stage="people"),
         Exhibit("online-one", "Here now: one", f"{r}#online", {"online": [ada]}, stage="people"),
@@ -422,6 +466,7 @@ def exhibits():
         Exhibit("sidebar-signed-out-lists", "The lists once signed out elsewhere (socket)", "rooms/sidebar.html#signed-out-lists"),
         Exhibit("lobby-signed-out", "The lobby's header and lists once signed out elsewhere (socket)", "rooms/sidebar.html#signed-out-update", {"user": AnonymousUser()}),
         Exhibit("message-posted", "A message posted (socket)", f"{r}#message-posted", {"messages": [SHORT]}),
+        Exhibit("reply-posted", "A reply posted: into its thread, and its count (socket)", f"{r}#message-posted", {"messages": [REPLIES[0]]}),
         Exhibit("typing-update", "Someone is typing (socket)", f"{r}#typing-update", {"typist": grace}),
         Exhibit("lobby", "The lobby", "rooms/lobby.html", sidebar([room, secret], [direct], unread=[room])),
         Exhibit("lobby-empty", "The lobby, no rooms", "rooms/lobby.html", sidebar([], [])),

@@ -21,7 +21,7 @@ from accounts.models import Profile, PushSubscription
 from bench.servers import free_port
 from rooms.models import ReadMark, Room, SweepCursor
 
-from .conftest import start_chat_server, write_within_a_second
+from .conftest import sign_up, start_chat_server, write_within_a_second
 from .hostile_payloads import PRIVATE_URLS
 from .sockets import open_tab
 from .test_notify_email import post
@@ -201,6 +201,31 @@ async def test_a_direct_message_is_pushed_and_a_forgotten_browser_dropped(
     async with asyncio.timeout(10):
         while await PushSubscription.objects.filter(pk=gone.pk).aexists():
             await asyncio.sleep(0.05)
+
+
+async def test_a_reply_is_pushed_to_those_who_follow_its_thread(
+    push_server, pushes, general, alice, bob
+):
+    carol = await sync_to_async(sign_up)("carol")
+    await sync_to_async(pushes.subscribe)(alice, "/alice")
+    await sync_to_async(pushes.subscribe)(bob, "/bob")
+    await sync_to_async(pushes.subscribe)(carol, "/carol")
+    # Stored as the one post path stores; the sweep reads what is stored.
+    question = await sync_to_async(general.post)(alice.user, "Who has the keys?")
+    await sync_to_async(general.post)(bob.user, "I do", thread=question)
+    [(_, _, payload, _)] = await pushes.wait_for("/alice")
+    assert payload["body"] == "I do"
+    assert payload["url"].startswith(f"/rooms/general/threads/{question.pk}/#reply-")
+    # bob follows now, having replied: carol's reply reaches both.
+    await sync_to_async(general.post)(
+        carol.user, "Spare ones in the drawer", thread=question
+    )
+    [(_, _, to_bob, _)] = await pushes.wait_for("/bob")
+    assert to_bob["body"] == "Spare ones in the drawer"
+    async with asyncio.timeout(10):
+        while len(pushes.to("/alice")) < 2:
+            await asyncio.sleep(0.05)
+    assert pushes.to("/carol") == []  # neither hers nor followed
 
 
 async def test_a_push_in_flight_holds_no_lock(push_server, pushes, general, alice, bob):

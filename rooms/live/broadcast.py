@@ -43,12 +43,13 @@ async def message_posted(message):
         "room": message.room_id,
         "html": html,
         "id": message.pk,
-        # For lobbies: whether their person has something unread, and what
-        # the room's entry shows.
-        "author": message.author_id,
         "room_fields": listed_fields(message.room),
-        "mentions": [person.pk for person in message.mentioned().values()],
     }
+    if message.in_room:
+        # For lobbies: whether their person has something unread. A reply
+        # only in its thread leaves the room read.
+        event["author"] = message.author_id
+        event["mentions"] = [person.pk for person in message.mentioned().values()]
     group = room_group(message.room_id)
     try:
         await get_channel_layer().group_send(group, event)

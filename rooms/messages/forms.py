@@ -45,6 +45,8 @@ class MessageForm(forms.Form):
 
     message = forms.CharField(max_length=MESSAGE_MAX_LENGTH, required=False)
     attachments = AttachmentsField(required=False)
+    # A reply in a thread only: show it in the room's log too.
+    also_send_to_room = forms.BooleanField(required=False)
 
     def __init__(self, *args, author=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,6 +13,11 @@ def message_json(message, absolute):
         "edited": message.edited.isoformat() if message.edited else None,
         "deleted": message.deleted is not None,
         "url": absolute(message.get_absolute_url()),
+        # A reply's thread (its first message's id), or None; how many
+        # replies a message's own thread has.
+        "thread": message.thread_id,
+        "also_in_room": message.thread_id is not None and message.in_room,
+        "reply_count": message.reply_count,
         "attachments": [
             {"name": attachment.name, "url": absolute(attachment.get_absolute_url())}
             for attachment in message.attachments.all()

@@ -26,30 +26,37 @@ class Posted:
         return self.message is None
 
 
-def post(room, author, data, files=None):
-    """Post from sync code (a view, a sweep); return Posted."""
-    posted = check_and_store(room, author, data, files)
+def post(room, author, data, files=None, *, thread=None):
+    """Post from sync code (a view, a sweep); return Posted. With thread
+    (a message of room that starts a thread), a reply in it."""
+    posted = check_and_store(room, author, data, files, thread)
     if not posted.refused:
         posted.delivered = async_to_sync(broadcast.message_posted)(posted.message)
     return posted
 
 
-async def apost(room, author, data):
+async def apost(room, author, data, *, thread=None):
     """Post from the event loop (a socket): one trip to the database thread."""
-    posted = await db.run(check_and_store, room, author, data)
+    posted = await db.run(check_and_store, room, author, data, None, thread)
     if not posted.refused:
         posted.delivered = await broadcast.message_posted(posted.message)
     return posted
 
 
-def check_and_store(room, author, data, files=None):
+def check_and_store(room, author, data, files=None, thread=None):
     """Check the message against the form and the limits, then store it."""
     form = MessageForm(data, files, author=author)
     if not form.is_valid():
         return Posted(form)
     fields = form.cleaned_data
     try:
-        message = room.post(author, fields["message"], fields["attachments"])
+        message = room.post(
+            author,
+            fields["message"],
+            fields["attachments"],
+            thread=thread,
+            also_in_room=fields["also_send_to_room"],
+        )
     except RoomArchived as archived:
         form.add_error("message", archived)
         return Posted(form)

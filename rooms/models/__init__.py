@@ -14,6 +14,7 @@ from .presence import Presence
 from .read_mark import ReadMark
 from .room import PAGE_SIZE, TOPIC_MAX_LENGTH, UNREAD_SHOWN, Page, Room, RoomArchived
 from .sweep_cursor import SweepCursor
+from .thread_follow import ThreadFollow
 
 __all__ = [
     "Attachment",
@@ -32,5 +33,6 @@ __all__ = [
     "TOPIC_MAX_LENGTH",
     "UNREAD_SHOWN",
     "SweepCursor",
+    "ThreadFollow",
     "count_messages_posted_since",
 ]

@@ -17,6 +17,7 @@ from rooms.messages.formatting import MENTION
 
 from .attachment import Attachment
 from .message_version import MessageVersion
+from .thread_follow import ThreadFollow
 
 MESSAGE_MAX_LENGTH = 5000
 # The fixed set of reactions, in the order every message shows them.
@@ -114,6 +115,10 @@ class MessageQuerySet(models.QuerySet):
         """Return the messages edited, deleted or reacted to after revision."""
         return self.filter(revision__gt=revision).order_by("revision")
 
+    def in_log(self):
+        """Return the messages a room's log shows: all but thread-only replies."""
+        return self.filter(in_room=True)
+
     def after(self, message_id):
         """Return a room's messages after message_id, in order.
 
@@ -153,6 +158,15 @@ class Message(models.Model):
     reactors = models.JSONField(default=dict, blank=True)
     # The room's revision at this message's last change; 0 if never changed.
     revision = models.PositiveBigIntegerField(default=0)
+    # A reply names the message that started its thread; threads are one
+    # level deep. It shows in the room's log too only if sent there as well.
+    thread = models.ForeignKey(
+        "self", null=True, blank=True, related_name="replies", on_delete=models.CASCADE
+    )
+    in_room = models.BooleanField(default=True, db_default=True)
+    # What a thread's first message shows of it, kept as replies are stored.
+    reply_count = models.PositiveIntegerField(default=0, db_default=0)
+    last_reply = models.DateTimeField(null=True, blank=True)
 
     objects = MessageQuerySet.as_manager()
 
@@ -171,9 +185,16 @@ class Message(models.Model):
         return f"{self.author}: {self.body[:40]}"
 
     def get_absolute_url(self):
-        """Return the permalink: the room opened around this message."""
+        """Return the permalink: the room opened around this message, or a
+        reply's thread opened at it."""
+        if self.thread_id is not None:
+            return f"{self.thread_url()}#reply-{self.pk}"
         room_url = reverse("rooms:room", args=[self.room.slug])
         return f"{room_url}?around={self.pk}#message-{self.pk}"
+
+    def thread_url(self):
+        """Return the URL of the thread this message starts or is a reply in."""
+        return reverse("rooms:thread", args=[self.room.slug, self.thread_id or self.pk])
 
     def remember_mentions(self):
         """Store whom the body mentions, and keep them for drawing it."""
@@ -212,6 +233,22 @@ class Message(models.Model):
             message=self, body=self.body, written=self.edited or self.created
         )
         return [now, *self.versions.order_by("-pk")]
+
+    def count_reply(self, reply):
+        """Show a reply just stored in this thread's summary, and have its
+        writer, this message's writer and those it mentions follow the
+        thread. Call under the room's lock, which orders the counting."""
+        Room = self._meta.get_field("room").related_model
+        self.refresh_from_db(fields=["reply_count"])
+        self.reply_count += 1
+        self.last_reply = reply.created
+        self.revision = Room.objects.next_revision(self.room_id)
+        self.save(update_fields=["reply_count", "last_reply", "revision"])
+        ThreadFollow.objects.follow(
+            self, {self.author_id, *(p.pk for p in reply.mentioned().values())}
+        )
+        ThreadFollow.objects.follow(self, [reply.author_id], read_up_to=reply.pk)
+        ThreadFollow.objects.mark_read(reply.author, self, reply.pk)
 
     # Who may change it: the socket, the forms and the admin all ask here.
 

@@ -84,6 +84,7 @@ class RoomQuerySet(models.QuerySet):
                 WHERE {after_the_mark}
                   AND m.author_id <> %(user)s
                   AND m.deleted IS NULL
+                  AND m.in_room
                   AND (NOT COALESCE(mark.muted, FALSE) OR EXISTS (
                     SELECT 1 FROM {mention} mention
                     WHERE mention.message_id = m.id AND mention.user_id = %(user)s))
@@ -196,8 +197,10 @@ class Room(models.Model):
     def is_direct(self):
         return self.kind == self.Kind.DIRECT
 
-    def post(self, author, body, uploads=()):
-        """Store a message, with the people it mentions and its files."""
+    def post(self, author, body, uploads=(), *, thread=None, also_in_room=False):
+        """Store a message, with the people it mentions and its files; in
+        reply to a thread (one of this room's messages, not a reply), in its
+        thread and, also_in_room, in the room's log too."""
         # The bytes first: a message is never shown with a file not there,
         # and a failure below leaves none behind.
         attachments = []
@@ -207,12 +210,17 @@ class Room(models.Model):
             with transaction.atomic():
                 if Room.objects.lock(self.pk):
                     raise RoomArchived
-                message = Message.objects.insert(room=self, author=author, body=body)
+                fields = {"room": self, "author": author, "body": body}
+                if thread is not None:
+                    fields |= {"thread": thread, "in_room": also_in_room}
+                message = Message.objects.insert(**fields)
                 for attachment in attachments:
                     attachment.message = message
                 Attachment.objects.bulk_create(attachments)
                 if MENTION.search(body):
                     message.remember_mentions()
+                if thread is not None:
+                    thread.count_reply(message)
         except BaseException:
             for attachment in attachments:
                 attachment.delete_files()
@@ -250,11 +258,12 @@ class Room(models.Model):
         return user.pk == self.created_by_id or user.is_staff
 
     def latest_messages(self):
-        return self.messages.with_author().latest_page(PAGE_SIZE)
+        return self.messages.in_log().with_author().latest_page(PAGE_SIZE)
 
     def history(self, *, before=None, after=None, around=None):
-        """Return a page of messages: the latest, or next to a message id."""
-        messages = self.messages.with_author()
+        """Return a page of the log: the latest, or next to a message id."""
+        log = self.messages.in_log()
+        messages = log.with_author()
         page = []
         if around is not None:
             half = PAGE_SIZE // 2
@@ -271,10 +280,10 @@ class Room(models.Model):
             return Page([], has_older=False, has_newer=False)
         return Page(
             page,
-            has_older=self.messages.filter(pk__lt=page[0].pk).exists(),
+            has_older=log.filter(pk__lt=page[0].pk).exists(),
             # The latest page is live: what is posted meanwhile comes over its
             # socket, which only a page with nothing newer opens.
-            has_newer=not latest and self.messages.filter(pk__gt=page[-1].pk).exists(),
+            has_newer=not latest and log.filter(pk__gt=page[-1].pk).exists(),
         )
 
 

@@ -1,4 +1,5 @@
-"""Emails about mentions and direct messages a person has not seen.
+"""Emails about mentions, direct messages and replies in followed threads
+that a person has not seen.
 
 A sweep over the database, in every web process, every
 NOTIFY_SWEEP_SECONDS: what is due is read from stored messages and read
@@ -31,7 +32,7 @@ from django.utils import timezone
 
 from accounts.models import EmailNotifications
 from rooms.live.background import Sweep, first_unless_locked, sweep_transaction
-from rooms.models import Membership, Message, ReadMark, Room
+from rooms.models import Membership, Message, ReadMark, Room, ThreadFollow
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,11 @@ def due_by_person(now):
         in_room[room_id].append(user_id)
     for pk, room_id in directs.values_list("pk", "room"):
         candidates.update((pk, user_id, room_id) for user_id in in_room[room_id])
+    # A reply, to those who follow its thread, as a mention.
+    replies = list(recent.exclude(thread=None).values_list("pk", "thread", "room"))
+    following = ThreadFollow.objects.followers(thread for _, thread, _ in replies)
+    for pk, thread_id, room_id in replies:
+        candidates.update((pk, user_id, room_id) for user_id in following[thread_id])
     if not candidates:
         return {}
     authors, created = {}, {}

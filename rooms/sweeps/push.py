@@ -8,8 +8,8 @@ as bots' webhooks are called: a slow push service holds no lock (on
 SQLite, the one every writer waits for). A process stopped mid-round
 finishes it first (Sweep.stop); one killed loses that round's pushes,
 never repeats them. A message is pushed to each browser its people
-subscribed: the people it mentions, and in a direct conversation its
-other members; never its author, nor someone who cannot read the room,
+subscribed: the people it mentions, in a direct conversation its other
+members, and for a reply those who follow its thread (as a mention); never its author, nor someone who cannot read the room,
 has read it, or has a tab open in the room; in a muted room only a
 mention.
 """
@@ -26,7 +26,7 @@ from pywebpush import WebPushException, webpush
 from accounts.models import PushSubscription
 from accounts.profiles import display_name
 from rooms.live.background import Sweep, first_unless_locked, sweep_transaction
-from rooms.models import Message, Presence, ReadMark, Room, SweepCursor
+from rooms.models import Message, Presence, ReadMark, Room, SweepCursor, ThreadFollow
 from rooms.sweeps import outbound
 
 logger = logging.getLogger(__name__)
@@ -83,6 +83,11 @@ def recipients(message):
     """Return the ids of the people to push this message to."""
     room = message.room
     mentioned = set(message.mentions.values_list("pk", flat=True))
+    if message.thread_id is not None:
+        # A reply is a mention to those who follow its thread.
+        mentioned |= ThreadFollow.objects.followers([message.thread_id])[
+            message.thread_id
+        ]
     concerned = set(mentioned)
     if room.is_direct:
         concerned |= set(room.members.values_list("pk", flat=True))

@@ -29,7 +29,7 @@ from accounts.models import Bot
 from rooms.live.background import Sweep, first_unless_locked, sweep_transaction
 from rooms.messages import posting
 from rooms.messages.payloads import message_json
-from rooms.models import Membership, Message, Room, SweepCursor
+from rooms.models import Membership, Message, Room, SweepCursor, ThreadFollow
 from rooms.sweeps import outbound
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def deliver_new_messages():
     for message, bot in calls:
         answer = call(bot, message)
         if answer:
-            post_answer(bot, message.room, answer)
+            post_answer(bot, message, answer)
     return len(calls)
 
 
@@ -96,10 +96,14 @@ def claim_next_calls():
 
 def bots_addressed(message, hooked):
     """Return the ids of the hooked bots this message is for: those it
-    mentions, and in a direct conversation the other member; only bots
-    that may read the room, never the author."""
+    mentions, in a direct conversation the other member, and for a reply
+    those following its thread; only bots that may read the room, never
+    the author."""
     room = message.room
     addressed = {user.pk for user in message.mentioned().values()} & hooked.keys()
+    if message.thread_id is not None:
+        following = ThreadFollow.objects.followers([message.thread_id])
+        addressed |= following[message.thread_id] & hooked.keys()
     if room.is_direct:
         members = Membership.objects.filter(room=room, user__in=hooked.keys())
         addressed |= set(members.values_list("user", flat=True))
@@ -174,9 +178,11 @@ def read_answer(response, deadline):
     return text if isinstance(text, str) else None
 
 
-def post_answer(bot, room, text):
-    """Post a bot's answer as a message of its own, as the API does."""
-    posted = posting.post(room, bot.user, {"message": text})
+def post_answer(bot, message, text):
+    """Post a bot's answer to message as a message of its own, as the API
+    does: in the room, or in the thread of a reply."""
+    thread = message.thread if message.thread_id is not None else None
+    posted = posting.post(message.room, bot.user, {"message": text}, thread=thread)
     if posted.refused:
         logger.warning("%s's answer was refused: %s", bot.user, posted.form.errors)
 

@@ -2,9 +2,11 @@
 
 POST /api/rooms/<slug>/messages/ takes plain text, JSON {"message": ...}
 or a multipart form (message, attachments) and posts as the bot through
-the same form, limits, storage and broadcast as a person's message. GET on
-the same URL returns a page of history, oldest first, with a Link header
-to the page before it.
+the same form, limits, storage and broadcast as a person's message; with
+"thread" (a message id) it replies in that message's thread, and with
+"also_send_to_room" in the room's log too. GET on the same URL returns a
+page of the room's log, or with ?thread= of a thread's replies, oldest
+first, with a Link header to the page before it.
 
 Only the Authorization header says who is asking: cookies are never read,
 which is why these views need no CSRF token. Errors are JSON.
@@ -54,7 +56,12 @@ def post(request, bot, room):
         data, files = message_data(request)
     except ValueError as problem:
         return error(400, str(problem))
-    posted = posting.post(room, bot, data, files)
+    thread = None
+    if data.get("thread") not in (None, ""):
+        thread = thread_of(room, data["thread"])
+        if thread is None:
+            return error(400, "thread must be the id of a message in this room.")
+    posted = posting.post(room, bot, data, files, thread=thread)
     if posted.refused:
         form = posted.form
         if form.has_error("message", "archived"):
@@ -79,11 +86,24 @@ def message_data(request):
             raise ValueError("The body is not JSON.") from None
         if not isinstance(body, dict) or not isinstance(body.get("message"), str):
             raise ValueError('Send JSON like {"message": "Hello"}.')
-        return {"message": body["message"]}, {}
+        data = {"message": body["message"], "thread": body.get("thread")}
+        if body.get("also_send_to_room") is True:
+            data["also_send_to_room"] = "on"
+        return data, {}
     try:
         return {"message": request.body.decode()}, {}
     except UnicodeDecodeError:
         raise ValueError("The body is not UTF-8 text.") from None
+
+
+def thread_of(room, message_id):
+    """Return the thread a message id of this room starts or is a reply in."""
+    if not str(message_id).isdigit():
+        return None
+    message = room.messages.filter(pk=int(message_id)).first()
+    if message is not None and message.thread_id is not None:
+        return message.thread
+    return message
 
 
 def history(request, room):
@@ -91,7 +111,15 @@ def history(request, room):
     if not form.is_valid():
         return error(400, "before must be a message id.")
     before = form.cleaned_data["before"]
-    messages = room.messages.with_author()
+    listed = room.messages.in_log()
+    link = reverse("api_room_messages", args=[room.slug]) + "?"
+    if "thread" in request.GET:
+        thread = thread_of(room, request.GET["thread"])
+        if thread is None:
+            return error(400, "thread must be the id of a message in this room.")
+        listed = room.messages.filter(thread=thread)
+        link += f"thread={thread.pk}&"
+    messages = listed.with_author()
     if before is not None:
         page = messages.older_than(before, PAGE_SIZE)
     else:
@@ -102,8 +130,7 @@ def history(request, room):
             "messages": [message_json(m, request.build_absolute_uri) for m in page],
         }
     )
-    if page and room.messages.filter(pk__lt=page[0].pk).exists():
-        older = reverse("api_room_messages", args=[room.slug])
-        older = request.build_absolute_uri(f"{older}?before={page[0].pk}")
+    if page and listed.filter(pk__lt=page[0].pk).exists():
+        older = request.build_absolute_uri(f"{link}before={page[0].pk}")
         response["Link"] = f'<{older}>; rel="next"'
     return response

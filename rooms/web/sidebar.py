@@ -1,6 +1,6 @@
 """What the sidebar lists for a person: on a page, and over its socket."""
 
-from rooms.models import Room
+from rooms.models import Room, ThreadFollow
 
 
 def sidebar_context(user, current_room=None):
@@ -18,3 +18,12 @@ def sidebar_context(user, current_room=None):
         "current_room": current_room,
         "user": user,
     }
+
+
+def page_sidebar_context(user, current_room=None):
+    """sidebar_context, with how many followed threads have new replies:
+    for pages only (the socket redraws the lists, not the Threads link)."""
+    context = sidebar_context(user, current_room)
+    if user.is_authenticated:
+        context["unread_threads"] = ThreadFollow.objects.unread_count(user)
+    return context

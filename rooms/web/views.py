@@ -37,7 +37,7 @@ from rooms.web.forms import (
     RoomForm,
     SearchForm,
 )
-from rooms.web.sidebar import sidebar_context
+from rooms.web.sidebar import page_sidebar_context
 
 # A hidden tab's title counts up to this: "(99)" says enough.
 UNREAD_COUNT_LIMIT = 99
@@ -59,7 +59,7 @@ def for_readers(view):
 def lobby(request):
     if not request.user.is_authenticated and joining.no_one_yet():
         return redirect("signup")  # the first run: make the first account
-    return render(request, "rooms/lobby.html", sidebar_context(request.user))
+    return render(request, "rooms/lobby.html", page_sidebar_context(request.user))
 
 
 @login_required
@@ -93,23 +93,31 @@ def show_room(request, slug, form=None):
         context = {"room": room, "page": page, "reached_present": not page.has_newer}
         partial = "newer-page" if newer else "older-page"
         return render(request, f"rooms/room.html#{partial}", context)
+    return room_page(request, room, page, form=form, highlighted=around)
+
+
+def room_page(request, room, page, *, form=None, highlighted=None, thread=None):
+    """Draw a room's page: its log, its people and the sidebar, and the
+    thread open beside it (threads.py adds its context)."""
     messages = page.messages
     context = {
         "room": room,
         "page": page,
         "messages": messages,
-        "highlighted": around,
+        "highlighted": highlighted,
         "after": messages[-1].pk if messages else 0,
         "online": Presence.objects.people_in(room),
         "form": form or MessageForm(),
         "unread_poll_seconds": settings.UNREAD_POLL_SECONDS,
+        **(thread or {}),
     }
     if request.user.is_authenticated and not page.has_newer:
         context.update(mark_read(request.user, room, messages))
         async_to_sync(broadcast.room_read)(request.user.pk, room)
     # After the mark: this room is read now.
-    context.update(sidebar_context(request.user, current_room=room))
-    return render(request, "rooms/room.html", context, status=400 if form else 200)
+    context.update(page_sidebar_context(request.user, current_room=room))
+    refused = form or (thread and thread["thread_form"].errors)
+    return render(request, "rooms/room.html", context, status=400 if refused else 200)
 
 
 def mark_read(user, room, messages):
@@ -180,7 +188,7 @@ def unread_count(request, slug):
     after = history.cleaned_data["after"] if history.is_valid() else None
     if after is None:
         return JsonResponse({"count": 0})
-    newer = room.messages.filter(pk__gt=after)
+    newer = room.messages.in_log().filter(pk__gt=after)
     if request.user.is_authenticated:
         newer = newer.exclude(author=request.user)
     return JsonResponse({"count": newer[:UNREAD_COUNT_LIMIT].count()})

@@ -1,4 +1,5 @@
-// The composer is a textarea: Enter sends, Shift+Enter starts a new line.
+// The composer is a textarea: Enter sends, Shift+Enter starts a new line;
+// so is a thread's (#thread-composer-message).
 // The server clears it by re-rendering it once the message is stored;
 // whatever the person typed after pressing Enter must survive that.
 (() => {
@@ -6,7 +7,8 @@
 
   document.addEventListener("keydown", (event) => {
     const input = event.target;
-    if (input.id !== "composer-message" || event.key !== "Enter") return;
+    const composers = ["composer-message", "thread-composer-message"];
+    if (!composers.includes(input.id) || event.key !== "Enter") return;
     // Taken already: Enter chose a person to mention (mentions.js).
     if (event.defaultPrevented) return;
     // Shift adds a line; an input method composing a word uses Enter itself.

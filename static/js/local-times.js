@@ -82,6 +82,11 @@
   }
 
   localiseTimes(document);
+  // A thread opened beside the room, and its replies as they come.
+  document.addEventListener("htmx:after:swap", () => {
+    const thread = document.getElementById("thread");
+    if (thread && !thread.hidden) localiseTimes(thread);
+  });
   const log = document.getElementById("messages");
   const template = document.getElementById("day-divider-template");
   if (!log || !template) return;

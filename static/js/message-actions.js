@@ -21,7 +21,8 @@
   document.addEventListener("click", (event) => {
     if (!hasSocket()) return;
     const link = event.target.closest(".message-edit, .message-delete");
-    if (!link) return;
+    // A reply's Edit opens its own page (the room's composer may be hidden).
+    if (!link || link.matches("#thread .message-edit")) return;
     event.preventDefault();
     asked = link.matches(".message-edit");
     if (asked && !composer().dataset.editing) draft = composer().value;

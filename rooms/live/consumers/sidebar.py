@@ -95,7 +95,9 @@ class Sidebar:
         else posted in these rooms or someone opened a room: no broadcast
         told this socket of either."""
         newest_message, newest_room = newest
-        posted = Message.objects.filter(room__in=room_ids, pk__gt=newest_message)
+        posted = Message.objects.in_log().filter(
+            room__in=room_ids, pk__gt=newest_message
+        )
         opened = Room.objects.filter(kind=Room.Kind.OPEN, pk__gt=newest_room)
         return (
             bool(room_ids) and posted.exclude(author=self.user).exists()

@@ -1,0 +1,74 @@
+"""Threads: one open beside its room (a page of its own on a phone and
+without JavaScript), replying in it, and the threads a person follows."""
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.vary import vary_on_headers
+
+from rooms.messages import posting
+from rooms.messages.forms import MessageForm
+from rooms.models import Room, ThreadFollow
+from rooms.web.views import for_readers, room_for, room_page
+
+
+@vary_on_headers("HX-Request")
+@for_readers
+def thread(request, slug, pk):
+    """Show a thread; POST replies in it."""
+    room = room_for(request, slug)
+    started = get_object_or_404(room.messages.with_author(), pk=pk)
+    if started.thread_id is not None:
+        # A reply's own URL: its thread, opened at it.
+        return redirect(started.get_absolute_url())
+    if request.method == "POST":
+        return reply(request, room, started)
+    return show(request, room, started)
+
+
+def show(request, room, started, form=None):
+    replies = list(started.replies.with_author().order_by("pk"))
+    if request.user.is_authenticated and replies:
+        ThreadFollow.objects.mark_read(request.user, started, replies[-1].pk)
+    context = {
+        "thread": started,
+        "replies": replies,
+        "thread_form": form or MessageForm(),
+        "focus": "thread" if form is not None else None,
+    }
+    if request.htmx:  # opened beside the room: the reply box takes the keyboard
+        context |= {"room": room, "focus": "thread"}
+        return render(request, "rooms/room.html#thread-panel", context)
+    return room_page(request, room, room.history(), thread=context)
+
+
+def reply(request, room, started):
+    if not request.user.is_authenticated:
+        return redirect_to_login(started.thread_url())
+    posted = posting.post(
+        room, request.user, request.POST, request.FILES, thread=started
+    )
+    if request.htmx:
+        # The reply itself arrives over the socket, as every message does.
+        status = 200
+        if posted.refused:
+            status = 403 if posted.form.has_error("message", "archived") else 400
+        form = posted.form if posted.refused else MessageForm()
+        context = {"thread": started, "thread_form": form, "focus": "thread"}
+        return render(
+            request, "rooms/room.html#thread-composer", context, status=status
+        )
+    if posted.refused:
+        if posted.form.is_blank():
+            return redirect(started.thread_url())
+        return show(request, room, started, posted.form)
+    return redirect(posted.message.get_absolute_url())
+
+
+@login_required
+def followed(request):
+    """The threads this person follows, unread first."""
+    follows = ThreadFollow.objects.for_list(request.user).filter(
+        thread__room__in=Room.objects.visible_to(request.user)
+    )
+    return render(request, "rooms/threads.html", {"follows": follows[:100]})
