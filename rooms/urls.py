@@ -12,6 +12,7 @@ urlpatterns = [
     path("viewer.css", views.viewer_css, name="viewer_css"),
     path("rooms/<slug:slug>/", views.show_room, name="room"),
     path("rooms/<slug:slug>/threads/<int:pk>/", threads.thread, name="thread"),
+    path("rooms/<slug:slug>/threads/<int:pk>/read/", threads.read, name="thread_read"),
     path("threads/", threads.followed, name="threads"),
     path("rooms/<slug:slug>/messages/", message_views.post_message, name="messages"),
     path("rooms/<slug:slug>/members/", views.members, name="members"),

@@ -275,6 +275,25 @@ def test_a_mention_reaches_the_webhook_signed_and_its_answer_is_posted(
     assert receiver.calls.empty()  # the bot's own answer is not sent back
 
 
+def test_a_bot_mentioned_in_a_thread_follows_it_and_answers_there(
+    api_server, helper, alice, general
+):
+    bot, _ = helper
+    question = general.post(alice.user, "Is the build green?")
+    with Receiver(answer="green") as receiver:
+        bot.webhook_url = receiver.url
+        bot.save()
+        general.post(alice.user, "@helper check?", thread=question)
+        _, body = receiver.calls.get(timeout=10)
+        assert json.loads(body)["message"]["thread"] == question.pk
+        answer = wait_for_message(bot.user, "green")
+        assert answer.thread_id == question.pk and not answer.in_room
+        # Following now, the bot hears the thread's next reply unmentioned.
+        general.post(alice.user, "and the deploy?", thread=question)
+        _, body = receiver.calls.get(timeout=10)
+        assert json.loads(body)["message"]["body"] == "and the deploy?"
+
+
 def test_a_direct_message_reaches_the_webhook_and_a_slow_answer_is_dropped(
     api_server, helper, alice
 ):

@@ -3,7 +3,9 @@ without JavaScript), replying in it, and the threads a person follows."""
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from rooms.messages import posting
@@ -63,6 +65,18 @@ def reply(request, room, started):
             return redirect(started.thread_url())
         return show(request, room, started, posted.form)
     return redirect(posted.message.get_absolute_url())
+
+
+@login_required
+@require_POST
+def read(request, slug, pk):
+    """Mark a thread read up to ?reply=, from a tab showing it (threads.js)."""
+    started = get_object_or_404(room_for(request, slug).messages, pk=pk)
+    reply_id = request.POST.get("reply", "")
+    if not reply_id.isdigit():
+        return HttpResponseBadRequest("reply must be a message id.")
+    ThreadFollow.objects.mark_read(request.user, started, int(reply_id))
+    return HttpResponse(status=204)
 
 
 @login_required

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from rooms.models import Message
+from rooms.models import Message, ThreadFollow
 
 from ..conftest import ARTIFACTS, sign_up
 from .conftest import join_room, message_bodies, send_message, set_hidden
@@ -60,6 +60,14 @@ def test_two_reply_live_while_the_room_sees_the_count_move(
     reply(alice_page, "Thanks!")
     expect(thread_bodies(bob_page)).to_have_text(["I do, until Friday", "Thanks!"])
 
+    # A reaction in the thread shows live there too.
+    thanks = Message.objects.get(body="Thanks!")
+    bob_page.locator(f"#reply-{thanks.pk} button.reaction[data-emoji='🎉']").click()
+    expect(
+        alice_page.locator(
+            f"#reply-{thanks.pk} button.reaction[data-emoji='🎉'] .reaction-count"
+        )
+    ).to_have_text("1")
     expect(reply_count(carol_page, question)).to_have_text("2")
     expect(
         carol_page.locator(f"#message-{question.pk} .thread-summary")
@@ -68,6 +76,15 @@ def test_two_reply_live_while_the_room_sees_the_count_move(
     for page in pages:
         expect(message_bodies(page)).to_have_text(["Who owns the release checklist?"])
     expect(carol_page.locator("#thread")).to_be_hidden()
+
+    # A reply seen as it comes is read: the Threads page agrees.
+    read_url = f"/threads/{question.pk}/read/"
+    with alice_page.expect_response(lambda r: r.url.endswith(read_url)) as marked:
+        reply(bob_page, "One more thing")
+    assert marked.value.status == 204
+    newest = Message.objects.filter(thread=question).latest("pk")
+    follow = ThreadFollow.objects.get(user=alice.user, thread=question)
+    assert follow.last_read_id == newest.pk
     alice_page.screenshot(path=ARTIFACTS / "thread-beside-the-room.png")
 
     # Close puts the room back, the keyboard on the thread's link.
