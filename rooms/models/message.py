@@ -194,7 +194,8 @@ class Message(models.Model):
 
     def thread_url(self):
         """Return the URL of the thread this message starts or is a reply in."""
-        return reverse("rooms:thread", args=[self.room.slug, self.thread_id or self.pk])
+        route = _thread_route().replace(SLUG_MARKER, self.room.slug)
+        return route.replace(ID_MARKER, str(self.thread_id or self.pk))
 
     def remember_mentions(self):
         """Store whom the body mentions, and keep them for drawing it."""
@@ -319,6 +320,16 @@ class Message(models.Model):
             }
             for emoji in REACTIONS
         ]
+
+
+# Every message draws its thread's link: reverse() once, then fill it in
+# (slugs and ids need no quoting).
+SLUG_MARKER, ID_MARKER = "slug-marker", "4815162342"
+
+
+@functools.cache
+def _thread_route():
+    return reverse("rooms:thread", args=[SLUG_MARKER, ID_MARKER])
 
 
 @functools.cache
