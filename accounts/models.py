@@ -189,6 +189,37 @@ class Invitation(models.Model):
         return cls.objects.filter(used=None)
 
 
+class AccountClaim(models.Model):
+    """A single-use link by which someone takes over an account made for
+    them (by a Slack import): they choose its password. Only its hash is
+    kept; the link goes to the administrator once."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, related_name="claim", on_delete=models.CASCADE
+    )
+    code_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    claimed = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"claim of {self.user}"
+
+    @classmethod
+    def make(cls, user):
+        """Return a new claim of user's account and its code (known only now)."""
+        code = new_code()
+        cls.objects.update_or_create(
+            user=user, defaults={"code_hash": hash_code(code), "claimed": None}
+        )
+        return code
+
+    @classmethod
+    def unclaimed(cls, code):
+        """Return the unclaimed claim with this code, or None."""
+        claims = cls.objects.select_related("user").filter(claimed=None)
+        return claims.filter(code_hash=hash_code(code), user__is_active=True).first()
+
+
 class FailedJoin(models.Model):
     """A join link that was not one, counted against the address."""
 

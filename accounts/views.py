@@ -6,17 +6,20 @@ from django.conf import settings
 from django.contrib.auth import get_user, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.db import transaction
 from django.http import HttpResponseBadRequest
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import bans, email_address, joining, session_exchange
 from .client_address import of_request
 from .forms import SignInForm, SignUpForm
-from .models import SignUpPolicy
+from .models import AccountClaim, SignUpPolicy
 
 django_sign_in = auth_views.LoginView.as_view(
     authentication_form=SignInForm, redirect_authenticated_user=True
@@ -63,6 +66,30 @@ def join(request, code):
         joining.record_failure(address, limit)
         return refuse_sign_up(request, "not-valid", 404)
     return _sign_up(request, code=code)
+
+
+def claim(request, code):
+    """Take over an account made for you by an import: choose its password."""
+    address = of_request(request)
+    limit = settings.JOIN_ATTEMPT_LIMIT
+    if joining.too_many_failures(address, limit):
+        return refuse_sign_up(request, "too-many", 429)
+    account_claim = AccountClaim.unclaimed(code)
+    if account_claim is None:
+        joining.record_failure(address, limit)
+        return refuse_sign_up(request, "claim-not-valid", 404)
+    form = SetPasswordForm(account_claim.user, request.POST or None)
+    if form.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            account_claim.claimed = timezone.now()
+            account_claim.save(update_fields=["claimed"])
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("rooms:lobby")
+    context = {"form": form, "claimed": account_claim.user}
+    return render(
+        request, "registration/claim.html", context, status=400 if form.errors else 200
+    )
 
 
 def _sign_up(request, code=None, first_run=False):

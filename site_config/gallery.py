@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import (
     AuthenticationForm,
     PasswordChangeForm,
+    SetPasswordForm,
     UserCreationForm,
 )
 from django.contrib.auth.models import AnonymousUser
@@ -495,7 +496,7 @@ def exhibits():
         Exhibit("sign-up-failed", "Sign up, failed", "registration/signup.html", {"user": AnonymousUser(), "form": failed_sign_up()}),
         Exhibit("sign-up-first-run", "The first visit: set up the chat", "registration/signup.html", {"user": AnonymousUser(), "form": UserCreationForm(), "first_run": True}),
         Exhibit("sign-up-join-link", "Sign up with a join link", "registration/signup.html", {"user": AnonymousUser(), "form": UserCreationForm(), "code": "x" * 43}),
-        *(Exhibit(f"sign-up-refused-{reason}", f"Sign up refused: {reason}", "registration/signup_refused.html", {"user": AnonymousUser(), "reason": reason, "wait_minutes": 15}) for reason in ["invitation-only", "not-valid", "too-many", "banned"]),
+        *(Exhibit(f"sign-up-refused-{reason}", f"Sign up refused: {reason}", "registration/signup_refused.html", {"user": AnonymousUser(), "reason": reason, "wait_minutes": 15}) for reason in ["invitation-only", "not-valid", "too-many", "banned", "claim-not-valid"]),
         Exhibit("people-directory", "The people page: the directory", "people/people.html", {"user": ada, "directory": [ada, deploybot, grace]}),
         Exhibit("people-directory-none", "The directory, filtered to no one", "people/people.html", {"user": ada, "directory": [], "q": "zed"}),
         Exhibit("people", "The people page (administrators)", "people/people.html", people_page()),
@@ -510,6 +511,7 @@ def exhibits():
         Exhibit("person-update", "Someone's new name or picture (socket)", f"{r}#person-update", {"person": grace}),
         Exhibit("administrators-only", "The people page, refused to a member", "people/administrators_only.html"),
         Exhibit("password-change", "Change your password", "registration/password_change_form.html", {"form": PasswordChangeForm(ada)}),
+        Exhibit("claim", "Claiming an account an import made", "registration/claim.html", {"user": AnonymousUser(), "form": SetPasswordForm(ada), "claimed": ada}),
         Exhibit("password-changed", "Password changed", "registration/password_change_done.html"),
         Exhibit("blank-page", "The page around everything", "base.html"),
         Exhibit("manifest", "The web app manifest", "manifest.webmanifest"),

@@ -39,6 +39,7 @@ urlpatterns = [
     path("accounts/push/test/", notification_views.push_test, name="push_test"),
     path("accounts/", include("accounts.urls")),
     path("join/<str:code>/", accounts_views.join, name="join"),
+    path("claim/<str:code>/", accounts_views.claim, name="claim"),
     path("people/", include(people.urlpatterns)),
     path(
         "api/rooms/<slug:slug>/messages/",

@@ -63,7 +63,10 @@ def is_www(text):
 
 
 def is_allowed_link(url):
-    """Allow http, https and mailto only: never javascript:, data: or the rest."""
+    """Allow http, https and mailto, and paths here (a room: "/rooms/x/");
+    never javascript:, data:, another site by "//" or the rest."""
+    if url.startswith("/"):
+        return not url.startswith("//") and "\\" not in url
     return url.lower().startswith(LINK_SCHEMES)
 
 

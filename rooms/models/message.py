@@ -146,7 +146,8 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, related_name="messages", on_delete=models.CASCADE
     )
     body = models.TextField(max_length=MESSAGE_MAX_LENGTH)
-    created = models.DateTimeField(auto_now_add=True)
+    # When it was said: now, or its original time when brought from elsewhere.
+    created = models.DateTimeField(default=timezone.now)
     # Found once, when stored, so drawing a message looks nothing up.
     mentions = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="mentioned_in", blank=True
@@ -164,6 +165,10 @@ class Message(models.Model):
         "self", null=True, blank=True, related_name="replies", on_delete=models.CASCADE
     )
     in_room = models.BooleanField(default=True, db_default=True)
+    # Brought from elsewhere (a Slack export): its id there, so a second
+    # import of the same export adds nothing. NULL for the rest, which the
+    # unique constraint then leaves out.
+    imported_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     # What a thread's first message shows of it, kept as replies are stored.
     reply_count = models.PositiveIntegerField(default=0, db_default=0)
     last_reply = models.DateTimeField(null=True, blank=True)
@@ -179,6 +184,13 @@ class Message(models.Model):
             models.Index(fields=["room", "revision"], name="message_room_revision"),
             # The notification emails' sweep, by age across rooms.
             models.Index(fields=["created"], name="message_created"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "imported_id"],
+                condition=models.Q(imported_id__isnull=False),
+                name="one_imported_message",
+            )
         ]
 
     def __str__(self):

@@ -16,6 +16,7 @@ from .attachment import Attachment
 from .membership import Membership
 from .message import Message
 from .read_mark import ReadMark
+from .thread_follow import ThreadFollow
 
 PAGE_SIZE = 50
 TOPIC_MAX_LENGTH = 250
@@ -232,6 +233,52 @@ class Room(models.Model):
         hasattr(author, "bot")
         hasattr(author, "profile")
         return message
+
+    def store_imported(self, messages):
+        """Store messages brought from elsewhere as post() stores one: under
+        the room's lock, with whom each mentions (message.mentioned_ids)
+        and its files (message.imported_files, stored Attachments), each
+        reply counted in its thread, whose people follow it, read. One
+        transaction for them all, and no broadcast: a socket open meanwhile
+        catches up on them as on any message it missed."""
+        with transaction.atomic():
+            Room.objects.lock(self.pk)  # an archived room keeps its history
+            Message.objects.bulk_create(messages)
+            mentions = Message.mentions.through
+            mentions.objects.bulk_create(
+                mentions(message_id=message.pk, user_id=user_id)
+                for message in messages
+                for user_id in message.mentioned_ids
+            )
+            files = []
+            for message in messages:
+                for attachment in message.imported_files:
+                    attachment.message = message
+                    files.append(attachment)
+            Attachment.objects.bulk_create(files)
+            self._count_replies([m for m in messages if m.thread_id is not None])
+
+    def _count_replies(self, replies):
+        threads = {}
+        for reply in replies:
+            threads.setdefault(reply.thread_id, []).append(reply)
+        for thread in Message.objects.filter(pk__in=threads):
+            answers = threads[thread.pk]
+            thread.reply_count += len(answers)
+            thread.last_reply = max(
+                thread.last_reply or answers[-1].created, *(a.created for a in answers)
+            )
+            thread.revision = Room.objects.next_revision(self.pk)
+            thread.save(update_fields=["reply_count", "last_reply", "revision"])
+            people = {thread.author_id}
+            for answer in answers:
+                people |= {answer.author_id, *answer.mentioned_ids}
+            # History: read by all who follow it.
+            newest = max(answer.pk for answer in answers)
+            ThreadFollow.objects.follow(thread, people, read_up_to=newest)
+            ThreadFollow.objects.filter(thread=thread, last_read_id__lt=newest).update(
+                last_read_id=newest
+            )
 
     def admits(self, user):
         """Return whether this user may read this room."""

@@ -1,0 +1,23 @@
+from django.db import models
+
+
+class Imported(models.Model):
+    """What an import made of something from elsewhere (a Slack user, bot
+    or conversation), so a second import finds it instead of making another."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person"
+        ROOM = "room"
+
+    kind = models.CharField(max_length=10, choices=Kind)
+    source_id = models.CharField(max_length=100)
+    # A user's or a room's pk.
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "source_id"], name="one_import")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.source_id} → {self.object_id}"

@@ -1,0 +1,205 @@
+"""Moving in from Slack: `manage.py import_slack` on an export in Slack's
+own shapes, from a zip, a folder and a URL; twice; and a broken one."""
+
+import csv
+import http.server
+import io
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from bench.servers import free_port
+from rooms.models import Membership, Message, ReadMark, Room, ThreadFollow
+
+from . import slack_export
+from .slack_export import ts
+
+pytestmark = pytest.mark.django_db
+
+
+def import_slack(source, tmp_path):
+    out = io.StringIO()
+    claims = tmp_path / "claims.csv"
+    call_command(
+        "import_slack",
+        str(source),
+        claims=str(claims),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    return out.getvalue(), claims
+
+
+@pytest.fixture
+def imported(tmp_path):
+    general, _ = Room.objects.get_or_create(
+        slug="general", defaults={"name": "general"}
+    )
+    report, claims = import_slack(
+        slack_export.write_zip(tmp_path / "export.zip"), tmp_path
+    )
+    return report, claims, general
+
+
+def by_ts(seconds):
+    return Message.objects.get(imported_id=ts(seconds))
+
+
+def test_people_come_with_their_names_and_a_claim_link(imported, client):
+    report, claims, _ = imported
+    User = get_user_model()
+    ada = User.objects.get(username="ada_lovelace")  # "ada lovelace" in Slack
+    assert ada.profile.display_name == "Ada" and ada.email == "ada@example.com"
+    assert not ada.has_usable_password()
+    assert not User.objects.get(username="linus").is_active  # deleted in Slack
+    assert hasattr(User.objects.get(username="deploybot"), "bot")
+    assert hasattr(User.objects.get(username="CI"), "bot")  # a bot_message's author
+    rows = list(csv.DictReader(claims.open()))
+    assert [row["username"] for row in rows] == ["ada_lovelace", "grace"]
+    link = rows[0]["claim_link"]
+    assert "/claim/" in link and "2 people" in report
+
+    path = link[link.index("/claim/") :]
+    assert "ada_lovelace" in client.get(path).content.decode()
+    chosen = {
+        "new_password1": "a-long-new-secret-9",
+        "new_password2": "a-long-new-secret-9",
+    }
+    assert client.post(path, chosen)["Location"] == "/"
+    assert Client().login(username="ada_lovelace", password="a-long-new-secret-9")
+    assert client.get(path).status_code == 404  # single use
+
+
+def test_channels_become_rooms_and_history_keeps_its_shape(imported):
+    report, _, general = imported
+    # "general" added its history to the room that was here.
+    assert Room.objects.filter(slug="general").count() == 1
+    old = Room.objects.get(slug="old-project")
+    assert old.archived is not None and old.topic == "The 2024 project"
+    assert old.messages.get().body == "archived but readable"
+    secret = Room.objects.get(slug="secret-plans")
+    assert secret.kind == Room.Kind.PRIVATE
+    # grace joined by a notice, which is membership, not a message.
+    members = set(
+        Membership.objects.filter(room=secret).values_list("user__username", flat=True)
+    )
+    assert members == {"ada_lovelace", "grace"}
+    assert secret.messages.get().body == "only for members"
+    direct = Room.objects.get(kind=Room.Kind.DIRECT)
+    assert direct.messages.get().body == "psst, @ada_lovelace"
+    group = Room.objects.get(slug="mpdm-ada-grace-linus-1")
+    assert (
+        group.name == "ada_lovelace, grace, linus" and group.kind == Room.Kind.PRIVATE
+    )
+
+    question = by_ts(10)
+    assert question.body == (
+        "**Release** is *today*, ~~not~~ tomorrow: see "
+        "[the plan](https://example.com/plan) & https://example.com/raw"
+    )
+    assert question.created == datetime.fromtimestamp(slack_export.T0 + 10, UTC)
+    assert question.reactors == {
+        "👍": sorted(
+            get_user_model()
+            .objects.filter(username__in=["grace", "linus"])
+            .values_list("pk", flat=True)
+        )
+    }
+    reply, broadcast = by_ts(20), by_ts(30)
+    assert reply.thread == question and not reply.in_room
+    assert reply.body == "On it, @ada_lovelace" and list(reply.mentions.all()) == [
+        get_user_model().objects.get(username="ada_lovelace")
+    ]
+    assert broadcast.thread == question and broadcast.in_room
+    assert broadcast.body == "Done: ask in [#old-project](/rooms/old-project/) @here"
+    question.refresh_from_db()
+    assert question.reply_count == 2 and question.last_reply == broadcast.created
+    followers = set(
+        ThreadFollow.objects.filter(thread=question).values_list(
+            "user__username", "last_read_id"
+        )
+    )
+    assert followers == {("ada_lovelace", broadcast.pk), ("grace", broadcast.pk)}
+
+    code = by_ts(40)
+    assert code.body == "Code: `a *b* <c>` and\n```\n*kept* _as_ is\n```\n> quoted"
+    assert code.edited == datetime.fromtimestamp(slack_export.T0 + 45, UTC)
+    assert by_ts(86410).body == (
+        "Report attached\n[report.pdf](https://files.slack.com/files-pri/T1-F01REPORT/report.pdf)"
+    )
+    assert by_ts(86420).body == "*waves*"
+    assert (
+        by_ts(86440).thread is None and by_ts(86440).in_room
+    )  # its thread is not here
+    # History is read: nobody finds it all unread.
+    assert (
+        ReadMark.objects.get(user__username="grace", room=general).last_read_id
+        == by_ts(86440).pk
+    )
+
+    for line in (
+        "general/2025-12-06.json[1]: reaction 'partyparrot': no such emoji here",
+        "general/2025-12-07.json[3]: unknown user 'U99NOBODY': not imported",
+        "secret-plans/2025-12-07.json: not JSON",
+        "a reply to a message not in the export: kept in the room",
+    ):
+        assert line in report
+
+
+def test_a_second_run_imports_nothing_and_a_folder_reads_the_same(imported, tmp_path):
+    count = Message.objects.count()
+    report, claims = import_slack(tmp_path / "export.zip", tmp_path)
+    assert (
+        "Imported 0 messages" in report
+        and f"{count} messages were already here" in report
+    )
+    assert not claims.exists() or claims.read_text().count("\n") <= 3  # the first run's
+    folder = slack_export.write_folder(tmp_path / "unpacked")
+    report, _ = import_slack(folder, tmp_path)
+    assert "Imported 0 messages" in report
+    assert Message.objects.count() == count
+    assert get_user_model().objects.filter(username__startswith="ada").count() == 1
+
+
+def test_an_export_from_a_url_and_an_existing_account_by_its_email(tmp_path):
+    get_user_model().objects.create_user("ada", email="ADA@example.com")
+    data = slack_export.write_zip(tmp_path / "export.zip").read_bytes()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        report, _ = import_slack(
+            f"http://127.0.0.1:{server.server_port}/export.zip", tmp_path
+        )
+    finally:
+        server.shutdown()
+    assert "1 found by their email" in report
+    assert by_ts(10).author.username == "ada"
+
+
+def test_a_broken_export_imports_nothing_and_says_why(tmp_path):
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(CommandError, match="Nothing imported: .*broken.zip: not a zip"):
+        import_slack(broken, tmp_path)
+    contents = slack_export.files()
+    del contents["users.json"]
+    with pytest.raises(CommandError, match="users.json: missing"):
+        import_slack(
+            slack_export.write_zip(tmp_path / "no-users.zip", contents), tmp_path
+        )
+    assert not Message.objects.exists()
