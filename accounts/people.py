@@ -65,7 +65,9 @@ def people_page(request, new_invitation=None, new_key=None, bot_form=None, statu
         "used_invitations": Invitation.objects.exclude(used=None)
         .select_related("created_by", "used_by")
         .order_by("-used")[:USED_INVITATIONS_SHOWN],
-        "people": get_user_model().objects.select_related("bot").order_by("username"),
+        "people": get_user_model()
+        .objects.select_related("bot", "claim")
+        .order_by("username"),
         "bot_form": bot_form or BotForm(),
         "new_key": new_key,
         "actions": audit.latest(),

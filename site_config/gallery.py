@@ -42,7 +42,14 @@ from accounts.forms import (
     ReadingForm,
     SignUpModeForm,
 )
-from accounts.models import AdminAction, Bot, Invitation, Profile, SignUpPolicy
+from accounts.models import (
+    AccountClaim,
+    AdminAction,
+    Bot,
+    Invitation,
+    Profile,
+    SignUpPolicy,
+)
 from rooms.messages.forms import TOO_FAST, MessageForm
 from rooms.models import Message, MessageVersion, Page, Room
 from rooms.web.forms import DirectForm, MemberForm, RoomForm, RoomSettingsForm
@@ -85,6 +92,7 @@ def person(pk, username, webhook_url=None, profile=None, **fields):
     User.bot.related.set_cached_value(user, bot)
     shown = None if profile is None else Profile(user=user, **profile)
     User.profile.related.set_cached_value(user, shown)
+    User.claim.related.set_cached_value(user, None)
     return user
 
 
@@ -332,6 +340,8 @@ def people_page(**extra):
     administrator = copy.copy(ada)
     administrator.is_staff = True
     gone = person(3, "linus", is_active=False)
+    imported = person(5, "margaret")
+    imported.claim = AccountClaim(user=imported, created=NOON)  # not claimed yet
     return {
         "user": administrator,
         "policy": SignUpPolicy(mode=SignUpPolicy.Mode.INVITATION, join_code="x" * 43),
@@ -341,7 +351,7 @@ def people_page(**extra):
         "invitation_form": InvitationForm(),
         "invitations": [Invitation(pk=1, note="Margaret", created_by=ada, created=NOON)],
         "used_invitations": [Invitation(pk=2, note="Grace", created_by=ada, created=NOON, used_by=grace, used=NOON)],
-        "people": [administrator, deploybot, grace, gone],
+        "people": [administrator, deploybot, grace, gone, imported],
         "directory": [administrator, deploybot, grace],
         "actions": [AdminAction(actor=ada, action="deactivated", subject=gone, created=NOON), AdminAction(actor=ada, action="set who may join", detail="Only people with the join link or an invitation", created=NOON)],
         **extra,
