@@ -73,6 +73,14 @@ def test_people_come_with_their_names_and_a_claim_link(imported, client):
     assert Client().login(username="ada_lovelace", password="a-long-new-secret-9")
     assert client.get(path).status_code == 404  # single use
 
+    administrator = User.objects.create_user("admin", is_staff=True)
+    client.force_login(administrator)
+    people = client.get("/people/").content.decode()
+    assert 'data-person="grace"' in people
+    grace_row = people.split('data-person="grace"')[1].split("</tr>")[0]
+    ada_row = people.split('data-person="ada_lovelace"')[1].split("</tr>")[0]
+    assert "not claimed yet" in grace_row and "not claimed yet" not in ada_row
+
 
 def test_channels_become_rooms_and_history_keeps_its_shape(imported):
     report, _, general = imported
