@@ -73,8 +73,8 @@ def bodies(rng, words, count):
         yield " ".join(chosen)
 
 
-def create_database(url):
-    """Drop and create the bench's database on url's server; return its URL."""
+def create_database(url, name=DATABASE):
+    """Drop and create a bench's database on url's server; return its URL."""
     config = dj_database_url.parse(url)
     if config["ENGINE"] != "django.db.backends.postgresql":
         sys.exit("make bench-search needs DATABASE_URL=postgres://…")
@@ -86,9 +86,9 @@ def create_database(url):
         port=config["PORT"] or None,
         autocommit=True,
     ) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {DATABASE}")
-    return url.rsplit("/", 1)[0] + "/" + DATABASE
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {name}")
+    return url.rsplit("/", 1)[0] + "/" + name
 
 
 def seed(messages, rng):

@@ -241,6 +241,8 @@ class Room(models.Model):
         reply counted in its thread, whose people follow it, read. One
         transaction for them all, and no broadcast: a socket open meanwhile
         catches up on them as on any message it missed."""
+        if not messages:
+            return
         with transaction.atomic():
             Room.objects.lock(self.pk)  # an archived room keeps its history
             Message.objects.bulk_create(messages)
@@ -262,13 +264,17 @@ class Room(models.Model):
         threads = {}
         for reply in replies:
             threads.setdefault(reply.thread_id, []).append(reply)
+        if not threads:
+            return
+        # One change number for all: they change together.
+        revision = Room.objects.next_revision(self.pk)
         for thread in Message.objects.filter(pk__in=threads):
             answers = threads[thread.pk]
             thread.reply_count += len(answers)
             thread.last_reply = max(
                 thread.last_reply or answers[-1].created, *(a.created for a in answers)
             )
-            thread.revision = Room.objects.next_revision(self.pk)
+            thread.revision = revision
             thread.save(update_fields=["reply_count", "last_reply", "revision"])
             people = {thread.author_id}
             for answer in answers:

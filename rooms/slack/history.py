@@ -63,8 +63,10 @@ class HistoryBatch:
         message = self.draft(data, where)
         if message is None:
             return
-        # A reply's thread must be stored before it is.
-        if message.thread_ts in self.pending_ids:
+        # A reply's thread is stored before it. A reply only in its thread
+        # waits for the rest of the batch (its place in the room's log does
+        # not matter); one also in the room must keep its place there.
+        if message.thread_ts in self.pending_ids and message.in_room:
             self.flush()
         self.pending.append(message)
         self.pending_ids.add(message.imported_id)
@@ -181,10 +183,6 @@ class HistoryBatch:
         for message in pending:
             if message.starts_thread and message.imported_id in stored:
                 self.thread_of[message.imported_id] = stored[message.imported_id]
-        for message in fresh:
-            if message.thread_ts is not None:
-                message.thread_id = self.find_thread(message)
-                message.in_room |= message.thread_id is None
         usernames = {name for m in fresh for name in m.mentioned_names}
         ids = dict(
             get_user_model()
@@ -195,8 +193,16 @@ class HistoryBatch:
             message.mentioned_ids = {
                 ids[n] for n in message.mentioned_names if n in ids
             }
-        self.room.store_imported(fresh)
-        self.thread_of |= {m.imported_id: m.pk for m in fresh if m.starts_thread}
+        batch_ids = {m.imported_id for m in fresh}
+        waiting = [m for m in fresh if m.thread_ts in batch_ids and not m.in_room]
+        first = [m for m in fresh if not (m.thread_ts in batch_ids and not m.in_room)]
+        for part in (first, waiting):
+            for message in part:
+                if message.thread_ts is not None:
+                    message.thread_id = self.find_thread(message)
+                    message.in_room |= message.thread_id is None
+            self.room.store_imported(part)
+            self.thread_of |= {m.imported_id: m.pk for m in part if m.starts_thread}
         self.run.counts["messages"] += len(fresh)
         self.run.counts["messages already here"] += len(pending) - len(fresh)
         self.run.on_progress(self.run)
