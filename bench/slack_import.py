@@ -25,7 +25,18 @@ DATABASE = "bench_import"
 PEOPLE, CHANNELS = 200, 20
 PER_DAY = 500  # messages per channel per day file
 T0 = 1_600_000_000
-WORDS = ["deploy", "release", "build", "review", "merge", "ticket", "lunch", "meeting", "numbers", "plan"]
+WORDS = [
+    "deploy",
+    "release",
+    "build",
+    "review",
+    "merge",
+    "ticket",
+    "lunch",
+    "meeting",
+    "numbers",
+    "plan",
+]
 
 
 def write_export(folder, messages, rng):

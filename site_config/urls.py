@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from accounts import people
 from accounts import views as accounts_views
-from rooms.web import api, notification_views
+from rooms.web import api, export_views, notification_views
 
 from . import gallery
 from .health import healthz
@@ -37,6 +37,7 @@ urlpatterns = [
         name="push_unsubscribe",
     ),
     path("accounts/push/test/", notification_views.push_test, name="push_test"),
+    path("accounts/profile/messages.zip", export_views.my_messages, name="my_messages"),
     path("accounts/", include("accounts.urls")),
     path("join/<str:code>/", accounts_views.join, name="join"),
     path("claim/<str:code>/", accounts_views.claim, name="claim"),

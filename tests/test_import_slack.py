@@ -4,16 +4,20 @@ own shapes, from a zip, a folder and a URL; twice; and a broken one."""
 import csv
 import http.server
 import io
+import json
 import threading
+import zipfile
 from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 
 from bench.servers import free_port
-from rooms.models import Membership, Message, ReadMark, Room, ThreadFollow
+from rooms.messages.uploads import prepare
+from rooms.models import Imported, Membership, Message, ReadMark, Room, ThreadFollow
 
 from . import slack_export
 from .slack_export import ts
@@ -211,3 +215,101 @@ def test_a_broken_export_imports_nothing_and_says_why(tmp_path):
             slack_export.write_zip(tmp_path / "no-users.zip", contents), tmp_path
         )
     assert not Message.objects.exists()
+
+
+def snapshot():
+    """What the chat holds, by names and texts rather than ids."""
+    User = get_user_model()
+    names = dict(User.objects.values_list("pk", "username"))
+    people = sorted(
+        (
+            u.username,
+            u.email,
+            u.is_active,
+            u.is_staff,
+            hasattr(u, "bot"),
+            str(getattr(u, "profile", "")),
+        )
+        for u in User.objects.select_related("profile", "bot")
+    )
+
+    def room_key(room):
+        members = tuple(sorted(room.members.values_list("username", flat=True)))
+        return (room.kind, room.name, "" if room.is_direct else room.slug, members)
+
+    rooms = sorted(
+        (*room_key(r), r.topic, r.archived is not None) for r in Room.objects.all()
+    )
+    messages = [
+        (
+            room_key(m.room),
+            m.author.username,
+            m.body,
+            m.created,
+            m.edited,
+            m.thread.body if m.thread else None,
+            m.in_room,
+            m.reply_count,
+            {
+                emoji: sorted(names[pk] for pk in who)
+                for emoji, who in m.reactors.items()
+                if who
+            },
+            [(a.name, a.file.open("rb").read()) for a in m.attachments.all()],
+        )
+        for m in Message.objects.filter(deleted=None).select_related(
+            "room", "author", "thread"
+        )
+    ]
+    return people, rooms, sorted(messages, key=repr)
+
+
+def test_exported_and_imported_into_an_empty_chat_nothing_is_lost(imported, tmp_path):
+    _, _, general = imported
+    grace = get_user_model().objects.get(username="grace")
+    grace.is_staff = True
+    grace.save()
+    notes = prepare(SimpleUploadedFile("notes.txt", b"the notes"))
+    native = general.post(grace, "Here **are** the _notes_, @ada_lovelace", [notes])
+    native.toggle_reaction("🎉", by=grace)
+    general.post(grace, "also here", thread=native, also_in_room=True)
+    by_ts(10).edit("**Release** moved", by=by_ts(10).author)
+    before = snapshot()
+
+    out = tmp_path / "chat.zip"
+    call_command("export_chat", str(out), stdout=io.StringIO(), stderr=io.StringIO())
+    Message.objects.all().delete()
+    Room.objects.all().delete()
+    get_user_model().objects.all().delete()
+    Imported.objects.all().delete()
+
+    report, _ = import_slack(out, tmp_path)
+    assert "Not imported" not in report, report
+    assert snapshot() == before
+
+
+def test_a_person_downloads_their_own_messages_and_files(imported, client):
+    grace = get_user_model().objects.get(username="grace")
+    notes = prepare(SimpleUploadedFile("notes.txt", b"the notes"))
+    Room.objects.get(slug="general").post(grace, "mine, with a file", [notes])
+    client.force_login(grace)
+    assert 'id="my-messages"' in client.get("/accounts/profile/").content.decode()
+    response = client.get("/accounts/profile/messages.zip")
+    assert (
+        response["Content-Disposition"] == 'attachment; filename="grace-messages.zip"'
+    )
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    written = [
+        message
+        for name in archive.namelist()
+        if name.endswith(".json") and "/" in name and not name.startswith("__")
+        for message in json.loads(archive.read(name))
+    ]
+    assert {m["user"] for m in written} == {f"U{grace.pk}"}
+    assert "mine, with a file" in {m["chat_markdown"] for m in written}
+    assert "psst, @ada_lovelace" in {
+        m["chat_markdown"] for m in written
+    }  # a DM of hers
+    [upload] = [name for name in archive.namelist() if name.startswith("__uploads/")]
+    assert archive.read(upload) == b"the notes"
+    assert [u["name"] for u in json.loads(archive.read("users.json"))] == ["grace"]

@@ -2,7 +2,7 @@
 ours (author, markup, files, reactions, thread), stored a batch at a time
 in the export's order, each reply after its thread's first message."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -36,8 +36,10 @@ NOT_MESSAGES = {
 
 
 def moment(ts):
-    """A Slack timestamp ("1700000000.000200") as a datetime."""
-    return datetime.fromtimestamp(float(ts), UTC)
+    """A Slack timestamp ("1700000000.000200") as a datetime, to the microsecond."""
+    seconds, _, fraction = ts.partition(".")
+    micro = int(fraction[:6].ljust(6, "0")) if fraction else 0
+    return datetime.fromtimestamp(int(seconds), UTC) + timedelta(microseconds=micro)
 
 
 class HistoryBatch:
@@ -90,7 +92,9 @@ class HistoryBatch:
         except (ValueError, OverflowError, TypeError):
             run.problem(where, f"a time that is not one: {data.get('ts')!r}")
             return None
-        body = to_markdown(data.get("text") or "", run.usernames, run.rooms)
+        body = data.get("chat_markdown")  # exported from a chat like this one
+        if not isinstance(body, str):
+            body = to_markdown(data.get("text") or "", run.usernames, run.rooms)
         if data.get("subtype") == "me_message":
             body = f"*{body}*"
         body, files = self.files(body, data.get("files") or [], where)

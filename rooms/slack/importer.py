@@ -102,17 +102,30 @@ class SlackImport:
                 email=email,
                 active=not data.get("deleted"),
                 bot=bool(data.get("is_bot")) or slack_id == "USLACKBOT",
+                administrator=bool(data.get("is_admin")),
             )
         Imported.objects.create(
             kind=Imported.Kind.PERSON, source_id=slack_id, object_id=user.pk
         )
         return user
 
-    def new_account(self, name, display_name, *, email="", active=True, bot=False):
+    def new_account(
+        self,
+        name,
+        display_name,
+        *,
+        email="",
+        active=True,
+        bot=False,
+        administrator=False,
+    ):
         """Make an account without a usable password; a person gets a claim link."""
         with transaction.atomic():
             user = get_user_model()(
-                username=free_username(name), email=email, is_active=active
+                username=free_username(name),
+                email=email,
+                is_active=active,
+                is_staff=administrator and not bot,
             )
             user.set_unusable_password()
             user.save()
@@ -181,7 +194,7 @@ class SlackImport:
         topic = (data.get("topic") or {}).get("value") or ""
         topic = topic or (data.get("purpose") or {}).get("value") or ""
         room = Room.objects.create(
-            name=name[:80],
+            name=(data.get("display_name") or name)[:80],
             slug=free_slug(slug),
             kind=kind,
             topic=to_markdown(topic, self.usernames, self.rooms)[:TOPIC_MAX_LENGTH],
