@@ -1,6 +1,7 @@
 """The chat's models, one module each, with their querysets beside them."""
 
 from .attachment import Attachment
+from .incoming_webhook import IncomingWebhook
 from .membership import Membership
 from .message import (
     MESSAGE_MAX_LENGTH,
@@ -18,6 +19,7 @@ from .thread_follow import ThreadFollow
 
 __all__ = [
     "Attachment",
+    "IncomingWebhook",
     "MESSAGE_MAX_LENGTH",
     "PAGE_SIZE",
     "REACTIONS",
