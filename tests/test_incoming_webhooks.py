@@ -16,6 +16,8 @@ from slack_sdk.webhook import WebhookClient
 
 from accounts.models import hash_code
 from rooms.incoming import hooks
+from rooms.incoming.views import refusal
+from rooms.messages.forms import TOO_FAST, MessageForm
 from rooms.models import IncomingWebhook, Message, Room
 
 from .conftest import require, start_chat_server
@@ -171,6 +173,14 @@ def test_each_webhook_is_limited_on_its_own(hooks_server, general):
     assert answers[3].text == "rate_limited"
     assert answers[3].headers["Retry-After"] == "1"
     assert requests.post(other, json={"text": "other"}).text == "ok"
+
+
+def test_a_bot_past_its_message_limit_is_rate_limited_too():
+    form = MessageForm({"message": "x"})
+    assert form.is_valid()
+    form.add_error("message", TOO_FAST)
+    answer = refusal(form)
+    assert (answer.status_code, answer.content) == (429, b"rate_limited")
 
 
 def test_only_post_is_taken(hooks_server, general):

@@ -113,7 +113,7 @@ def blocks_text(blocks):
 def block_text(block):
     kind = block.get("type")
     if kind == "section":
-        fields = [text_object(f) for f in as_list(block.get("fields"), dict)]
+        fields = [text_object(f) for f in as_list(block.get("fields"))]
         return "\n".join(filter(None, [text_object(block.get("text")), *fields]))
     if kind == "header":
         title = text_object(block.get("text"))
@@ -153,7 +153,7 @@ def attachment_text(attachment):
     if isinstance(title, str) and title:
         lines.append(f"**{link(str(attachment.get('title_link') or ''), title)}**")
     lines.append(mrkdwn(attachment.get("text")))
-    for field in as_list(attachment.get("fields"), dict):
+    for field in as_list(attachment.get("fields")):
         lines.append("\n".join(filter(None, [field_title(field), mrkdwn_of(field)])))
     lines.append(picture(attachment.get("image_url"), "Picture"))
     lines.append(footer(attachment))
@@ -182,10 +182,8 @@ def footer(attachment):
     return " · ".join(filter(None, parts))
 
 
-def as_list(value, kind=dict):
-    """Return the items of kind in a list a payload gave, or none."""
-    return (
-        [item for item in value if isinstance(item, kind)]
-        if isinstance(value, list)
-        else []
-    )
+def as_list(value):
+    """Return the objects in a list a payload gave, or none."""
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, dict)]
