@@ -54,3 +54,31 @@ def test_what_slacks_client_and_curl_send_shows_live_as_a_bot(
         expect(authors.nth(n)).to_have_class("message-author is-bot")
         expect(authors.nth(n)).to_have_text("webhook-general")
     assert page.errors == []
+
+
+def test_an_administrator_makes_one_on_a_phone_and_revokes_it(
+    open_page, chat_server, general, alice
+):
+    alice.user.is_staff = True
+    alice.user.save()
+    page = open_page("/people/", person=alice, viewport={"width": 390, "height": 844})
+    page.locator("#incoming-webhooks-link").click()
+    page.locator("#webhook-room").select_option("general")
+    page.get_by_role("button", name="Make a webhook").click()
+    url = page.locator("#webhook-url").input_value()
+    assert "/hooks/" in url
+    wide = page.evaluate("document.documentElement.scrollWidth > innerWidth")
+    assert wide is False
+
+    path = url.split("://", 1)[1].split("/", 1)[1]
+    sent = WebhookClient(f"{chat_server.url}/{path}").send(text="From the page")
+    assert (sent.status_code, sent.body) == (200, "ok")
+
+    page.goto(f"{chat_server.url}/people/webhooks/")
+    expect(page.locator("#new-webhook")).to_have_count(0)  # shown once
+    page.locator("#webhooks summary").click()
+    page.get_by_role("button", name="Revoke webhook-general").click()
+    expect(page.locator("#webhooks-notice")).to_contain_text("no longer works")
+    gone = WebhookClient(f"{chat_server.url}/{path}").send(text="After")
+    assert (gone.status_code, gone.body) == (404, "no_service")
+    assert page.errors == []
