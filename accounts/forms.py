@@ -102,6 +102,7 @@ RESERVED_USERNAMES = {
     "who-may-join",
     "who-may-read",
     "join-link",
+    "webhooks",
 }
 
 

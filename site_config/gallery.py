@@ -50,8 +50,9 @@ from accounts.models import (
     Profile,
     SignUpPolicy,
 )
+from rooms.incoming.slack import payload_text
 from rooms.messages.forms import TOO_FAST, MessageForm
-from rooms.models import Message, MessageVersion, Page, Room
+from rooms.models import IncomingWebhook, Message, MessageVersion, Page, Room
 from rooms.web.forms import DirectForm, MemberForm, RoomForm, RoomSettingsForm
 
 User = get_user_model()
@@ -132,6 +133,15 @@ def said(pk, author, body, minutes=0, files=()):
 
 SHORT = said(101, grace, "Morning! Coffee at ten?")
 FROM_BOT = said(120, deploybot, "Deployed **v2.4.1** to production.")
+hookbot = person(5, "webhook-general", webhook_url="")
+# What a Slack client sends, as an incoming webhook posts it.
+FROM_WEBHOOK = said(121, hookbot, "**Jenkins**\n" + payload_text({
+    "text": "*Build 812* of <https://ci.example.com/812|main> failed",
+    "attachments": [{"color": "danger", "title": "3 tests failed", "title_link": "https://ci.example.com/812/tests",
+                     "text": "`test_checkout` and 2 more", "fields": [{"title": "Branch", "value": "main", "short": True}],
+                     "footer": "CI", "ts": 1773489600}],
+}))  # fmt: skip
+WEBHOOKS = [IncomingWebhook(pk=1, room=room, bot=hookbot, created_by=ada, created=NOON)]
 MINE = said(102, ada, "On my way.", minutes=1)
 LONG = said(
     103,
@@ -367,6 +377,7 @@ def exhibits():
         Exhibit("message-short", "A message, theirs", f"{r}#message", {"message": SHORT}, stage="log"),
         Exhibit("message-mine", "A message, mine", f"{r}#message", {"message": MINE}, stage="log"),
         Exhibit("message-bot", "A message from a bot", f"{r}#message", {"message": FROM_BOT}, stage="log"),
+        Exhibit("message-webhook", "A message from a Slack-compatible incoming webhook", f"{r}#message", {"message": FROM_WEBHOOK}, stage="log"),
         Exhibit("message-long", "A long message", f"{r}#message", {"message": LONG}, stage="log"),
         Exhibit("message-multiline", "A multi-line message", f"{r}#message", {"message": MULTILINE}, stage="log"),
         Exhibit("message-link", "A message with a link", f"{r}#message", {"message": LINK}, stage="log"),
@@ -519,6 +530,8 @@ def exhibits():
         Exhibit("profile-edit", "Edit your profile", "accounts/profile_edit.html", {"form": ProfileForm(initial={"display_name": "Ada Lovelace"}, person=ada), "profile": None, "user": ada}),
         Exhibit("avatar-initials", "An avatar of initials (people without a picture)", "people/avatar.svg", {"initials": "GH", "colour": "hsl(200 55% 38%)"}),
         Exhibit("person-update", "Someone's new name or picture (socket)", f"{r}#person-update", {"person": grace}),
+        Exhibit("incoming-webhooks", "Incoming webhooks (administrators)", "rooms/incoming_webhooks.html", {"user": people_page()["user"], "webhooks": WEBHOOKS, "rooms": [room, secret]}),
+        Exhibit("incoming-webhooks-new", "Incoming webhooks, one just made: its URL, once", "rooms/incoming_webhooks.html", {"user": people_page()["user"], "webhooks": WEBHOOKS, "rooms": [room, secret], "new_url": "https://chat.example.com/hooks/" + "w" * 43 + "/"}),
         Exhibit("administrators-only", "The people page, refused to a member", "people/administrators_only.html"),
         Exhibit("password-change", "Change your password", "registration/password_change_form.html", {"form": PasswordChangeForm(ada)}),
         Exhibit("claim", "Claiming an account an import made", "registration/claim.html", {"user": AnonymousUser(), "form": SetPasswordForm(ada), "claimed": ada}),

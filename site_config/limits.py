@@ -53,7 +53,9 @@ reactions = Rate("REACTION_RATE_LIMIT")
 typing = Rate("TYPING_RATE_LIMIT")
 avatars = Rate("AVATAR_RATE_LIMIT")
 email_confirmations = Rate("EMAIL_CONFIRMATION_RATE_LIMIT")
-RATES = (edits, reactions, typing, avatars, email_confirmations)
+# Per incoming webhook, not per person: Slack allows one a second, in bursts.
+incoming_webhooks = Rate("INCOMING_WEBHOOK_RATE_LIMIT")
+RATES = (edits, reactions, typing, avatars, email_confirmations, incoming_webhooks)
 
 
 class OpenSockets:

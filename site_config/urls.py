@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts import people
 from accounts import views as accounts_views
+from rooms.incoming import views as incoming
 from rooms.web import api, export_views, notification_views
 
 from . import gallery
@@ -41,12 +42,22 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("join/<str:code>/", accounts_views.join, name="join"),
     path("claim/<str:code>/", accounts_views.claim, name="claim"),
+    # Drawn by rooms, beside the people page's bots.
+    path("people/webhooks/", incoming.webhooks_page, name="incoming_webhooks"),
+    path("people/webhooks/new/", incoming.make, name="incoming_webhooks_make"),
+    path(
+        "people/webhooks/<int:pk>/revoke/",
+        incoming.revoke,
+        name="incoming_webhooks_revoke",
+    ),
     path("people/", include(people.urlpatterns)),
     path(
         "api/rooms/<slug:slug>/messages/",
         api.room_messages,
         name="api_room_messages",
     ),
+    # Where Slack's incoming-webhook URLs pointed: the secret is the key.
+    path("hooks/<str:secret>/", incoming.incoming, name="incoming_webhook"),
     path("gallery/", gallery.index, name="gallery"),
     path("gallery/viewer.css", gallery.viewer_css, name="gallery_viewer_css"),
     path("gallery/<slug:slug>/", gallery.exhibit, name="gallery_exhibit"),

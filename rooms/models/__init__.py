@@ -2,6 +2,7 @@
 
 from .attachment import Attachment
 from .imported import Imported
+from .incoming_webhook import IncomingWebhook
 from .membership import Membership
 from .message import (
     MESSAGE_MAX_LENGTH,
@@ -20,6 +21,7 @@ from .thread_follow import ThreadFollow
 __all__ = [
     "Attachment",
     "Imported",
+    "IncomingWebhook",
     "MESSAGE_MAX_LENGTH",
     "PAGE_SIZE",
     "REACTIONS",
