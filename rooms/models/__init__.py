@@ -1,6 +1,7 @@
 """The chat's models, one module each, with their querysets beside them."""
 
 from .attachment import Attachment
+from .link_preview import LinkPreview
 from .membership import Membership
 from .message import (
     MESSAGE_MAX_LENGTH,
@@ -17,6 +18,7 @@ from .sweep_cursor import SweepCursor
 
 __all__ = [
     "Attachment",
+    "LinkPreview",
     "MESSAGE_MAX_LENGTH",
     "PAGE_SIZE",
     "REACTIONS",
