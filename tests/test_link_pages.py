@@ -40,6 +40,12 @@ def test_open_graph_comes_first_then_the_title(site):
     assert (found.title, found.description) == ("A plain title", "")
 
 
+def test_a_page_with_only_a_description_is_titled_by_its_site(site):
+    site.serve("/desc", '<head><meta name="description" content="Just this">')
+    found = read(site.url("/desc"))
+    assert (found.title, found.description) == ("127.0.0.1", "Just this")
+
+
 def test_a_page_with_nothing_to_say_has_no_preview(site):
     site.serve("/bare", "<html><head></head><body><title>late</title></body>")
     site.serve("/json", '{"title": "no"}', "application/json")

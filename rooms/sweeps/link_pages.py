@@ -24,13 +24,16 @@ from PIL import ImageOps
 from urllib3.exceptions import HTTPError
 
 from rooms.messages import pictures, uploads
+from rooms.models.attachment import EXTENSIONS
 from rooms.models.link_preview import DESCRIPTION_LENGTH, TITLE_LENGTH, URL_LENGTH
 from rooms.sweeps import outbound
 
 # A page's head is rarely past 100 kB; what comes after it is never read.
 MAX_PAGE_BYTES = 256 * 1024
 MAX_PICTURE_BYTES = 5 * 1024 * 1024
-# Shown small beside the text: twice its size on the page, for sharp screens.
+# Shown at most SHOWN_SIZE beside the text; kept at twice that, for sharp
+# screens.
+SHOWN_SIZE = (120, 120)
 PICTURE_SIZE = (240, 240)
 MAX_REDIRECTS = 3
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
@@ -60,7 +63,6 @@ def read_page(url, *, seconds, allow_private=False):
     found = fetch(url, deadline, allow_private, PAGE_TYPES, parser.read)
     if found is None:
         return None
-    page_url, _ = found
     title = text(parser.meta.get("og:title") or parser.title, TITLE_LENGTH)
     description = text(
         parser.meta.get("og:description") or parser.meta.get("description"),
@@ -70,9 +72,11 @@ def read_page(url, *, seconds, allow_private=False):
         return None
     picture = None
     if image := parser.meta.get("og:image"):
-        image_url = urllib.parse.urljoin(page_url, image.strip())
+        image_url = urllib.parse.urljoin(found, image.strip())
         picture = read_picture(image_url, deadline, allow_private)
-    return Page(url, title or description, description, picture)
+    # The title is the link's words: the site's name if the page gave none.
+    title = title or urllib.parse.urlsplit(found).hostname
+    return Page(url, title, description, picture)
 
 
 def read_picture(url, deadline, allow_private):
@@ -84,7 +88,7 @@ def read_picture(url, deadline, allow_private):
         return len(data) > MAX_PICTURE_BYTES  # too large: read no more
 
     found = fetch(url, deadline, allow_private, ("image/",), keep)
-    if found is None or len(data) > MAX_PICTURE_BYTES:
+    if not found or len(data) > MAX_PICTURE_BYTES:
         return None
     try:
         with pictures.open_picture(bytes(data)) as image:
@@ -98,24 +102,20 @@ def read_picture(url, deadline, allow_private):
                 still.thumbnail(PICTURE_SIZE)
                 format = "PNG" if format == "GIF" else format
                 encoded = uploads.encode(still, format)
-                width, height = uploads.fitted(still.size, (120, 120))
+                width, height = uploads.fitted(still.size, SHOWN_SIZE)
     except (pictures.NotAPicture, pictures.TooLarge):
         return None
     except (OSError, SyntaxError, ValueError, EOFError):
         return None  # damaged past its header
     content_type = uploads.IMAGE_FORMATS[format]
-    name = "preview" + uploads_extension(content_type)
+    name = "preview" + EXTENSIONS[content_type]
     return uploads.Upload(name, content_type, encoded, None, width, height)
-
-
-def uploads_extension(content_type):
-    return {"image/jpeg": ".jpg"}.get(content_type, "." + content_type.split("/")[1])
 
 
 def fetch(url, deadline, allow_private, types, consume):
     """GET url and hand its body to consume(chunk) until that returns True,
-    the byte caps or the deadline; follow a few redirects, each checked.
-    Return (the final URL, its content type), or None."""
+    the deadline; follow a few redirects, each checked. Return the URL
+    read (after redirects), or None."""
     checked = outbound.session(allow_private=allow_private)
     try:
         for _ in range(MAX_REDIRECTS + 1):
@@ -138,7 +138,7 @@ def fetch(url, deadline, allow_private, types, consume):
                 ):
                     return None
                 read(response, deadline, consume)
-                return url, content_type
+                return url
     except (requests.RequestException, HTTPError, OSError, UnicodeError, ValueError):
         return None
     return None
