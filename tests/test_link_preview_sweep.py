@@ -79,3 +79,15 @@ def test_previews_off_starts_no_sweep():
         assert previews.sweep not in lifespan.sweeps()
     with override_settings(LINK_PREVIEWS=True):
         assert previews.sweep in lifespan.sweeps()
+
+
+def test_deleting_a_message_deletes_its_previews_and_pictures(general, alice):
+    message = general.post(alice.user, "https://kept.example/")
+    upload = link_pages.uploads.Upload("p.png", "image/png", picture(), None, 40, 30)
+    found = link_pages.Page("https://kept.example/", "Kept", "", upload)
+    previews.show(message.pk, [found])
+    preview = LinkPreview.objects.get(message=message)
+    assert default_storage.exists(preview.image.name)
+    message.remove(by=alice.user)
+    assert not LinkPreview.objects.exists()
+    assert not default_storage.exists(preview.image.name)
