@@ -159,3 +159,11 @@ def test_a_gif_picture_is_kept_still(site):
     found = read(site.url("/anim"))
     assert found.picture.content_type == "image/png"
     assert not getattr(Image.open(io.BytesIO(found.picture.data)), "is_animated", 0)
+
+
+def test_a_page_in_another_charset_or_with_twitter_tags_reads_right(site):
+    latin = '<head><meta name="twitter:title" content="Café">'.encode("latin-1")
+    site.serve("/latin", latin, "text/html; charset=ISO-8859-1")
+    site.serve("/odd", "<head><title>Plain</title>", "text/html; charset=nonsense")
+    assert read(site.url("/latin")).title == "Café"
+    assert read(site.url("/odd")).title == "Plain"

@@ -63,15 +63,15 @@ def read_page(url, *, seconds, allow_private=False):
     found = fetch(url, deadline, allow_private, PAGE_TYPES, parser.read)
     if found is None:
         return None
-    title = text(parser.meta.get("og:title") or parser.title, TITLE_LENGTH)
+    title = text(parser.said("title") or parser.title, TITLE_LENGTH)
     description = text(
-        parser.meta.get("og:description") or parser.meta.get("description"),
+        parser.said("description") or parser.meta.get("description"),
         DESCRIPTION_LENGTH,
     )
     if not (title or description):
         return None
     picture = None
-    if image := parser.meta.get("og:image"):
+    if image := parser.said("image"):
         image_url = urllib.parse.urljoin(found, image.strip())
         picture = read_picture(image_url, deadline, allow_private)
     # The title is the link's words: the site's name if the page gave none.
@@ -83,7 +83,7 @@ def read_picture(url, deadline, allow_private):
     """Return the picture at url, shrunk and re-encoded, or None."""
     data = bytearray()
 
-    def keep(chunk):
+    def keep(chunk, content_type):
         data.extend(chunk)
         return len(data) > MAX_PICTURE_BYTES  # too large: read no more
 
@@ -113,8 +113,8 @@ def read_picture(url, deadline, allow_private):
 
 
 def fetch(url, deadline, allow_private, types, consume):
-    """GET url and hand its body to consume(chunk) until that returns True,
-    the deadline; follow a few redirects, each checked. Return the URL
+    """GET url and hand its body to consume(chunk, content type) until that
+    returns True or the deadline; follow a few redirects, each checked. Return the URL
     read (after redirects), or None."""
     checked = outbound.session(allow_private=allow_private)
     try:
@@ -137,14 +137,14 @@ def fetch(url, deadline, allow_private, types, consume):
                     or encoding.lower() not in ("", "identity")
                 ):
                     return None
-                read(response, deadline, consume)
+                read(response, deadline, consume, content_type)
                 return url
     except (requests.RequestException, HTTPError, OSError, UnicodeError, ValueError):
         return None
     return None
 
 
-def read(response, deadline, consume):
+def read(response, deadline, consume, content_type):
     # A read waits for its whole chunk, so a page sending a byte now and
     # then would keep it past any timeout: the connection is shut at the
     # deadline, which ends a read under way.
@@ -154,7 +154,7 @@ def read(response, deadline, consume):
     timer.start()
     try:
         for chunk in response.raw.stream(16 * 1024, decode_content=False):
-            if consume(chunk) or time.monotonic() > deadline:
+            if consume(chunk, content_type) or time.monotonic() > deadline:
                 return
     finally:
         timer.cancel()
@@ -180,10 +180,24 @@ def text(value, length):
     return value if len(value) <= length else value[: length - 1].rstrip() + "…"
 
 
+def decoder_for(content_type):
+    """Return a decoder for the charset the page's type names; UTF-8 if it
+    names none, or one Python does not know."""
+    charset = content_type.partition("charset=")[2].split(";")[0].strip(" \"'")
+    try:
+        decoder = codecs.getincrementaldecoder(charset or "utf-8")
+    except LookupError:
+        decoder = codecs.getincrementaldecoder("utf-8")
+    return decoder(errors="replace")
+
+
 class HeadParser(HTMLParser):
     """Gather a page's <title> and meta tags until its body starts."""
 
-    WANTED = ("og:title", "og:description", "og:image", "description")
+    WANTED = (
+        *("og:title", "og:description", "og:image", "description"),
+        *("twitter:title", "twitter:description", "twitter:image"),
+    )
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -194,13 +208,17 @@ class HeadParser(HTMLParser):
         self.size = 0
         self.decoder = None
 
-    def read(self, chunk):
+    def read(self, chunk, content_type):
         """Feed a chunk of the page's bytes; return True when done."""
         if self.decoder is None:
-            self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+            self.decoder = decoder_for(content_type)
         self.size += len(chunk)
         self.feed(self.decoder.decode(chunk))
         return self.done or self.size > MAX_PAGE_BYTES
+
+    def said(self, name):
+        """Return what the page's Open Graph tag says, else its Twitter one."""
+        return self.meta.get(f"og:{name}") or self.meta.get(f"twitter:{name}")
 
     def handle_starttag(self, tag, attrs):
         if self.done:

@@ -96,7 +96,7 @@ async def preview(message_id, urls):
     reads = [
         loop.run_in_executor(_readers, read, url)
         for url in urls
-        if sites.allows(urllib.parse.urlsplit(url).hostname)
+        if sites.allows(site_of(url))
     ]
     pages = []
     for page in await asyncio.gather(*reads, return_exceptions=True):
@@ -108,6 +108,12 @@ async def preview(message_id, urls):
             pages.append(page)
     if pages:
         await db.run(show, message_id, pages)
+
+
+def site_of(url):
+    """Return the scheme, host and port a link's page is on: one site."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2].lower()}"
 
 
 def show(message_id, pages):

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from rooms.models import SweepCursor
+from rooms.models import LinkPreview, SweepCursor
 
 from ..conftest import sign_up, start_chat_server
-from ..link_sites import Site, page
+from ..link_sites import Site, page, wait_for
 from .conftest import join_room, message_bodies, send_message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -123,10 +123,25 @@ def test_the_author_removes_a_preview_for_everyone(open_page, site, alice, bob):
     expect(previews_of(reader)).to_have_count(1)
     # Only the author is offered it.
     expect(previews_of(reader).locator(".link-preview-remove")).to_be_hidden()
-    previews_of(author).locator(".link-preview-remove").click()
+    previews_of(author).locator(".link-preview-remove button").click()
     for page_ in (author, reader):
         expect(previews_of(page_)).to_have_count(0)
     expect(message_bodies(reader)).to_have_text([f"see {site.url('/walks')}"])
+
+
+def test_without_javascript_the_author_removes_a_preview(
+    open_page, site, general, alice
+):
+    general.post(alice.user, f"see {site.url('/walks')}")
+    wait_for(LinkPreview.objects.exists)
+    author = open_page(person=alice, javascript=False)
+    expect(previews_of(author)).to_have_count(1)
+    previews_of(author).locator(".link-preview-remove button").click()
+    expect(author.locator("h1")).to_have_text("Remove this link's preview?")
+    author.locator("#remove-preview button").click()
+    expect(author.locator("#messages .message")).to_have_count(1)
+    expect(previews_of(author)).to_have_count(0)
+    assert not LinkPreview.objects.exists()
 
 
 def resident_kb(server):
