@@ -3,13 +3,15 @@ claim the same messages: what it claims, its per-site rate, a message
 deleted while its pages were read, and posting left as it was."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.test import override_settings
+from django.utils.timezone import now
 
-from rooms.models import LinkPreview, SweepCursor
+from rooms.models import LinkPreview, Message, SweepCursor
 from rooms.sweeps import link_pages, previews
 from site_config import lifespan
 
@@ -25,6 +27,13 @@ def test_a_message_posted_without_links_asks_nothing_more(
     message = general.post(alice.user, "no links here, just words")
     with django_assert_num_queries(0):
         render_to_string("rooms/room.html#message-posted", {"messages": [message]})
+
+
+def test_the_first_round_claims_the_last_minutes_messages(general, alice):
+    old = general.post(alice.user, "https://old.example/")
+    Message.objects.filter(pk=old.pk).update(created=now() - timedelta(minutes=2))
+    new = general.post(alice.user, "https://new.example/")
+    assert previews.claim_next_links() == [(new.pk, ["https://new.example/"])]
 
 
 def test_only_messages_with_links_are_claimed_three_links_each(general, alice):

@@ -6,7 +6,7 @@ from asgiref.sync import sync_to_async
 from django.core.files.storage import default_storage
 from django.test import Client
 
-from rooms.models import LinkPreview, Message, Room, SweepCursor
+from rooms.models import LinkPreview, Message, Room
 
 from .conftest import sign_up, start_chat_server
 from .files import picture
@@ -32,9 +32,6 @@ def chat_server(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def site(general):
-    # The sweep starts at the newest message when it first looks: before
-    # any of the test's.
-    SweepCursor.make_if_new("previews")
     with Site() as site:
         site.serve("/walks", page("Walks", "Five routes", image="/hills.png"))
         site.serve("/hills.png", picture((800, 600)), "image/png")

@@ -21,9 +21,11 @@ import functools
 import logging
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.utils.timezone import now
 
 from rooms.live import broadcast, db
 from rooms.live.background import (
@@ -41,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 BATCH = 200
 LINKS_PER_MESSAGE = 3
+RECENT = timedelta(minutes=1)
 # Pages read at once in one process; more wait their turn. Reading is
 # mostly waiting on the network, and each read ends by its deadline.
 READERS = 4
@@ -64,7 +67,9 @@ def claim_next_links():
     """Move the cursor past the next messages; return (id, links) for
     those with web links."""
     with sweep_transaction():
-        SweepCursor.make_if_new("previews")
+        # Turned on, it previews the last minute's messages too: they may
+        # be posted while the first round starts.
+        SweepCursor.make_if_new("previews", posted_before=now() - RECENT)
         cursor = first_unless_locked(SweepCursor.objects.filter(name="previews"))
         if cursor is None:
             return []  # another process is on it

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from rooms.models import LinkPreview, SweepCursor
+from rooms.models import LinkPreview
 
 from ..conftest import sign_up, start_chat_server
 from ..link_sites import Site, page, wait_for
@@ -34,7 +34,6 @@ def chat_server(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def site(general):
-    SweepCursor.make_if_new("previews")  # on before the test's messages
     with Site() as site:
         site.serve(
             "/walks", page("Walks in the hills", "Five routes", image="/hills.png")
