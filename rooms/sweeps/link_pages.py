@@ -114,8 +114,8 @@ def read_picture(url, deadline, allow_private):
 
 def fetch(url, deadline, allow_private, types, consume):
     """GET url and hand its body to consume(chunk, content type) until that
-    returns True or the deadline; follow a few redirects, each checked. Return the URL
-    read (after redirects), or None."""
+    returns True or the deadline; follow a few redirects, each checked.
+    Return the URL read (after redirects), or None."""
     checked = outbound.session(allow_private=allow_private)
     try:
         for _ in range(MAX_REDIRECTS + 1):
