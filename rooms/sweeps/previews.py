@@ -112,7 +112,11 @@ async def preview(message_id, urls):
         elif page is not None:
             pages.append(page)
     if pages:
-        await db.run(show, message_id, pages)
+        try:
+            await db.run(show, message_id, pages)
+        except Exception:
+            # A task of its own: nobody else would hear of it.
+            logger.exception("Could not show the previews of message %s", message_id)
 
 
 def site_of(url):
