@@ -2,6 +2,7 @@
 site, the guard, the caps and the deadline."""
 
 import io
+import os
 import socket
 import time
 
@@ -79,9 +80,19 @@ def test_a_picture_that_is_not_one_or_too_large_is_left_out(site):
     site.serve("/fake", page("Fake", image="/fake.png"))
     site.serve("/fake.png", b"<svg onload=alert(1)>", "image/png")
     site.serve("/big", page("Big", image="/big.png"))
-    site.serve("/big.png", b"\0" * (6 * MB), "image/png")
+    site.serve("/big.png", noise((2000, 2000)), "image/png")  # 12 MB
+    site.serve("/fair", page("Fair", image="/fair.png"))
+    site.serve("/fair.png", noise((1500, 1500)), "image/png")  # 6.75 MB
     assert read(site.url("/fake")).picture is None
     assert read(site.url("/big")).picture is None
+    assert read(site.url("/fair")).picture is not None
+
+
+def noise(size):
+    """A PNG that hardly compresses: about 3 bytes a pixel."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(out, "PNG")
+    return out.getvalue()
 
 
 def test_a_few_redirects_are_followed_each_checked(site):

@@ -30,7 +30,8 @@ from rooms.sweeps import outbound
 
 # A page's head is rarely past 100 kB; what comes after it is never read.
 MAX_PAGE_BYTES = 256 * 1024
-MAX_PICTURE_BYTES = 5 * 1024 * 1024
+# As large as a picture one may attach (MAX_UPLOAD_BYTES by default).
+MAX_PICTURE_BYTES = 10 * 1024 * 1024
 # Shown at most SHOWN_SIZE beside the text; kept at twice that, for sharp
 # screens.
 SHOWN_SIZE = (120, 120)
