@@ -12,7 +12,7 @@ from accounts import signals as accounts_signals
 from rooms.live import broadcast
 from rooms.messages import changes
 
-from .models import Attachment, Room
+from .models import Attachment, LinkPreview, Room
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +60,12 @@ def close_sockets(user_id, reason):
 def delete_attachment_files(sender, instance, **kwargs):
     """A file goes with its row, however the row went (a deletion, a cascade)."""
     instance.delete_files()
+
+
+@receiver(post_delete, sender=LinkPreview)
+def delete_link_preview_image(sender, instance, **kwargs):
+    """A preview's picture goes with its row, as a file does."""
+    instance.delete_image()
 
 
 @receiver(m2m_changed, sender=Room.members.through)

@@ -41,6 +41,16 @@ urlpatterns = [
     ),
     path("messages/<int:pk>/react/", message_views.react, name="react"),
     path(
+        "previews/<int:pk>/image/",
+        message_views.link_preview_image,
+        name="link_preview_image",
+    ),
+    path(
+        "previews/<int:pk>/remove/",
+        message_views.remove_link_preview,
+        name="remove_link_preview",
+    ),
+    path(
         "rooms/<slug:slug>/members/<int:user_id>/remove/",
         views.remove_member,
         name="remove_member",

@@ -124,10 +124,11 @@ described = Room(
 )
 
 
-def said(pk, author, body, minutes=0, files=()):
+def said(pk, author, body, minutes=0, files=(), previews=()):
     created = NOON + timedelta(minutes=minutes)
     message = Message(pk=pk, room=room, author=author, body=body, created=created)
     message.keep_attachments(list(files))
+    message.keep_link_previews(list(previews))
     return message
 
 
@@ -251,6 +252,45 @@ def followed_threads():
     answered = copy.copy(SHORT)
     answered.reply_count, answered.last_reply = 1, NOON + timedelta(minutes=2)
     return {"follows": [unread, SimpleNamespace(thread=answered, unread_count=0)]}
+
+
+@dataclass
+class SamplePreview:
+    """A link preview's look-alike: its picture is one of the gallery's own."""
+
+    pk: int
+    url: str
+    title: str
+    description: str = ""
+    image: bool = False
+    width: int | None = None
+    height: int | None = None
+
+    def image_url(self):
+        return static("gallery/photo.png")
+
+
+HILLS = SamplePreview(
+    1,
+    "https://example.com/walks/hills",
+    "Walking the hills above the town: five routes for a spring weekend",
+    "Maps, distances and where to stop for lunch, from a short loop to a "
+    "day across the ridge.",
+    image=True,
+    width=120,
+    height=80,
+)
+BARE = SamplePreview(2, "https://example.org/faq", "Frequently asked questions")
+WITH_PREVIEW = said(
+    116, ada, "For Saturday: https://example.com/walks/hills", 17, previews=[HILLS]
+)
+WITH_PREVIEWS = said(
+    117,
+    linus,
+    "Both: https://example.com/walks/hills and https://example.org/faq",
+    18,
+    previews=[HILLS, BARE],
+)
 
 
 def composer_with_error(text, error=None):
@@ -388,6 +428,8 @@ def exhibits():
         Exhibit("message-image", "A message with a picture", f"{r}#message", {"message": WITH_PHOTO}, stage="log"),
         Exhibit("message-file", "A message with a file", f"{r}#message", {"message": WITH_FILE}, stage="log"),
         Exhibit("message-files-only", "A message of files alone", f"{r}#message", {"message": FILES_ONLY}, stage="log"),
+        Exhibit("message-link-preview", "A message with a link's preview", f"{r}#message", {"message": WITH_PREVIEW}, stage="log"),
+        Exhibit("message-link-previews", "A message with two links' previews, one without picture or description", f"{r}#message", {"message": WITH_PREVIEWS}, stage="log"),
         Exhibit("message-edited", "An edited message", f"{r}#message", {"message": EDITED}, stage="log"),
         Exhibit("message-deleted", "A deleted message", f"{r}#message", {"message": DELETED}, stage="log"),
         Exhibit("message-reactions", "A message with reactions, one of them ada's", f"{r}#message", {"message": REACTED}, stage="log"),
@@ -460,6 +502,7 @@ def exhibits():
         Exhibit("message-history", "A message's earlier versions", "rooms/message_history.html", {"message": EDITED, "versions": EDITED_HISTORY}),
         Exhibit("message-history-deleted", "A deleted message's history: nothing kept", "rooms/message_history.html", {"message": DELETED, "versions": []}),
         Exhibit("delete-message", "Delete a message (no JavaScript)", "rooms/delete_message.html", {"message": EDITED}),
+        Exhibit("remove-preview", "Remove a link's preview (no JavaScript)", "rooms/remove_preview.html", {"message": WITH_PREVIEW, "preview": HILLS}),
         Exhibit("react", "React to a message (no JavaScript)", "rooms/react.html", {"message": EDITED, "emoji": "🎉"}),
         Exhibit("react-take-back", "Take a reaction back (no JavaScript)", "rooms/react.html", {"message": EDITED, "emoji": "👍", "chosen": True}),
         Exhibit("room-empty", "An empty room", r, room_page([], [])),

@@ -1,5 +1,5 @@
 """The ASGI lifespan: a process starts its sweeps (emails, Web Push, bots'
-webhooks), and reports its database pool as it stops.
+webhooks, link previews), and reports its database pool as it stops.
 
 Every connection a request or a socket took must be back in the pool by
 then; one still out was never returned and would starve the pool over
@@ -10,7 +10,7 @@ import logging
 
 from django.db import connections
 
-from rooms.sweeps import notify, push, webhooks
+from rooms.sweeps import notify, previews, push, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,11 @@ async def lifespan(scope, receive, send):
 
 def sweeps():
     """The sweeps this process runs: only those with a way to send."""
-    return [module.sweep for module in (notify, push, webhooks) if module.enabled()]
+    return [
+        module.sweep
+        for module in (notify, push, webhooks, previews)
+        if module.enabled()
+    ]
 
 
 def report_database_pools():

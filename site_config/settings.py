@@ -401,3 +401,15 @@ PUSH_ALLOW_PRIVATE = env_bool("PUSH_ALLOW_PRIVATE")
 WEBHOOK_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_SWEEP_SECONDS", 1))
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 7))
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE")
+
+# Link previews (rooms/sweeps/previews.py): after a message with links is
+# stored, one web process reads each linked page's head (at most 3 links a
+# message) and shows its title, description and picture under it. Off with
+# LINK_PREVIEWS=off. Pages must be https on the public internet, unless
+# LINK_PREVIEW_ALLOW_PRIVATE (tests only, as for webhooks). A site is
+# asked at most LINK_PREVIEW_SITE_RATE_LIMIT times per process.
+LINK_PREVIEWS = env_bool("LINK_PREVIEWS", True)
+LINK_PREVIEW_ALLOW_PRIVATE = env_bool("LINK_PREVIEW_ALLOW_PRIVATE")
+LINK_PREVIEW_SWEEP_SECONDS = float(os.environ.get("LINK_PREVIEW_SWEEP_SECONDS", 1))
+LINK_PREVIEW_TIMEOUT_SECONDS = float(os.environ.get("LINK_PREVIEW_TIMEOUT_SECONDS", 5))
+LINK_PREVIEW_SITE_RATE_LIMIT = env_rate("LINK_PREVIEW_SITE_RATE_LIMIT", "60/60")

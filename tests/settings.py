@@ -10,7 +10,17 @@ os.environ.setdefault(
 )
 
 from site_config.settings import *  # noqa: E402, F403
-from site_config.settings import BASE_DIR, DATABASES, STORAGES  # noqa: E402
+from site_config.settings import (  # noqa: E402
+    BASE_DIR,
+    DATABASES,
+    LINK_PREVIEW_ALLOW_PRIVATE,
+    LINK_PREVIEWS,
+    STORAGES,
+)
+
+# The suite's servers read no linked pages unless a test serves them on
+# loopback: every server on the test database would race for its links.
+LINK_PREVIEWS = LINK_PREVIEWS and LINK_PREVIEW_ALLOW_PRIVATE  # noqa: F811
 
 # PBKDF2's 1.5 M iterations would dominate the suite.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

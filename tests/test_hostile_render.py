@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
 from rooms.messages.forms import MessageForm
-from rooms.models import Attachment, Message, MessageVersion, Room
+from rooms.models import Attachment, LinkPreview, Message, MessageVersion, Room
 from rooms.web import search
 from rooms.web.forms import RoomForm
 
@@ -167,6 +167,11 @@ def renders(text):
             Attachment(pk=2, name=text, content_type="application/pdf", size=9),
         ]
     )
+    # A link's preview saying the text, as a hostile page would.
+    preview = LinkPreview(
+        pk=1, url="https://example.com/", title=text, description=text, image="p.png"
+    )
+    message.keep_link_previews([preview])
     earlier = MessageVersion(message=message, body=text, written=SENT)
     people = {"room": room, "online": [user], "joined": [user], "left": [user]}
     page = {
@@ -221,6 +226,10 @@ def renders(text):
         "history": render_to_string(
             "rooms/message_history.html",
             {"message": message, "versions": [earlier], "user": user},
+        ),
+        "remove preview": render_to_string(
+            "rooms/remove_preview.html",
+            {"message": message, "preview": preview, "user": user},
         ),
     }
 

@@ -1,5 +1,6 @@
 import asyncio
 import contextlib
+import inspect
 import logging
 
 from django.db import connection, transaction
@@ -49,7 +50,9 @@ def sweep_transaction():
 
 class Sweep:
     """Run work (blocking, database) in the thread pool every so often, in
-    this process, until stopped; a failure is logged and tried again."""
+    this process, until stopped; a failure is logged and tried again. Work
+    that is a coroutine function runs in the event loop instead, and puts
+    its own blocking parts in threads."""
 
     def __init__(self, work, every_seconds):
         self.work = work
@@ -75,7 +78,10 @@ class Sweep:
                 await asyncio.wait_for(self._stop.wait(), self.every_seconds)
                 return
             try:
-                await db.run(self.work)
+                if inspect.iscoroutinefunction(self.work):
+                    await self.work()
+                else:
+                    await db.run(self.work)
             except Exception:
                 # A database or network blip must not stop the sweep.
                 logger.exception(

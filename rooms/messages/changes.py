@@ -27,3 +27,9 @@ def react(message, user, emoji):
     limits.reactions.check(user.pk)
     message.toggle_reaction(emoji, by=user)
     broadcast.message_changed(message)
+
+
+def remove_preview(message, user, preview_id):
+    limits.edits.check(user.pk)
+    message.remove_link_preview(preview_id, by=user)
+    broadcast.message_changed(message)

@@ -110,6 +110,18 @@ def rendered(body, people):
     return mark_safe(markdown().render(body, env))
 
 
+def web_links(body):
+    """Return the web addresses body links to, as drawn (not those in
+    code), each once, in order."""
+    found = []
+    for token in markdown().parse(body, {"mentioned": {}}):
+        for child in token.children or ():
+            href = child.attrs.get("href", "") if child.type == "link_open" else ""
+            if href.lower().startswith(("http://", "https://")) and href not in found:
+                found.append(href)
+    return found
+
+
 def chat_tokens(state):
     """Give links, strikes, code blocks and mentions the chat's markup."""
     for token in state.tokens:

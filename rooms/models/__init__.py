@@ -3,6 +3,7 @@
 from .attachment import Attachment
 from .imported import Imported
 from .incoming_webhook import IncomingWebhook
+from .link_preview import LinkPreview
 from .membership import Membership
 from .message import (
     MESSAGE_MAX_LENGTH,
@@ -22,6 +23,7 @@ __all__ = [
     "Attachment",
     "Imported",
     "IncomingWebhook",
+    "LinkPreview",
     "MESSAGE_MAX_LENGTH",
     "PAGE_SIZE",
     "REACTIONS",

@@ -16,6 +16,7 @@ from rooms.messages import formatting
 from rooms.messages.formatting import MENTION
 
 from .attachment import Attachment
+from .link_preview import LinkPreview
 from .message_version import MessageVersion
 from .thread_follow import ThreadFollow
 
@@ -40,7 +41,7 @@ class MessageQuerySet(models.QuerySet):
     def with_author(self):
         """Return messages ready to draw: author, mentions and files read too."""
         return self.select_related("author__bot", "author__profile").prefetch_related(
-            mentions_with_names(), "attachments"
+            mentions_with_names(), "attachments", "link_previews"
         )
 
     def insert(self, **fields):
@@ -222,6 +223,12 @@ class Message(models.Model):
         cache = self.__dict__.setdefault("_prefetched_objects_cache", {})
         cache["attachments"] = attachments
 
+    def keep_link_previews(self, previews):
+        """Keep the link previews for drawing the message, as with_author()
+        does: a message just posted has none yet, and asks nothing."""
+        cache = self.__dict__.setdefault("_prefetched_objects_cache", {})
+        cache["link_previews"] = previews
+
     def mentioned(self):
         """Return the people the body mentions, by username."""
         if not MENTION.search(self.body):
@@ -295,7 +302,26 @@ class Message(models.Model):
             self.save(update_fields=["body", "deleted", "reactors", "revision"])
             MessageVersion.objects.filter(message=self).delete()  # its words too
             Attachment.objects.filter(message=self).delete()  # files too: signals
+            LinkPreview.objects.filter(message=self).delete()  # pictures too
             self.keep_attachments([])
+            self.keep_link_previews([])
+
+    def add_link_previews(self, previews):
+        """Show what its linked pages say under the message (unsaved
+        LinkPreviews); PermissionDenied if it was deleted meanwhile."""
+        with self._changing(lambda user: not self.deleted, None):
+            self.save(update_fields=["revision"])
+            for preview in previews:
+                preview.message = self
+            LinkPreview.objects.bulk_create(previews)
+
+    def remove_link_preview(self, preview_id, *, by):
+        """Take one link's preview away: its author's or staff's to do."""
+        with self._changing(self.can_be_deleted_by, by):
+            self.save(update_fields=["revision"])
+            LinkPreview.objects.filter(message=self, pk=preview_id).delete()
+            # What the broadcast draws: the ones left.
+            self.keep_link_previews(list(LinkPreview.objects.filter(message=self)))
 
     def toggle_reaction(self, emoji, *, by):
         with self._changing(self.can_be_reacted_to_by, by):

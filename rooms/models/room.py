@@ -227,6 +227,7 @@ class Room(models.Model):
                 attachment.delete_files()
             raise
         message.keep_attachments(attachments)
+        message.keep_link_previews([])
         # Drawing it asks whether the author is a bot, and their name, maybe
         # in the event loop where the ORM may not run: ask here, once per
         # user object.

@@ -1,2 +1,2 @@
-"""Who is told elsewhere: email, push and bots' webhooks, and the guard on
-the URLs they call."""
+"""Who is told elsewhere: email, push and bots' webhooks; what linked pages
+say of themselves (link previews); and the guard on the URLs they call."""

@@ -1,5 +1,6 @@
-"""A message's own pages: posting over HTTP, its files, and changing it
-without JavaScript (edit, delete, react), and its earlier versions."""
+"""A message's own pages: posting over HTTP, its files and link preview
+pictures, and changing it without JavaScript (edit, delete, react, remove
+a preview), and its earlier versions."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from rooms.messages import changes, posting
 from rooms.messages.forms import MessageForm
-from rooms.models import REACTIONS, Attachment, Message
+from rooms.models import REACTIONS, Attachment, LinkPreview, Message
 from rooms.web.forms import TOO_FAST_TO_CHANGE
 from rooms.web.views import for_readers, room_for, show_room
 from site_config import limits
@@ -55,15 +56,29 @@ def attachment(request, pk, thumbnail=False):
     file = (
         attachment.thumbnail if thumbnail and attachment.thumbnail else attachment.file
     )
-    as_download = not attachment.is_image
+    return serve_file(
+        file, attachment.content_type, attachment.name, attachment.is_image
+    )
+
+
+def link_preview_image(request, pk):
+    """Serve a link preview's picture, the chat's own copy, to those who may
+    read its room: readers' browsers never ask the linked site."""
+    readable = LinkPreview.objects.readable_by(request.user).exclude(image="")
+    preview = get_object_or_404(readable, pk=pk)
+    return serve_file(preview.image, preview.image_type, "preview", True)
+
+
+def serve_file(file, content_type, name, is_image):
+    """Answer with a stored file: a picture as the picture its bytes are,
+    anything else as a download, and the page it could make sandboxed."""
+    as_download = not is_image
     try:
         default_storage.path(file.name)
     except NotImplementedError:  # object storage: it serves the bytes
         parameters = {
-            "ResponseContentType": attachment.content_type,
-            "ResponseContentDisposition": content_disposition_header(
-                as_download, attachment.name
-            ),
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": content_disposition_header(as_download, name),
         }
         url = default_storage.url(file.name, parameters=parameters, expire=60)
         response = redirect(url)
@@ -73,8 +88,8 @@ def attachment(request, pk, thumbnail=False):
     response = FileResponse(
         file.open("rb"),
         as_attachment=as_download,
-        filename=attachment.name,
-        content_type=attachment.content_type,
+        filename=name,
+        content_type=content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
@@ -143,6 +158,25 @@ def react(request, pk):
             return render(request, "rooms/react.html", context, status=429)
     chosen = request.user.pk in message.reactors.get(emoji, [])
     return render(request, "rooms/react.html", {**context, "chosen": chosen})
+
+
+@login_required
+def remove_link_preview(request, pk):
+    """Ask, then take a link's preview from under a message, without
+    JavaScript (with it, the socket does)."""
+    preview = get_object_or_404(LinkPreview.objects.readable_by(request.user), pk=pk)
+    message = preview.message
+    if not message.can_be_deleted_by(request.user):
+        raise PermissionDenied
+    context = {"message": message, "preview": preview}
+    if request.method == "POST":
+        try:
+            changes.remove_preview(message, request.user, preview.pk)
+            return redirect(message)
+        except limits.TooFast:
+            context["error"] = TOO_FAST_TO_CHANGE
+            return render(request, "rooms/remove_preview.html", context, status=429)
+    return render(request, "rooms/remove_preview.html", context)
 
 
 def message_for(request, pk):

@@ -22,7 +22,7 @@ from site_config.websocket import PreparedText
 
 
 class MessageActions:
-    """Posting, typing, editing, deleting and reacting.
+    """Posting, typing, editing, deleting, reacting, removing a preview.
 
     The consumer provides room, user, outbox, render(), send_fragment() and
     send_messages().
@@ -99,6 +99,11 @@ class MessageActions:
             await self.send_fragment("alert", {"alert": "not-understood"})
             return
         await self.change(changes.react, message, text(frame, "emoji"))
+
+    async def remove_preview(self, frame):
+        message = await self.changeable_message(frame)
+        if message is not None and isinstance(frame.get("preview_id"), int):
+            await self.change(changes.remove_preview, message, frame["preview_id"])
 
     async def changeable_message(self, frame):
         """Return the message of this room the frame names, or None."""

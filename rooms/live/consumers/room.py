@@ -96,6 +96,7 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
             "edit": self.edit_message,
             "delete": self.delete_message,
             "react": self.react,
+            "remove-preview": self.remove_preview,
             "sign-in": self.sign_in,
             "sign-out": self.sign_out,
         }.get(action)
