@@ -6,18 +6,30 @@ import http.server
 import io
 import json
 import threading
+import time
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
+from accounts.models import Bot, PushSubscription
 from bench.servers import free_port
 from rooms.messages.uploads import prepare
-from rooms.models import Imported, Membership, Message, ReadMark, Room, ThreadFollow
+from rooms.models import (
+    Imported,
+    Membership,
+    Message,
+    ReadMark,
+    Room,
+    SweepCursor,
+    ThreadFollow,
+)
+from rooms.sweeps import notify, previews, push, webhooks
 
 from . import slack_export
 from .slack_export import ts
@@ -313,3 +325,32 @@ def test_a_person_downloads_their_own_messages_and_files(imported, client):
     [upload] = [name for name in archive.namelist() if name.startswith("__uploads/")]
     assert archive.read(upload) == b"the notes"
     assert [u["name"] for u in json.loads(archive.read("users.json"))] == ["grace"]
+
+
+def test_history_brought_in_tells_nobody(tmp_path, settings):
+    """No push, email, bot call or link preview for what was said in Slack."""
+    settings.NOTIFY_EMAIL_AFTER = timedelta(0)
+    for name in ("push", "webhooks", "previews"):
+        SweepCursor.objects.create(name=name, last_message_id=0)
+    contents = slack_export.files()
+    # Said a moment ago, so the email sweep's window holds it.
+    recent = {
+        "type": "message",
+        "user": "U01ADA",
+        "ts": f"{time.time():.6f}",
+        "text": "<@U02GRACE> <@U04BOT> https://example.com",
+    }
+    contents["general/2025-12-08.json"] = [recent]
+    import_slack(slack_export.write_zip(tmp_path / "export.zip", contents), tmp_path)
+    grace = get_user_model().objects.get(username="grace")
+    PushSubscription.objects.create(
+        user=grace, endpoint="https://push.example.com/1", p256dh="k", auth="a"
+    )
+    Bot.objects.filter(user__username="deploybot").update(
+        webhook_url="https://hooks.example.com/"
+    )
+    assert Message.objects.filter(mentions=grace).exists()
+    assert push.claim_next_pushes() == []
+    assert webhooks.claim_next_calls() == []
+    assert previews.claim_next_links() == []
+    assert notify.due_by_person(timezone.now() + timedelta(hours=1)) == {}

@@ -116,6 +116,11 @@ class MessageQuerySet(models.QuerySet):
         """Return the messages edited, deleted or reacted to after revision."""
         return self.filter(revision__gt=revision).order_by("revision")
 
+    def posted_here(self):
+        """Return the messages posted here, not brought in by an import: the
+        sweeps tell people and bots of these only, never of history."""
+        return self.filter(imported_id=None)
+
     def in_log(self):
         """Return the messages a room's log shows: all but thread-only replies."""
         return self.filter(in_room=True)
@@ -185,6 +190,13 @@ class Message(models.Model):
             models.Index(fields=["room", "revision"], name="message_room_revision"),
             # The notification emails' sweep, by age across rooms.
             models.Index(fields=["created"], name="message_created"),
+            # The other sweeps, past their cursor, over what was posted here:
+            # never through an import's million rows.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(imported_id=None),
+                name="message_posted_here",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -68,7 +68,9 @@ def due_by_person(now):
     others, not deleted, not yet read or emailed, of everyone for whom one
     of them has waited long enough."""
     wait = settings.NOTIFY_EMAIL_AFTER
-    recent = Message.objects.filter(created__gt=now - wait - LOOKBACK, deleted=None)
+    recent = Message.objects.posted_here().filter(
+        created__gt=now - wait - LOOKBACK, deleted=None
+    )
     candidates = set(
         recent.filter(mentions__isnull=False).values_list("pk", "mentions", "room")
     )

@@ -74,7 +74,8 @@ def claim_next_links():
         if cursor is None:
             return []  # another process is on it
         messages = list(
-            Message.objects.filter(pk__gt=cursor.last_message_id)
+            Message.objects.posted_here()
+            .filter(pk__gt=cursor.last_message_id)
             .order_by("pk")
             .values_list("pk", "body")[:BATCH]
         )

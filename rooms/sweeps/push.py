@@ -61,7 +61,8 @@ def claim_next_pushes():
         if cursor is None:
             return []  # another process is on it
         messages = list(
-            Message.objects.filter(pk__gt=cursor.last_message_id, deleted=None)
+            Message.objects.posted_here()
+            .filter(pk__gt=cursor.last_message_id, deleted=None)
             .select_related("room", "author__profile")
             .order_by("pk")[:BATCH]
         )

@@ -78,7 +78,8 @@ def claim_next_calls():
         if cursor is None:
             return []  # another process is on it
         messages = list(
-            Message.objects.filter(pk__gt=cursor.last_message_id, deleted=None)
+            Message.objects.posted_here()
+            .filter(pk__gt=cursor.last_message_id, deleted=None)
             .select_related("room", "author__bot")
             .prefetch_related("attachments")  # in each call's payload
             .order_by("pk")[:BATCH]
