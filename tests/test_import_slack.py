@@ -150,7 +150,7 @@ def test_channels_become_rooms_and_history_keeps_its_shape(imported):
     assert followers == {("ada_lovelace", broadcast.pk), ("grace", broadcast.pk)}
 
     code = by_ts(40)
-    assert code.body == "Code: `a *b* <c>` and\n```\n*kept* _as_ is\n```\n> quoted"
+    assert code.body == "Code: `a *b* <c>` and\n\n```\n*kept* _as_ is\n```\n\n> quoted"
     assert code.edited == datetime.fromtimestamp(slack_export.T0 + 45, UTC)
     assert by_ts(86410).body == (
         "Report attached\n[report.pdf](https://files.slack.com/files-pri/T1-F01REPORT/report.pdf)"

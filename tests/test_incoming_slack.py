@@ -3,8 +3,9 @@ and drawn by the chat's formatter."""
 
 import pytest
 
-from rooms.incoming.slack import mrkdwn, payload_text
+from rooms.incoming.slack import payload_text
 from rooms.messages.formatting import render
+from rooms.slack.markup import to_markdown as mrkdwn
 
 # The database does not matter to it: one of tests/run's two runs.
 pytestmark = pytest.mark.one_run("postgres")
