@@ -35,9 +35,9 @@ def post(room, author, data, files=None, *, thread=None):
     return posted
 
 
-async def apost(room, author, data, *, thread=None):
+async def apost(room, author, data):
     """Post from the event loop (a socket): one trip to the database thread."""
-    posted = await db.run(check_and_store, room, author, data, None, thread)
+    posted = await db.run(check_and_store, room, author, data)
     if not posted.refused:
         posted.delivered = await broadcast.message_posted(posted.message)
     return posted

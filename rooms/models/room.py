@@ -202,6 +202,10 @@ class Room(models.Model):
         """Store a message, with the people it mentions and its files; in
         reply to a thread (one of this room's messages, not a reply), in its
         thread and, also_in_room, in the room's log too."""
+        if thread is not None:
+            if thread.room_id != self.pk or thread.thread_id is not None:
+                raise ValueError("A thread is started by a message of its room.")
+            thread.room = self  # drawn with the reply, maybe in the event loop
         # The bytes first: a message is never shown with a file not there,
         # and a failure below leaves none behind.
         attachments = []

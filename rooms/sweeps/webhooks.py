@@ -182,7 +182,9 @@ def read_answer(response, deadline):
 def post_answer(bot, message, text):
     """Post a bot's answer to message as a message of its own, as the API
     does: in the room, or in the thread of a reply."""
-    thread = message.thread if message.thread_id is not None else None
+    thread = None
+    if message.thread_id is not None:
+        thread = message.room.messages.get(pk=message.thread_id)
     posted = posting.post(message.room, bot.user, {"message": text}, thread=thread)
     if posted.refused:
         logger.warning("%s's answer was refused: %s", bot.user, posted.form.errors)

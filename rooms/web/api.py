@@ -102,7 +102,7 @@ def thread_of(room, message_id):
         return None
     message = room.messages.filter(pk=int(message_id)).first()
     if message is not None and message.thread_id is not None:
-        return message.thread
+        return room.messages.get(pk=message.thread_id)
     return message
 
 

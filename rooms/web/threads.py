@@ -21,15 +21,18 @@ def thread(request, slug, pk):
     room = room_for(request, slug)
     started = get_object_or_404(room.messages.with_author(), pk=pk)
     if started.thread_id is not None:
-        # A reply's own URL: its thread, opened at it.
-        return redirect(started.get_absolute_url())
+        if request.method != "POST":
+            # A reply's own URL: its thread, opened at it.
+            return redirect(started.get_absolute_url())
+        started = room.messages.with_author().get(pk=started.thread_id)
     if request.method == "POST":
         return reply(request, room, started)
     return show(request, room, started)
 
 
 def show(request, room, started, form=None):
-    replies = list(started.replies.with_author().order_by("pk"))
+    # Through the room: each reply's link needs it, read once.
+    replies = list(room.messages.filter(thread=started).with_author().order_by("pk"))
     if request.user.is_authenticated and replies:
         ThreadFollow.objects.mark_read(request.user, started, replies[-1].pk)
     context = {

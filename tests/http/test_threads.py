@@ -155,6 +155,12 @@ def test_the_api_replies_in_a_thread_and_lists_it(alice, general, question, clie
     assert room[0]["reply_count"] == 2 and room[0]["thread"] is None
     thread = client.get(url, {"thread": question.pk}, headers=auth).json()["messages"]
     assert [m["body"] for m in thread] == ["on it", "done"]
+    # A reply's id means its thread; the reply is sent out live like any.
+    first_reply = Message.objects.filter(thread=question).first()
+    again = client.post(
+        url, {"message": "and again", "thread": str(first_reply.pk)}, headers=auth
+    )
+    assert again.status_code == 201 and again.json()["thread"] == question.pk
     bad = client.post(
         url,
         json.dumps({"message": "x", "thread": 999999}),
