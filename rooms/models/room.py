@@ -318,8 +318,15 @@ class Room(models.Model):
     def latest_messages(self):
         return self.messages.in_log().with_author().latest_page(PAGE_SIZE)
 
+    def newest_message_id(self):
+        """Return the id of the room's newest message, a reply or not; 0 if none."""
+        newest = self.messages.order_by("-pk").values_list("pk", flat=True).first()
+        return newest or 0
+
     def history(self, *, before=None, after=None, around=None):
         """Return a page of the log: the latest, or next to a message id."""
+        # Read first: what is posted while the page is read comes after it.
+        newest = self.newest_message_id()
         log = self.messages.in_log()
         messages = log.with_author()
         page = []
@@ -335,13 +342,14 @@ class Room(models.Model):
         latest = not page
         page = page or messages.latest_page(PAGE_SIZE)
         if not page:
-            return Page([], has_older=False, has_newer=False)
+            return Page([], has_older=False, has_newer=False, newest_id=newest)
         return Page(
             page,
             has_older=log.filter(pk__lt=page[0].pk).exists(),
             # The latest page is live: what is posted meanwhile comes over its
             # socket, which only a page with nothing newer opens.
             has_newer=not latest and log.filter(pk__gt=page[-1].pk).exists(),
+            newest_id=max(newest, page[-1].pk),
         )
 
 
@@ -352,3 +360,6 @@ class Page:
     messages: list
     has_older: bool
     has_newer: bool
+    # Where a socket opened by the latest page starts: the room's newest
+    # message, its thread-only replies included, as of the page's reading.
+    newest_id: int = 0

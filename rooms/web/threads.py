@@ -31,6 +31,9 @@ def thread(request, slug, pk):
 
 
 def show(request, room, started, form=None):
+    # The room's page first: its socket starts after the newest message as
+    # of then, so a reply posted while the thread is read still comes.
+    page = None if request.htmx else room.history()
     # Through the room: each reply's link needs it, read once.
     replies = list(room.messages.filter(thread=started).with_author().order_by("pk"))
     if request.user.is_authenticated and replies:
@@ -44,7 +47,7 @@ def show(request, room, started, form=None):
     if request.htmx:  # opened beside the room: the reply box takes the keyboard
         context |= {"room": room, "focus": "thread"}
         return render(request, "rooms/room.html#thread-panel", context)
-    return room_page(request, room, room.history(), thread=context)
+    return room_page(request, room, page, thread=context)
 
 
 def reply(request, room, started):

@@ -105,7 +105,7 @@ def room_page(request, room, page, *, form=None, highlighted=None, thread=None):
         "page": page,
         "messages": messages,
         "highlighted": highlighted,
-        "after": messages[-1].pk if messages else 0,
+        "after": page.newest_id,
         "online": Presence.objects.people_in(room),
         "form": form or MessageForm(),
         "unread_poll_seconds": settings.UNREAD_POLL_SECONDS,

@@ -168,3 +168,13 @@ def test_the_api_replies_in_a_thread_and_lists_it(alice, general, question, clie
         headers=auth,
     )
     assert bad.status_code == 400 and "thread" in bad.json()["error"]
+
+
+def test_the_rooms_socket_starts_after_its_newest_reply(alice, bob, general, question):
+    """Else a socket would be sent every thread-only reply on each connect,
+    and past 500 of them the latest page again at every heartbeat."""
+    reply = general.post(bob.user, "in the thread", thread=question)
+    page = alice.get("/rooms/general/").content.decode()
+    assert f"/ws/rooms/general/?after={reply.pk}&amp;" in page
+    page = alice.get(thread_url(question)).content.decode()
+    assert f"/ws/rooms/general/?after={reply.pk}&amp;" in page

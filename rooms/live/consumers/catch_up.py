@@ -74,10 +74,11 @@ class CatchUp:
         """Send what this tab has not been sent, or the latest page if too much."""
         read = await db.run(self.read_missed, frozenset(self.sent_ids))
         if read is None:
-            latest, revision = await db.run(self.read_latest)
+            latest, revision, newest = await db.run(self.read_latest)
             self.send_drawn("messages-update", latest, swap="innerHTML")
             self.sent_ids = {message.pk for message in latest}
-            self.synced_id = latest[-1].pk if latest else 0
+            # Past thread-only replies too: each open thread was drawn whole.
+            self.synced_id = max([newest, *self.sent_ids])
             self.synced_revision, self.changes_sent = revision, {}
             return
         missed, ids, changed = read
@@ -141,9 +142,11 @@ class CatchUp:
         self.outbox.put(frame)
 
     def read_latest(self):
-        """Return the latest page and the room's revision read before it."""
+        """Return the latest page, and the room's revision and newest message
+        id read before it."""
         revision = Room.objects.values_list("revision", flat=True).get(pk=self.room.pk)
-        return self.room.latest_messages(), revision
+        newest = self.room.newest_message_id()
+        return self.room.latest_messages(), revision, newest
 
     def read_missed(self, sent_ids):
         """Return (messages not yet sent, ids read, messages changed since).
