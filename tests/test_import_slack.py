@@ -260,6 +260,7 @@ def snapshot():
             m.created,
             m.edited,
             m.thread.body if m.thread else None,
+            m.deleted is not None,
             m.in_room,
             m.reply_count,
             {
@@ -269,9 +270,7 @@ def snapshot():
             },
             [(a.name, a.file.open("rb").read()) for a in m.attachments.all()],
         )
-        for m in Message.objects.filter(deleted=None).select_related(
-            "room", "author", "thread"
-        )
+        for m in Message.objects.select_related("room", "author", "thread")
     ]
     return people, rooms, sorted(messages, key=repr)
 
@@ -286,6 +285,21 @@ def test_exported_and_imported_into_an_empty_chat_nothing_is_lost(imported, tmp_
     native.toggle_reaction("🎉", by=grace)
     general.post(grace, "also here", thread=native, also_in_room=True)
     by_ts(10).edit("**Release** moved", by=by_ts(10).author)
+    # Ids need not follow time: a reply stored after a message of a later day.
+    day_one, day_two = (
+        timezone.now() - timedelta(days=3),
+        timezone.now() - timedelta(days=2),
+    )
+    asked = general.post(grace, "asked on day one")
+    later = general.post(grace, "said on day two")
+    answer = general.post(grace, "answered on day one", thread=asked)
+    Message.objects.filter(pk=asked.pk).update(created=day_one)
+    Message.objects.filter(pk=answer.pk).update(created=day_one + timedelta(seconds=1))
+    Message.objects.filter(pk=later.pk).update(created=day_two)
+    # A deleted message keeps its thread.
+    gone = general.post(grace, "soon deleted")
+    general.post(grace, "a reply that stays", thread=gone)
+    gone.remove(by=grace)
     before = snapshot()
 
     out = tmp_path / "chat.zip"

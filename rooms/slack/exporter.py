@@ -17,6 +17,7 @@ import emoji
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
+from django.db.models import Q
 
 from rooms.messages.formatting import MENTION
 from rooms.models import Membership, Room
@@ -93,20 +94,22 @@ class SlackExporter:
         return entry, room.slug
 
     def history(self, room, folder):
-        messages = room.messages.filter(deleted=None).order_by("pk")
+        # By time, a day file each: ids follow time only for what was posted
+        # here. A deleted message stays as Slack's tombstone if it has replies.
+        messages = room.messages.filter(Q(deleted=None) | Q(reply_count__gt=0))
         if self.author is not None:
-            messages = messages.filter(author=self.author)
+            messages = messages.filter(author=self.author, deleted=None)
         messages = messages.select_related("thread").prefetch_related("attachments")
-        for day, day_messages in groupby(
-            messages.iterator(chunk_size=2000), key=lambda m: m.created.date()
-        ):
+        messages = messages.order_by("created", "pk").iterator(chunk_size=2000)
+        threads = {}  # a thread's first message's pk → its ts, as written
+        for day, day_messages in groupby(messages, key=lambda m: m.created.date()):
             taken = set()  # two messages of one microsecond are of one day
-            written = [self.message(m, taken) for m in day_messages]
+            written = [self.message(m, taken, threads) for m in day_messages]
             self.json(f"{folder}/{day.isoformat()}.json", written)
             self.written += len(written)
             self.on_progress(self.written)
 
-    def message(self, message, taken):
+    def message(self, message, taken, threads):
         data = {
             "type": "message",
             "user": person_id(message.author_id),
@@ -114,17 +117,19 @@ class SlackExporter:
             "text": to_slack(message.body, self.usernames),
             "chat_markdown": message.body,
         }
+        if message.deleted:
+            data |= {"subtype": "tombstone", "text": "This message was deleted."}
         if message.edited:
-            data["edited"] = {
-                "user": data["user"],
-                "ts": f"{message.edited.timestamp():.6f}",
-            }
+            data["edited"] = {"user": data["user"], "ts": slack_ts(message.edited)}
         if message.thread_id is not None:
-            data["thread_ts"] = timestamp(message.thread)
+            data["thread_ts"] = threads.get(message.thread_id) or timestamp(
+                message.thread
+            )
             if message.in_room:
                 data["subtype"] = "thread_broadcast"
         elif message.reply_count:
             data |= {"thread_ts": data["ts"], "reply_count": message.reply_count}
+            threads[message.pk] = data["ts"]
         reactions = [
             {
                 "name": emoji.demojize(chosen, language="alias").strip(":"),
@@ -168,16 +173,16 @@ def timestamp(message, taken=None):
     if message.imported_id and re.fullmatch(r"\d+\.\d{6}", message.imported_id):
         return message.imported_id  # back to where it came from, unchanged
     moment = message.created
-    while True:
-        text = (
-            f"{int(moment.replace(microsecond=0).timestamp())}.{moment.microsecond:06d}"
-        )
-        if taken is None or text not in taken:
-            break
+    while taken is not None and slack_ts(moment) in taken:
         moment += timedelta(microseconds=1)
     if taken is not None:
-        taken.add(text)
-    return text
+        taken.add(slack_ts(moment))
+    return slack_ts(moment)
+
+
+def slack_ts(moment):
+    """A datetime as Slack writes times ("1700000000.000200"), exactly."""
+    return f"{int(moment.replace(microsecond=0).timestamp())}.{moment.microsecond:06d}"
 
 
 def to_slack(body, usernames):

@@ -31,7 +31,6 @@ NOT_MESSAGES = {
     "group_unarchive",
     "pinned_item",
     "unpinned_item",
-    "tombstone",
 }
 
 
@@ -62,7 +61,10 @@ class HistoryBatch:
         if subtype in NOT_MESSAGES:
             self.run.counts["notices skipped"] += 1
             return
-        message = self.draft(data, where)
+        if subtype == "tombstone":
+            message = self.tombstone(data, where)
+        else:
+            message = self.draft(data, where)
         if message is None:
             return
         # A reply's thread is stored before it. A reply only in its thread
@@ -120,6 +122,26 @@ class HistoryBatch:
         message.starts_thread = thread_ts == data["ts"] or bool(data.get("reply_count"))
         message.imported_files = files
         message.mentioned_names = set(MENTION.findall(body))
+        return message
+
+    def tombstone(self, data, where):
+        """A deleted message with replies: kept deleted, so they stay its thread."""
+        try:
+            created = moment(data["ts"])
+        except (ValueError, OverflowError):
+            self.run.problem(where, f"a time that is not one: {data['ts']!r}")
+            return None
+        author = self.run.people.get(data.get("user")) or self.run.bot_author(data)
+        message = Message(
+            room=self.room,
+            author=author,
+            body="",
+            created=created,
+            deleted=created,
+            imported_id=data["ts"],
+        )
+        message.thread_ts, message.starts_thread = None, True
+        message.imported_files, message.mentioned_names = [], set()
         return message
 
     def files(self, body, files, where):
