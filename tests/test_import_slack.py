@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Bot, PushSubscription
+from accounts.models import Bot, EmailNotifications, PushSubscription
 from bench.servers import free_port
 from rooms.messages.uploads import prepare
 from rooms.models import (
@@ -190,7 +190,10 @@ def test_a_second_run_imports_nothing_and_a_folder_reads_the_same(imported, tmp_
 
 
 def test_an_export_from_a_url_and_an_existing_account_by_its_email(tmp_path):
-    get_user_model().objects.create_user("ada", email="ADA@example.com")
+    # Only an address its owner confirmed says whose it is.
+    ada = get_user_model().objects.create_user("ada", email="ADA@example.com")
+    EmailNotifications.objects.create(user=ada, confirmed_email="ada@example.com")
+    get_user_model().objects.create_user("not_grace", email="grace@example.com")
     data = slack_export.write_zip(tmp_path / "export.zip").read_bytes()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -211,8 +214,9 @@ def test_an_export_from_a_url_and_an_existing_account_by_its_email(tmp_path):
         )
     finally:
         server.shutdown()
-    assert "1 found by their email" in report
+    assert "1 found by their confirmed email" in report
     assert by_ts(10).author.username == "ada"
+    assert by_ts(20).author.username == "grace"  # not the unconfirmed claimant
 
 
 def test_a_broken_export_imports_nothing_and_says_why(tmp_path):

@@ -90,10 +90,9 @@ class SlackImport:
             return user
         profile = data.get("profile") or {}
         email = (profile.get("email") or "").strip()
-        User = get_user_model()
-        user = User.objects.filter(email__iexact=email).first() if email else None
+        user = self.account_with(email, f"users.json {slack_id}")
         if user is not None:
-            self.counts["people found by email"] += 1
+            self.counts["people found by their confirmed email"] += 1
         else:
             name = profile.get("display_name") or profile.get("real_name")
             user = self.new_account(
@@ -108,6 +107,28 @@ class SlackImport:
             kind=Imported.Kind.PERSON, source_id=slack_id, object_id=user.pk
         )
         return user
+
+    def account_with(self, email, where):
+        """Return the one account whose owner confirmed this address, or None.
+
+        Only a confirmed address says whose it is: anyone may type any
+        address at sign-up, and the import would hand them the history and
+        the private rooms of the person it names.
+        """
+        if not email:
+            return None
+        owners = list(
+            get_user_model().objects.filter(
+                email__iexact=email,
+                email_notifications__confirmed_email__iexact=email,
+            )[:2]
+        )
+        if len(owners) > 1:
+            self.problem(
+                where, f"{email} is confirmed by several accounts: a new one made"
+            )
+            return None
+        return owners[0] if owners else None
 
     def new_account(
         self,

@@ -58,7 +58,8 @@ class Command(BaseCommand):
             f"Imported {counts['messages']} messages in {counts['conversations']} "
             f"conversations ({counts['rooms']} new rooms, {counts['rooms merged']} "
             f"merged); {counts['people']} people, {counts['bots']} bots, "
-            f"{counts['people found by email']} found by their email."
+            f"{counts['people found by their confirmed email']} found by their "
+            "confirmed email."
         )
         if counts["messages already here"]:
             self.stdout.write(
