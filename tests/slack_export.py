@@ -1,6 +1,7 @@
 """A small Slack workspace export in Slack's own shapes (as real exports and
 Zulip's importer fixtures have them), written as a zip or a folder."""
 
+import copy
 import json
 import zipfile
 
@@ -194,56 +195,59 @@ GENERAL_DAY_2 = [
 
 
 def files():
-    """Every file of the export: its path inside it, and its content."""
-    return {
-        "users.json": USERS,
-        "channels.json": CHANNELS,
-        "groups.json": GROUPS,
-        "dms.json": DMS,
-        "mpims.json": MPIMS,
-        "general/2025-12-06.json": GENERAL_DAY_1,
-        "general/2025-12-07.json": GENERAL_DAY_2,
-        "old-project/2025-12-06.json": [
-            {
-                "type": "message",
-                "user": "U02GRACE",
-                "ts": ts(5),
-                "text": "archived but readable",
-            }
-        ],
-        "secret-plans/2025-12-06.json": [
-            {
-                "type": "message",
-                "user": "U01ADA",
-                "ts": ts(6),
-                "text": "only for members",
-            },
-            {
-                "type": "message",
-                "subtype": "group_join",
-                "user": "U02GRACE",
-                "ts": ts(7),
-                "text": "joined",
-            },
-        ],
-        "D01ADAGRACE/2025-12-06.json": [
-            {
-                "type": "message",
-                "user": "U02GRACE",
-                "ts": ts(8),
-                "text": "psst, <@U01ADA>",
-            }
-        ],
-        "mpdm-ada--grace--linus-1/2025-12-06.json": [
-            {
-                "type": "message",
-                "user": "U01ADA",
-                "ts": ts(9),
-                "text": "the three of us",
-            }
-        ],
-        "secret-plans/2025-12-07.json": "{ this is not JSON",
-    }
+    """Every file of the export: its path inside it, and its content (a
+    copy each time: tests change it)."""
+    return copy.deepcopy(
+        {
+            "users.json": USERS,
+            "channels.json": CHANNELS,
+            "groups.json": GROUPS,
+            "dms.json": DMS,
+            "mpims.json": MPIMS,
+            "general/2025-12-06.json": GENERAL_DAY_1,
+            "general/2025-12-07.json": GENERAL_DAY_2,
+            "old-project/2025-12-06.json": [
+                {
+                    "type": "message",
+                    "user": "U02GRACE",
+                    "ts": ts(5),
+                    "text": "archived but readable",
+                }
+            ],
+            "secret-plans/2025-12-06.json": [
+                {
+                    "type": "message",
+                    "user": "U01ADA",
+                    "ts": ts(6),
+                    "text": "only for members",
+                },
+                {
+                    "type": "message",
+                    "subtype": "group_join",
+                    "user": "U02GRACE",
+                    "ts": ts(7),
+                    "text": "joined",
+                },
+            ],
+            "D01ADAGRACE/2025-12-06.json": [
+                {
+                    "type": "message",
+                    "user": "U02GRACE",
+                    "ts": ts(8),
+                    "text": "psst, <@U01ADA>",
+                }
+            ],
+            "mpdm-ada--grace--linus-1/2025-12-06.json": [
+                {
+                    "type": "message",
+                    "user": "U01ADA",
+                    "ts": ts(9),
+                    "text": "the three of us",
+                }
+            ],
+            "secret-plans/2025-12-07.json": "{ this is not JSON",
+        }
+    )
 
 
 def write_zip(path, contents=None):

@@ -175,6 +175,10 @@ def test_channels_become_rooms_and_history_keeps_its_shape(imported):
 
 
 def test_a_second_run_imports_nothing_and_a_folder_reads_the_same(imported, tmp_path):
+    # Changed here since: a second run leaves it so.
+    secret = Room.objects.get(slug="secret-plans")
+    secret.members.remove(get_user_model().objects.get(username="grace"))
+    Room.objects.filter(slug="old-project").update(archived=None)
     count = Message.objects.count()
     report, claims = import_slack(tmp_path / "export.zip", tmp_path)
     assert (
@@ -187,6 +191,21 @@ def test_a_second_run_imports_nothing_and_a_folder_reads_the_same(imported, tmp_
     assert "Imported 0 messages" in report
     assert Message.objects.count() == count
     assert get_user_model().objects.filter(username__startswith="ada").count() == 1
+    assert not secret.members.filter(username="grace").exists()
+    assert Room.objects.get(slug="old-project").archived is None
+
+
+def test_another_workspaces_ids_are_other_people(imported, tmp_path):
+    contents = slack_export.files()
+    for user in contents["users.json"]:
+        user["team_id"] = "T0OTHER"
+    contents["users.json"][0]["profile"]["email"] = "someone.else@example.com"
+    import_slack(slack_export.write_zip(tmp_path / "other.zip", contents), tmp_path)
+    assert (
+        get_user_model().objects.filter(username__startswith="ada_lovelace").count()
+        == 2
+    )
+    assert Room.objects.filter(slug__startswith="secret-plans").count() == 2
 
 
 def test_an_export_from_a_url_and_an_existing_account_by_its_email(tmp_path):
@@ -214,7 +233,7 @@ def test_an_export_from_a_url_and_an_existing_account_by_its_email(tmp_path):
         )
     finally:
         server.shutdown()
-    assert "1 found by their confirmed email" in report
+    assert "1 found by their confirmed email" in report, report
     assert by_ts(10).author.username == "ada"
     assert by_ts(20).author.username == "grace"  # not the unconfirmed claimant
 

@@ -24,6 +24,7 @@ class Migration(migrations.Migration):
                         verbose_name="ID",
                     ),
                 ),
+                ("workspace", models.CharField(blank=True, max_length=200)),
                 (
                     "kind",
                     models.CharField(
@@ -55,7 +56,7 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="imported",
             constraint=models.UniqueConstraint(
-                fields=("kind", "source_id"), name="one_import"
+                fields=("workspace", "kind", "source_id"), name="one_import"
             ),
         ),
     ]

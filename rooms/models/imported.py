@@ -9,6 +9,9 @@ class Imported(models.Model):
         PERSON = "person"
         ROOM = "room"
 
+    # The workspace it came from (Slack's team id, or the chat an export
+    # came from): two workspaces' "U1" are two people.
+    workspace = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=10, choices=Kind)
     source_id = models.CharField(max_length=100)
     # A user's or a room's pk.
@@ -16,7 +19,9 @@ class Imported(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["kind", "source_id"], name="one_import")
+            models.UniqueConstraint(
+                fields=["workspace", "kind", "source_id"], name="one_import"
+            )
         ]
 
     def __str__(self):

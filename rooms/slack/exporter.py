@@ -62,6 +62,7 @@ class SlackExporter:
         display = profile.display_name if profile else ""
         return {
             "id": person_id(user.pk),
+            "team_id": settings.SITE_URL,  # which chat "U1" is of
             "name": user.username,
             "real_name": display,
             "deleted": not user.is_active,

@@ -188,7 +188,11 @@ class HistoryBatch:
 
     def membership(self, data, joined):
         person = self.run.people.get(data.get("user"))
-        if person is None or not self.room.is_private or self.room.is_direct:
+        # Only in a private room this run made: in one made before, an
+        # administrator may have removed someone since, who stays removed.
+        if person is None or self.room.pk not in self.run.new_rooms:
+            return
+        if not self.room.is_private or self.room.is_direct:
             return  # an open room has no members to keep
         if joined:
             self.room.members.add(person)

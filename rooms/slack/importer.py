@@ -50,6 +50,8 @@ class SlackImport:
         self.people = {}  # Slack user id → User
         self.usernames = {}  # Slack user id → username, for the markup
         self.rooms = {}  # Slack conversation id → (slug, name), for the markup
+        self.workspace = ""  # which Slack workspace or chat it came from
+        self.new_rooms = set()  # the pks of rooms this run made
 
     def problem(self, where, what):
         self.problems.append((where, what))
@@ -72,7 +74,11 @@ class SlackImport:
     # People
 
     def import_people(self):
-        for position, data in enumerate(self.export.json("users.json")):
+        users = self.export.json("users.json")
+        # Slack writes each user's team; export_chat, the chat's address.
+        first = users[0] if users and isinstance(users[0], dict) else {}
+        self.workspace = str(first.get("team_id") or first.get("team") or "")[:200]
+        for position, data in enumerate(users):
             try:
                 user = self.person(data)
             except (KeyError, TypeError, AttributeError) as problem:
@@ -103,9 +109,7 @@ class SlackImport:
                 bot=bool(data.get("is_bot")) or slack_id == "USLACKBOT",
                 administrator=bool(data.get("is_admin")),
             )
-        Imported.objects.create(
-            kind=Imported.Kind.PERSON, source_id=slack_id, object_id=user.pk
-        )
+        self.remember(Imported.Kind.PERSON, slack_id, user)
         return user
 
     def account_with(self, email, where):
@@ -169,9 +173,7 @@ class SlackImport:
         if user is None:
             name = data.get("username") or data.get("bot_id") or "bot"
             user = self.new_account(name, name, bot=True)
-            Imported.objects.create(
-                kind=Imported.Kind.PERSON, source_id=slack_id, object_id=user.pk
-            )
+            self.remember(Imported.Kind.PERSON, slack_id, user)
         return user
 
     # Conversations
@@ -193,9 +195,7 @@ class SlackImport:
             room = self.new_room(kind, name, data, people, where)
             if room is None:
                 return None
-            Imported.objects.create(
-                kind=Imported.Kind.ROOM, source_id=slack_id, object_id=room.pk
-            )
+            self.remember(Imported.Kind.ROOM, slack_id, room)
         self.rooms[slack_id] = (room.slug, room.name)
         return room
 
@@ -224,6 +224,7 @@ class SlackImport:
         if kind == Room.Kind.PRIVATE:
             room.members.add(*people)
         self.counts["rooms"] += 1
+        self.new_rooms.add(room.pk)
         return room
 
     # History
@@ -243,7 +244,8 @@ class SlackImport:
             for position, message in enumerate(day):
                 history.add(message, f"{path}[{position}]")
         history.flush()
-        if data.get("is_archived") and room.archived is None and not room.is_direct:
+        # Only a room this run made: one here since may have been changed.
+        if data.get("is_archived") and room.pk in self.new_rooms:
             Room.objects.filter(pk=room.pk).update(archived=timezone.now())
         self.mark_read(room, data)
 
@@ -265,13 +267,20 @@ class SlackImport:
 
     def imported(self, kind, source_id, model):
         """Return what an earlier run made of source_id, if it still exists."""
-        found = Imported.objects.filter(kind=kind, source_id=source_id).first()
+        found = Imported.objects.filter(
+            workspace=self.workspace, kind=kind, source_id=source_id
+        ).first()
         if found is None:
             return None
         made = model.objects.filter(pk=found.object_id).first()
         if made is None:
             found.delete()  # deleted here since: make it again
         return made
+
+    def remember(self, kind, source_id, made):
+        Imported.objects.create(
+            workspace=self.workspace, kind=kind, source_id=source_id, object_id=made.pk
+        )
 
     def emoji_of(self, name):
         """A Slack reaction's name (":thumbsup:", "+1::skin-tone-2") as emoji."""
