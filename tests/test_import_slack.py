@@ -9,6 +9,7 @@ import threading
 import time
 import zipfile
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -298,7 +299,9 @@ def snapshot():
     return people, rooms, sorted(messages, key=repr)
 
 
-def test_exported_and_imported_into_an_empty_chat_nothing_is_lost(imported, tmp_path):
+def test_exported_and_imported_into_an_empty_chat_nothing_is_lost(
+    imported, tmp_path, settings
+):
     _, _, general = imported
     grace = get_user_model().objects.get(username="grace")
     grace.is_staff = True
@@ -335,6 +338,10 @@ def test_exported_and_imported_into_an_empty_chat_nothing_is_lost(imported, tmp_
     report, _ = import_slack(out, tmp_path)
     assert "Not imported" not in report, report
     assert snapshot() == before
+    # Run again: nothing new, not even a copy of a file's bytes.
+    stored = set(Path(settings.MEDIA_ROOT).rglob("*"))
+    import_slack(out, tmp_path)
+    assert set(Path(settings.MEDIA_ROOT).rglob("*")) == stored
 
 
 def test_a_person_downloads_their_own_messages_and_files(imported, client):

@@ -53,13 +53,17 @@ class Export:
         for path in paths:
             yield path, lambda path=path: self._load(path)
 
+    def holds_file(self, file_id, name):
+        """Whether the export holds the bytes of a message's file."""
+        return self._file_path(file_id, name) in self._names
+
     def file(self, file_id, name):
-        """Return the bytes of a message's file if the export holds them."""
-        path = f"{UPLOADS}/{file_id}/{PurePosixPath(name).name}"
-        if path not in self._names:
-            return None
-        with self._open(path) as member:
+        """Return the bytes of a message's file, which the export holds."""
+        with self._open(self._file_path(file_id, name)) as member:
             return member.read()
+
+    def _file_path(self, file_id, name):
+        return f"{UPLOADS}/{file_id}/{PurePosixPath(name).name}"
 
     def _load(self, name):
         try:

@@ -99,11 +99,11 @@ class HistoryBatch:
             body = to_markdown(data.get("text") or "", run.usernames, run.rooms)
         if data.get("subtype") == "me_message":
             body = f"*{body}*"
-        body, files = self.files(body, data.get("files") or [], where)
+        body, held = self.files(body, data.get("files") or [], where)
         if len(body) > MESSAGE_MAX_LENGTH:
             run.problem(where, f"longer than {MESSAGE_MAX_LENGTH} characters: cut")
             body = body[:MESSAGE_MAX_LENGTH]
-        if not body.strip() and not files:
+        if not body.strip() and not held:
             run.problem(where, "nothing in it: not imported")
             return None
         thread_ts = data.get("thread_ts")
@@ -120,7 +120,7 @@ class HistoryBatch:
         )
         message.thread_ts = thread_ts if is_reply else None
         message.starts_thread = thread_ts == data["ts"] or bool(data.get("reply_count"))
-        message.imported_files = files
+        message.held_files, message.where = held, where
         message.mentioned_names = set(MENTION.findall(body))
         return message
 
@@ -141,34 +141,41 @@ class HistoryBatch:
             imported_id=data["ts"],
         )
         message.thread_ts, message.starts_thread = None, True
-        message.imported_files, message.mentioned_names = [], set()
+        message.held_files, message.mentioned_names = [], set()
         return message
 
     def files(self, body, files, where):
-        """Attach the files the export holds; link the rest."""
-        stored, links = [], []
+        """Return the body with links to the files the export lacks, and
+        (id, name) of those it holds, stored only if the message is new."""
+        held, links = [], []
         for file in files:
             if not isinstance(file, dict) or "id" not in file:
                 self.run.problem(where, "a file without an id")
                 continue
             name = file.get("name") or file.get("title") or file["id"]
-            data = self.run.export.file(file["id"], name)
-            if data is None:
-                url = file.get("url_private") or file.get("permalink")
-                if url:
-                    links.append(f"[{name}]({url})")
-                else:
-                    self.run.problem(
-                        where, f"file {name!r}: neither in the export nor linked"
-                    )
-                continue
+            if self.run.export.holds_file(file["id"], name):
+                held.append((file["id"], name))
+            elif url := file.get("url_private") or file.get("permalink"):
+                links.append(f"[{name}]({url})")
+            else:
+                self.run.problem(
+                    where, f"file {name!r}: neither in the export nor linked"
+                )
+        if links:
+            body = "\n".join([body, *links]) if body else "\n".join(links)
+        return body, held
+
+    def store_files(self, message):
+        """Store the bytes of a new message's files; a refusal is reported."""
+        stored = []
+        for file_id, name in message.held_files:
+            data = self.run.export.file(file_id, name)
             try:
                 stored.append(Attachment.store(prepare(SimpleUploadedFile(name, data))))
             except ValidationError as refused:
-                self.run.problem(where, f"file {name!r}: {' '.join(refused.messages)}")
-        if links:
-            body = "\n".join([body, *links]) if body else "\n".join(links)
-        return body, stored
+                why = " ".join(refused.messages)
+                self.run.problem(message.where, f"file {name!r}: {why}")
+        message.imported_files = stored
 
     def reactions(self, reactions, where):
         reactors = {}
@@ -220,6 +227,7 @@ class HistoryBatch:
             .values_list("username", "pk")
         )
         for message in fresh:
+            self.store_files(message)
             message.mentioned_ids = {
                 ids[n] for n in message.mentioned_names if n in ids
             }
