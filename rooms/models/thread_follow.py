@@ -32,13 +32,19 @@ class ThreadFollowQuerySet(models.QuerySet):
             last_read_id=reply_id
         )
 
+    def of(self, user):
+        """Return this person's follows of threads in rooms they may read."""
+        Message = self.model._meta.get_field("thread").related_model
+        Room = Message._meta.get_field("room").related_model
+        return self.filter(user=user, thread__room__in=Room.objects.visible_to(user))
+
     def unread_count(self, user):
         """Return how many threads this person follows have new replies by others."""
         Message = self.model._meta.get_field("thread").related_model
         newer = Message.objects.filter(
             thread=OuterRef("thread_id"), pk__gt=OuterRef("last_read_id")
         ).exclude(author=user)
-        return self.filter(Exists(newer), user=user).count()
+        return self.of(user).filter(Exists(newer)).count()
 
     def for_list(self, user):
         """Return the threads this person follows, unread first, then by
@@ -54,7 +60,8 @@ class ThreadFollowQuerySet(models.QuerySet):
             .values("count")
         )
         return (
-            self.filter(user=user, thread__reply_count__gt=0)
+            self.of(user)
+            .filter(thread__reply_count__gt=0)
             .select_related("thread__room", "thread__author__profile")
             .annotate(unread_count=Coalesce(Subquery(unread), Value(0)))
             .order_by(F("unread_count").desc(), F("thread__last_reply").desc())

@@ -178,3 +178,17 @@ def test_the_rooms_socket_starts_after_its_newest_reply(alice, bob, general, que
     assert f"/ws/rooms/general/?after={reply.pk}&amp;" in page
     page = alice.get(thread_url(question)).content.decode()
     assert f"/ws/rooms/general/?after={reply.pk}&amp;" in page
+
+
+def test_a_thread_in_a_room_left_is_neither_listed_nor_counted(alice, bob):
+    secret = Room.objects.create(name="secret", slug="secret", kind=Room.Kind.PRIVATE)
+    secret.members.add(alice.user, bob.user)
+    started = secret.post(alice.user, "private question")
+    secret.post(bob.user, "private answer", thread=started)
+    assert "private question" in alice.get("/threads/").content.decode()
+    secret.members.remove(alice.user)
+    assert "private question" not in alice.get("/threads/").content.decode()
+    assert (
+        'class="threads-link"><a href="/threads/">Threads</a>'
+        in alice.get("/").content.decode()
+    )
