@@ -196,6 +196,30 @@ def test_a_second_run_imports_nothing_and_a_folder_reads_the_same(imported, tmp_
     assert Room.objects.get(slug="old-project").archived is None
 
 
+def test_lost_claim_links_are_made_anew_and_kept_beside_the_old(
+    imported, tmp_path, client
+):
+    _, claims, _ = imported
+    [old_ada, _] = list(csv.DictReader(claims.open()))
+    out = io.StringIO()
+    call_command(
+        "import_slack",
+        str(tmp_path / "export.zip"),
+        claims=str(claims),
+        reissue_claims=True,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    rows = list(csv.DictReader(claims.open()))  # added to, not written over
+    assert [row["username"] for row in rows] == ["ada_lovelace", "grace"] * 2
+
+    def path(row):
+        return row["claim_link"][row["claim_link"].index("/claim/") :]
+
+    assert client.get(path(old_ada)).status_code == 404
+    assert client.get(path(rows[2])).status_code == 200
+
+
 def test_another_workspaces_ids_are_other_people(imported, tmp_path):
     contents = slack_export.files()
     for user in contents["users.json"]:

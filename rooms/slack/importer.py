@@ -41,12 +41,22 @@ CONVERSATIONS = [
 class SlackImport:
     """One run of an import; counts, problems and claims are read after."""
 
-    def __init__(self, export, on_progress=lambda run: None):
+    def __init__(
+        self,
+        export,
+        on_progress=lambda run: None,
+        on_claim=lambda user, code: None,
+        reissue_claims=False,
+    ):
         self.export = export
         self.on_progress = on_progress
+        # Each claim link is handed on as it is made: a stopped import
+        # loses none (only its hash is kept).
+        self.on_claim = on_claim
+        self.reissue_claims = reissue_claims
         self.counts = Counter()
         self.problems = []  # (where, what)
-        self.claims = []  # (user, code) of each new person's claim link
+        self.claims = []  # the people given a claim link this run
         self.people = {}  # Slack user id → User
         self.usernames = {}  # Slack user id → username, for the markup
         self.rooms = {}  # Slack conversation id → (slug, name), for the markup
@@ -93,6 +103,13 @@ class SlackImport:
         slack_id = data["id"]
         user = self.imported(Imported.Kind.PERSON, slack_id, get_user_model())
         if user is not None:
+            if (
+                self.reissue_claims
+                and AccountClaim.objects.filter(
+                    user=user, claimed=None, user__is_active=True
+                ).exists()
+            ):
+                self.claim(user)  # a new link; the lost one stops working
             return user
         profile = data.get("profile") or {}
         email = (profile.get("email") or "").strip()
@@ -111,6 +128,10 @@ class SlackImport:
             )
         self.remember(Imported.Kind.PERSON, slack_id, user)
         return user
+
+    def claim(self, user):
+        self.claims.append(user)
+        self.on_claim(user, AccountClaim.make(user))
 
     def account_with(self, email, where):
         """Return the one account whose owner confirmed this address, or None.
@@ -162,7 +183,7 @@ class SlackImport:
                 # A key nobody knows: an administrator resets it to use the bot.
                 Bot.objects.create(user=user, key_hash=hash_code(new_code()))
         if active and not bot:
-            self.claims.append((user, AccountClaim.make(user)))
+            self.claim(user)
         self.counts["bots" if bot else "people"] += 1
         return user
 

@@ -26,31 +26,43 @@ class Command(BaseCommand):
         parser.add_argument(
             "--claims",
             default="slack-claims.csv",
-            help="where to write each new person's link to claim their account "
-            "(default: slack-claims.csv)",
+            help="the CSV each new person's link to claim their account is "
+            "added to as it is made (default: slack-claims.csv)",
+        )
+        parser.add_argument(
+            "--reissue-claims",
+            action="store_true",
+            help="give new links to the people of an earlier run who have not "
+            "claimed their accounts (their old links stop working)",
         )
 
-    def handle(self, *args, export, claims, **options):
+    def handle(self, *args, export, claims, reissue_claims, **options):
         bar = ProgressBar(sys.stderr)
-        try:
-            with opened(export) as source:
-                run = SlackImport(source, on_progress=bar.show)
-                run.run()
-        except ExportProblem as problem:
-            raise CommandError(f"Nothing imported: {problem}") from None
-        bar.show(run, final=True)
-        self.write_claims(run.claims, Path(claims))
-        self.report(run, claims)
-
-    def write_claims(self, claimed, path):
-        if not claimed:
-            return
-        with path.open("w", newline="") as out:
+        path = Path(claims)
+        new_file = not path.exists() or path.stat().st_size == 0
+        with path.open("a", newline="") as out:
             writer = csv.writer(out)
-            writer.writerow(["username", "email", "claim_link"])
-            for user, code in claimed:
+            if new_file:
+                writer.writerow(["username", "email", "claim_link"])
+
+            def write_claim(user, code):
                 link = settings.SITE_URL + reverse("claim", args=[code])
                 writer.writerow([user.username, user.email, link])
+                out.flush()
+
+            try:
+                with opened(export) as source:
+                    run = SlackImport(
+                        source,
+                        on_progress=bar.show,
+                        on_claim=write_claim,
+                        reissue_claims=reissue_claims,
+                    )
+                    run.run()
+            except ExportProblem as problem:
+                raise CommandError(f"Nothing imported: {problem}") from None
+        bar.show(run, final=True)
+        self.report(run, claims)
 
     def report(self, run, claims):
         counts = run.counts
