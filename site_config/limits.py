@@ -55,6 +55,7 @@ avatars = Rate("AVATAR_RATE_LIMIT")
 email_confirmations = Rate("EMAIL_CONFIRMATION_RATE_LIMIT")
 # Per incoming webhook, not per person: Slack allows one a second, in bursts.
 incoming_webhooks = Rate("INCOMING_WEBHOOK_RATE_LIMIT")
+own_exports = Rate("OWN_EXPORT_RATE_LIMIT")
 RATES = (edits, reactions, typing, avatars, email_confirmations, incoming_webhooks)
 
 

@@ -317,6 +317,8 @@ AVATAR_RATE_LIMIT = env_rate("AVATAR_RATE_LIMIT", "5/600")
 EMAIL_CONFIRMATION_RATE_LIMIT = env_rate("EMAIL_CONFIRMATION_RATE_LIMIT", "3/3600")
 # Posts per incoming webhook per seconds: Slack's one a second, in bursts.
 INCOMING_WEBHOOK_RATE_LIMIT = env_rate("INCOMING_WEBHOOK_RATE_LIMIT", "5/5")
+# Downloads of one's own messages and files: each reads them all.
+OWN_EXPORT_RATE_LIMIT = env_rate("OWN_EXPORT_RATE_LIMIT", "3/3600")
 # Sockets open at once in each web process from one session (its tabs)
 # and from one address (behind a router without PROXY_COUNT, everyone's).
 SOCKETS_PER_SESSION = int(os.environ.get("SOCKETS_PER_SESSION", 20))

@@ -393,6 +393,13 @@ def test_a_person_downloads_their_own_messages_and_files(imported, client):
     [upload] = [name for name in archive.namelist() if name.startswith("__uploads/")]
     assert archive.read(upload) == b"the notes"
     assert [u["name"] for u in json.loads(archive.read("users.json"))] == ["grace"]
+    [direct] = json.loads(archive.read("dms.json"))  # the DM she wrote in
+    assert direct["members"] == [f"U{grace.pk}"]  # not who else is in it
+
+    for _ in range(2):
+        assert client.get("/accounts/profile/messages.zip").status_code == 200
+    refused = client.get("/accounts/profile/messages.zip")
+    assert refused.status_code == 429 and b"Try again in an hour" in refused.content
 
 
 def test_history_brought_in_tells_nobody(tmp_path, settings):

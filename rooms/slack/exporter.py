@@ -20,7 +20,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Q
 
 from rooms.messages.formatting import MENTION
-from rooms.models import Membership, Room
+from rooms.models import Room
 from rooms.slack.export import UPLOADS
 
 
@@ -45,17 +45,23 @@ class SlackExporter:
         rooms = Room.objects.order_by("pk")
         if self.author is not None:
             rooms = rooms.filter(messages__author=self.author).distinct()
-        members = {}
-        for room_id, user_id in Membership.objects.values_list("room", "user"):
-            members.setdefault(room_id, []).append(person_id(user_id))
         listed = {"channels.json": [], "groups.json": [], "dms.json": []}
         for room in rooms:
-            entry, folder = self.conversation(room, members.get(room.pk, []))
+            entry, folder = self.conversation(room, self.members(room))
             file = {Room.Kind.OPEN: "channels.json", Room.Kind.PRIVATE: "groups.json"}
             listed[file.get(room.kind, "dms.json")].append(entry)
             self.history(room, folder)
         for name, entries in listed.items():
             self.json(name, entries)
+
+    def members(self, room):
+        """Who is in the room; for one person's own download, only them."""
+        people = room.members.all() if self.author is None else [self.author]
+        return [
+            person_id(person.pk)
+            for person in people
+            if self.author is None or room.members.filter(pk=person.pk).exists()
+        ]
 
     def person(self, user):
         profile = getattr(user, "profile", None)
@@ -84,12 +90,15 @@ class SlackExporter:
         }
         if room.is_direct:
             return entry, entry["id"]
+        # One person's own download says what a room is about only while
+        # they may still read it.
+        readable = self.author is None or room.admits(self.author)
         entry |= {
             "name": room.slug,
             "display_name": room.name,
             "creator": person_id(room.created_by_id) if room.created_by_id else "",
             "is_archived": room.archived is not None,
-            "topic": {"value": room.topic},
+            "topic": {"value": room.topic if readable else ""},
             "purpose": {"value": ""},
         }
         return entry, room.slug

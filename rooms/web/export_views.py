@@ -4,14 +4,21 @@ import tempfile
 import zipfile
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 
 from rooms.slack.exporter import SlackExporter
+from site_config import limits
 
 
 @login_required
 def my_messages(request):
     """A zip in a Slack export's layout of what this person wrote, with its files."""
+    if not limits.own_exports.allows(request.user.pk):
+        return HttpResponse(
+            "You downloaded your messages a few times just now. Try again in an hour.",
+            status=429,
+            content_type="text/plain",
+        )
     # Closed by FileResponse once sent.
     spooled = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
     with zipfile.ZipFile(spooled, "w", zipfile.ZIP_DEFLATED) as archive:
