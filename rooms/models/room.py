@@ -1,3 +1,9 @@
+"""A room, and what is asked of every room: who may read it, what each
+person has unread (SQL by hand), and storing what is posted in it, one
+message or an import's batch. Longer than most modules: these share the
+room's lock, which orders every message and change in it.
+"""
+
 from dataclasses import dataclass
 
 from django.conf import settings

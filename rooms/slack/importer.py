@@ -5,6 +5,8 @@ conversations, Message.imported_id for messages), so importing the same
 export twice adds nothing, and a stopped import goes on where it stopped.
 What cannot be imported is reported with its file and position, never
 dropped silently; nothing already in the chat changes except by adding.
+People and conversations are here, a conversation's messages in
+history.py.
 """
 
 import re
