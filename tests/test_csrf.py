@@ -52,13 +52,16 @@ def samples():
         "url": "no-such-page/",
         "token": "not-a-signed-token",
         "code": "not-a-join-code",
+        "secret": "not-a-webhook-secret",
     }
 
 
 # Posted by mail programs without a cookie or token (RFC 8058's one-click
 # unsubscribe): the signed token in the URL is the proof. A wrong one is a
 # 404 that changes nothing (tests/test_notify_email.py).
-NO_TOKEN_BY_DESIGN = {"accounts/notifications/off/<str:token>/"}
+# So are Slack-shaped incoming webhooks, posted by other tools: the secret
+# in the URL is the proof, and a wrong one is Slack's 404 "no_service".
+NO_TOKEN_BY_DESIGN = {"accounts/notifications/off/<str:token>/", "hooks/<str:secret>/"}
 # The bot API reads no cookie, only its Authorization header (a browser
 # never sends one on its own): a signed-in browser's POST there is a 401.
 NO_COOKIES_BY_DESIGN = {"api/rooms/<slug:slug>/messages/"}
