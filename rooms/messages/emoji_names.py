@@ -69,13 +69,13 @@ def name_of(text):
 
 
 def find(typed):
-    """Return (emoji, more): the emoji whose name or alias has typed in it,
-    best first (a whole name, then its start, a word's start, anywhere),
-    at most FOUND_LIMIT, and whether more matched; COMMON if nothing is
-    typed."""
+    """Return (found, more): found, the (emoji, name) whose name or alias
+    has typed in it, best first (a whole name, then its start, a word's
+    start, anywhere), at most FOUND_LIMIT; more, whether more matched.
+    COMMON if nothing is typed."""
     words = searchable(typed)
     if not words:
-        return list(COMMON), False
+        return [(text, name_of(text)) for text in COMMON], False
     ranked = []
     for text, names in table():
         ranks = [
@@ -86,7 +86,8 @@ def find(typed):
             variant = "skin tone" in names[0]
             ranked.append((min(ranks), variant, len(names[0]), names[0], text))
     ranked.sort()
-    return [text for *_, text in ranked[:FOUND_LIMIT]], len(ranked) > FOUND_LIMIT
+    found = [(text, name_of(text)) for *_, text in ranked[:FOUND_LIMIT]]
+    return found, len(ranked) > FOUND_LIMIT
 
 
 def match_rank(name, words):

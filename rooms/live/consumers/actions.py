@@ -15,8 +15,9 @@ from accounts.forms import SignInForm
 from rooms.live import broadcast, db
 from rooms.live.consumers.base import CLOSE_SIGNED_OUT, text
 from rooms.messages import changes, posting
+from rooms.messages.emoji_names import is_emoji
 from rooms.messages.forms import MessageForm
-from rooms.models import REACTIONS, ReadMark
+from rooms.models import ReadMark
 from site_config import limits
 from site_config.websocket import PreparedText
 
@@ -95,7 +96,7 @@ class MessageActions:
         message = await self.changeable_message(frame)
         if message is None:
             return
-        if text(frame, "emoji") not in REACTIONS:
+        if not is_emoji(text(frame, "emoji")):
             await self.send_fragment("alert", {"alert": "not-understood"})
             return
         await self.change(changes.react, message, text(frame, "emoji"))
