@@ -119,6 +119,8 @@
       } else if (event.key === "Enter") {
         if (waiting) chooseFirst = true;
         else options()[0]?.click();
+      } else if (event.key === "Escape") {
+        dialog().close(); // a search box would only empty itself
       } else {
         return;
       }
