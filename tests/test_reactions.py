@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 
 from rooms.messages import changes
 from rooms.messages.emoji_names import find
-from rooms.models import Message
+from rooms.models import REACTIONS, Message
 
 from .conftest import sign_up
 from .sockets import Tab, open_tab
@@ -153,3 +153,36 @@ def test_without_javascript_the_chooser_searches_by_get_and_picks_by_post(
     for text in ("lol", "❤", ""):
         assert client.post(url, {"emoji": text}).status_code == 404
         assert client.get(url, {"emoji": text}).status_code == 404
+
+
+def test_a_message_takes_twenty_other_kinds_of_reaction(client, general, alice, bob):
+    message = general.messages.create(author=bob.user, body="so many")
+    others = [emoji for emoji, _ in find("face")[0] if emoji not in REACTIONS]
+    message.reactors = {emoji: [bob.pk] for emoji in others[:20]}
+    message.save()
+    client.force_login(alice.user)
+    refused = client.post(f"/messages/{message.pk}/react/", {"emoji": "🦄"})
+    assert refused.status_code == 400
+    assert "as many kinds of reaction as it can show" in refused.content.decode()
+    # Those it has, and the quick ones, still count.
+    for emoji in (others[0], "👍"):
+        client.post(f"/messages/{message.pk}/react/", {"emoji": emoji})
+    message.refresh_from_db()
+    assert "🦄" not in message.reactors and len(message.reactors) == 21
+    assert message.reactors[others[0]] == sorted([alice.pk, bob.pk])
+    assert message.revision == 2
+
+
+async def test_past_twenty_other_kinds_the_socket_says_why(chat_server, general, alice):
+    others = [emoji for emoji, _ in find("face")[0] if emoji not in REACTIONS]
+    message = await general.messages.acreate(
+        author=alice.user,
+        body="so many",
+        reactors={emoji: [alice.pk] for emoji in others[:20]},
+    )
+    async with open_tab(chat_server, person=alice) as ws:
+        tab = Tab(ws)
+        await tab.send(action="react", message_id=message.pk, emoji="🦄")
+        await tab.expect("as many kinds of reaction as it can show")
+    await message.arefresh_from_db()
+    assert "🦄" not in message.reactors and message.revision == 0

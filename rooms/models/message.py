@@ -27,6 +27,9 @@ MESSAGE_MAX_LENGTH = 5000
 REACTIONS = ["👍", "❤️", "😂", "🎉", "😮"]
 # A reaction names this many of the people who chose it, then counts the rest.
 REACTORS_NAMED = 10
+# Kinds of reaction a message may carry besides the quick ones: plenty for a
+# conversation, few enough to draw with the message every time.
+MOST_OTHER_REACTIONS = 20
 # On Postgres search ranks the newest this many matches: a common word
 # matches most of a big log, and ranking them all would read it all.
 SEARCH_CANDIDATES = 500
@@ -39,6 +42,10 @@ def mentions_with_names():
     """The people a message mentions, read with how they show."""
     people = get_user_model().objects.select_related("profile")
     return models.Prefetch("mentions", queryset=people)
+
+
+class TooManyReactions(Exception):
+    """A new kind of reaction on a message that has MOST_OTHER_REACTIONS."""
 
 
 class ReadyToDraw(ModelIterable):
@@ -279,6 +286,10 @@ class Message(models.Model):
         if not is_emoji(emoji):
             raise ValueError(f"Not an emoji of Unicode's table: {emoji!r}")
         with self._changing(self.can_be_reacted_to_by, by):
+            others = set(self.reactors) - set(REACTIONS)
+            is_new = emoji not in self.reactors and emoji not in REACTIONS
+            if is_new and len(others) >= MOST_OTHER_REACTIONS:
+                raise TooManyReactions
             people = set(self.reactors.get(emoji, [])) ^ {by.pk}
             if people:
                 self.reactors[emoji] = sorted(people)

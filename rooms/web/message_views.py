@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 from rooms.messages import changes, emoji_names, posting
 from rooms.messages.forms import MessageForm
 from rooms.models import Attachment, Message
-from rooms.web.forms import TOO_FAST_TO_CHANGE
+from rooms.models.message import TooManyReactions
+from rooms.web.forms import TOO_FAST_TO_CHANGE, TOO_MANY_REACTIONS
 from rooms.web.views import for_readers, room_for, show_room
 from site_config import limits
 
@@ -147,6 +148,9 @@ def react(request, pk):
         except limits.TooFast:
             context["error"] = TOO_FAST_TO_CHANGE
             return render(request, "rooms/react.html", context, status=429)
+        except TooManyReactions:
+            context["error"] = TOO_MANY_REACTIONS
+            return render(request, "rooms/react.html", context, status=400)
     chosen = request.user.pk in message.reactors.get(emoji, [])
     return render(request, "rooms/react.html", {**context, "chosen": chosen})
 

@@ -18,6 +18,7 @@ from rooms.messages import changes, posting
 from rooms.messages.emoji_names import is_emoji
 from rooms.messages.forms import MessageForm
 from rooms.models import ReadMark
+from rooms.models.message import TooManyReactions
 from site_config import limits
 from site_config.websocket import PreparedText
 
@@ -124,6 +125,8 @@ class MessageActions:
         except limits.TooFast:
             # The composer keeps an edit's text for the next try.
             await self.send_fragment("alert", {"alert": "too-fast"})
+        except TooManyReactions:
+            await self.send_fragment("alert", {"alert": "too-many-reactions"})
         else:
             return True
         return False
