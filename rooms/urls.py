@@ -40,6 +40,7 @@ urlpatterns = [
         "messages/<int:pk>/delete/", message_views.delete_message, name="delete_message"
     ),
     path("messages/<int:pk>/react/", message_views.react, name="react"),
+    path("emoji/", message_views.emoji_options, name="emoji"),
     path(
         "previews/<int:pk>/image/",
         message_views.link_preview_image,

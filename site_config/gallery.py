@@ -35,6 +35,7 @@ from django.utils.csp import CSP
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 
+from accounts import profiles
 from accounts.forms import (
     InvitationForm,
     NotificationsForm,
@@ -51,6 +52,7 @@ from accounts.models import (
     SignUpPolicy,
 )
 from rooms.incoming.slack import payload_text
+from rooms.messages.emoji_names import find
 from rooms.messages.forms import TOO_FAST, MessageForm
 from rooms.models import IncomingWebhook, Message, MessageVersion, Page, Room
 from rooms.web.forms import DirectForm, MemberForm, RoomForm, RoomSettingsForm
@@ -178,7 +180,9 @@ EDITED_HISTORY = [
 DELETED = said(108, linus, "", minutes=8)
 DELETED.deleted = NOON + timedelta(minutes=9)
 REACTED = said(109, grace, "Lunch is on me today.", minutes=10)
-REACTED.reactors = {"👍": [ada.pk, linus.pk], "🎉": [linus.pk]}
+REACTED.reactors = {"👍": [ada.pk, linus.pk], "🎉": [linus.pk], "🥗": [grace.pk]}
+# As with_author() reads them.
+REACTED.reactor_names = {p.pk: profiles.display_name(p) for p in (ada, grace, linus)}
 FORMATTED = said(
     110,
     linus,
@@ -325,6 +329,12 @@ def failed_sign_up():
     return form
 
 
+def emoji_found(typed):
+    """What the reaction chooser shows for a name typed."""
+    found, more = find(typed)
+    return {"typed": typed, "choices": found, "more": more}
+
+
 def room_page(messages, online, **extra):
     page = Page(messages, has_older=bool(messages), has_newer=False)
     return {
@@ -435,6 +445,11 @@ def exhibits():
         Exhibit("message-reactions", "A message with reactions, one of them ada's", f"{r}#message", {"message": REACTED}, stage="log"),
         Exhibit("message-author", "A message's author: picture and name", f"{r}#message-author", {"person": ada}, stage="header"),
         Exhibit("reaction-buttons", "A message's reaction buttons, one of them ada's", f"{r}#reaction-buttons", {"reactions": REACTED.reactions()}, stage="reactions"),
+        Exhibit("reactors", "Who chose a reaction: its button's title and name", f"{r}#reactors", {"reaction": REACTED.reactions()[0]}),
+        Exhibit("emoji-chooser", "The chooser of any emoji, opened by a message's +", f"{r}#emoji-chooser", {"chooser_open": True}),
+        Exhibit("emoji-options", "Emoji matching \"party\", as it is typed in the chooser", "rooms/emoji_options.html", emoji_found("party")),
+        Exhibit("emoji-options-none", "No emoji matches what is typed", "rooms/emoji_options.html", emoji_found("zzz")),
+        Exhibit("emoji-status", "What the chooser shows, said to screen readers", "rooms/emoji_options.html#emoji-status", emoji_found("face")),
         Exhibit("messages-changed", "A message changed: edited, deleted or reacted to (socket)", f"{r}#messages-changed", {"messages": [EDITED]}, stage="log"),
         Exhibit("message-highlighted", "A permalinked message", f"{r}#message", {"message": SHORT, "highlighted": SHORT.pk}, stage="log"),
         Exhibit("day-divider", "A day divider, by UTC day (local-times.js redraws it by the reader's)", f"{r}#day-divider", {"day": NOON}, stage="log"),
@@ -505,6 +520,8 @@ def exhibits():
         Exhibit("remove-preview", "Remove a link's preview (no JavaScript)", "rooms/remove_preview.html", {"message": WITH_PREVIEW, "preview": HILLS}),
         Exhibit("react", "React to a message (no JavaScript)", "rooms/react.html", {"message": EDITED, "emoji": "🎉"}),
         Exhibit("react-take-back", "Take a reaction back (no JavaScript)", "rooms/react.html", {"message": EDITED, "emoji": "👍", "chosen": True}),
+        Exhibit("react-choose", "Choose any emoji to react with (no JavaScript)", "rooms/react_choose.html", {"message": EDITED, **emoji_found("")}),
+        Exhibit("react-choose-found", "Emoji found by name to react with (no JavaScript)", "rooms/react_choose.html", {"message": EDITED, **emoji_found("heart")}),
         Exhibit("room-empty", "An empty room", r, room_page([], [])),
         Exhibit("room-topic-archived", "A room with a topic, archived", r, room_page(CONVERSATION, [grace], room=described)),
         Exhibit("room-topic", "A room's topic", f"{r}#room-topic", {"room": described}),

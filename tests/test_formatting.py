@@ -1,4 +1,5 @@
-"""A message body's formatting: the chat's Markdown, its links and mentions."""
+"""A message body's formatting: the chat's Markdown, its links, mentions and
+:shortcodes:."""
 
 import subprocess
 import sys
@@ -112,6 +113,45 @@ def test_a_mention_beside_a_link_leaves_the_link_alone():
     shown = html("@ada https://example.com/@ada", {"ada": ADA})
     assert shown.count('class="mention"') == 1
     assert 'href="https://example.com/@ada"' in shown
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("party :tada:", "<p>party 🎉</p>"),
+        (":+1: :thumbsup::-1:", "<p>👍 👍👎</p>"),
+        ("**:white_check_mark:** done", "<p><strong>✅</strong> done</p>"),
+        # Unicode's own names as well as the common aliases.
+        (":party_popper: :heart:", "<p>🎉 ❤️</p>"),
+        ("(:smile:)", "<p>(😄)</p>"),
+        (
+            "hi @ada :wave:",
+            '<p>hi <a class="mention" data-user="7" href="/dm/ada/">@ada</a> 👋</p>',
+        ),
+    ],
+)
+def test_known_shortcodes_become_their_emoji(body, expected):
+    assert html(body, {"ada": ADA}) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ":unknown: :tadaa: : tada:",
+        "at 12:30:45, then 9:15:",
+        "ratio a:x:b",  # :x: is an emoji, but here it is inside words
+    ],
+)
+def test_unknown_names_and_times_stay_as_typed(body):
+    assert html(body) == f"<p>{body}</p>"
+
+
+def test_no_shortcode_in_code_or_addresses():
+    shown = html("`:tada:` https://example.com/:tada:/\n```\n:tada:\n```")
+    assert "🎉" not in shown
+    assert "<code>:tada:</code>" in shown
+    assert 'href="https://example.com/:tada:/"' in shown
+    assert "<pre><code>:tada:\n</code></pre>" in shown
 
 
 @pytest.mark.parametrize(

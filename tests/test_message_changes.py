@@ -89,11 +89,14 @@ async def test_bad_change_requests_are_not_understood(chat_server, general, alic
     async with open_tab(chat_server, person=alice) as ws:
         tab = Tab(ws)
         await tab.expect("alice joined")
-        await tab.send(action="react", message_id=message.pk, emoji="💩")
+        # Free text, or an emoji not written in full ("❤" for "❤️"), is
+        # no reaction: only Unicode's table, each emoji one way.
+        for emoji in ("lol", "❤", "👍👍", "", None):
+            await tab.send(action="react", message_id=message.pk, emoji=emoji)
         await tab.send(action="react", message_id=str(message.pk), emoji="👍")
         await tab.send(action="delete", message_id=message.pk + 1000)
         await tab.listen(0.5)
-    assert tab.seen.count("That request was not understood.") == 3
+    assert tab.seen.count("That request was not understood.") == 7
     await message.arefresh_from_db()
     assert (message.reactors, message.revision) == ({}, 0)
 

@@ -1,4 +1,5 @@
-"""A message's body as HTML: the chat's subset of Markdown, links and mentions.
+"""A message's body as HTML: the chat's subset of Markdown, links, mentions
+and :shortcodes: of emoji.
 
 markdown-it-py does the parsing and the HTML. Raw HTML is never enabled,
 so whatever a person types that looks like a tag stays text; the only
@@ -16,6 +17,8 @@ from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
 from markdown_it.token import Token
+
+from rooms.messages.emoji_names import with_shortcodes
 
 # mdurl, under markdown-it, builds its table for encoding a link on first
 # use and shares it before it is filled: two threads drawing their first
@@ -151,9 +154,12 @@ def inline_tokens(children, env):
                 continue
         elif token.type in ("s_open", "s_close"):
             token.tag = "del"
-        elif token.type == "text" and not in_link and env["mentioned"]:
-            yield from mention_tokens(token, env["mentioned"])
-            continue
+        elif token.type == "text" and not in_link:
+            # Text only: code keeps its colons, a link its address.
+            token.content = with_shortcodes(token.content)
+            if env["mentioned"]:
+                yield from mention_tokens(token, env["mentioned"])
+                continue
         yield token
 
 

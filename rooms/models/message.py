@@ -9,10 +9,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import connections, models, router, transaction
 from django.db.models import prefetch_related_objects
 from django.db.models.expressions import RawSQL
+from django.db.models.query import ModelIterable
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import profiles
 from rooms.messages import formatting
+from rooms.messages.emoji_names import is_emoji
 from rooms.messages.formatting import MENTION
 
 from .attachment import Attachment
@@ -21,8 +24,14 @@ from .message_version import MessageVersion
 from .thread_follow import ThreadFollow
 
 MESSAGE_MAX_LENGTH = 5000
-# The fixed set of reactions, in the order every message shows them.
+# The quick reactions every message offers, first and in this order; any
+# other emoji chosen follows them.
 REACTIONS = ["👍", "❤️", "😂", "🎉", "😮"]
+# A reaction names this many of the people who chose it, then counts the rest.
+REACTORS_NAMED = 10
+# Kinds of reaction a message may carry besides the quick ones: plenty for a
+# conversation, few enough to draw with the message every time.
+MOST_OTHER_REACTIONS = 20
 # On Postgres search ranks the newest this many matches: a common word
 # matches most of a big log, and ranking them all would read it all.
 SEARCH_CANDIDATES = 500
@@ -37,12 +46,39 @@ def mentions_with_names():
     return models.Prefetch("mentions", queryset=people)
 
 
+class TooManyReactions(Exception):
+    """A new kind of reaction on a message that has MOST_OTHER_REACTIONS."""
+
+
+class ReadyToDraw(ModelIterable):
+    """Messages as with_author() reads them: with the names of the people
+    who reacted, for the event loop may draw them and may not query."""
+
+    def __iter__(self):
+        messages = list(super().__iter__())
+        name_reactors(messages)
+        return iter(messages)
+
+
+def name_reactors(messages):
+    """Read the names of everyone who reacted to messages, in one query."""
+    ids = {pk for m in messages for people in m.reactors.values() for pk in people}
+    people = get_user_model().objects.select_related("profile").in_bulk(ids)
+    names = {pk: profiles.display_name(person) for pk, person in people.items()}
+    for message in messages:
+        message.reactor_names = names
+
+
 class MessageQuerySet(models.QuerySet):
     def with_author(self):
-        """Return messages ready to draw: author, mentions and files read too."""
-        return self.select_related("author__bot", "author__profile").prefetch_related(
-            mentions_with_names(), "attachments", "link_previews"
-        )
+        """Return messages ready to draw: room (for the thread's link),
+        author, mentions, files, previews and the names of those who
+        reacted read too."""
+        ready = self.select_related(
+            "room", "author__bot", "author__profile"
+        ).prefetch_related(mentions_with_names(), "attachments", "link_previews")
+        ready._iterable_class = ReadyToDraw
+        return ready
 
     def insert(self, **fields):
         """Store a new message and return it, as create() does.
@@ -161,7 +197,7 @@ class Message(models.Model):
     edited = models.DateTimeField(null=True, blank=True)
     # A deleted message keeps its place in the log, not its text.
     deleted = models.DateTimeField(null=True, blank=True)
-    # The emoji of REACTIONS, each with the ids of the people who chose it.
+    # Each emoji chosen, with the ids of the people who chose it.
     reactors = models.JSONField(default=dict, blank=True)
     # The room's revision at this message's last change; 0 if never changed.
     revision = models.PositiveBigIntegerField(default=0)
@@ -336,10 +372,20 @@ class Message(models.Model):
             self.keep_link_previews(list(LinkPreview.objects.filter(message=self)))
 
     def toggle_reaction(self, emoji, *, by):
+        if not is_emoji(emoji):
+            raise ValueError(f"Not an emoji of Unicode's table: {emoji!r}")
         with self._changing(self.can_be_reacted_to_by, by):
+            others = set(self.reactors) - set(REACTIONS)
+            is_new = emoji not in self.reactors and emoji not in REACTIONS
+            if is_new and len(others) >= MOST_OTHER_REACTIONS:
+                raise TooManyReactions
             people = set(self.reactors.get(emoji, [])) ^ {by.pk}
-            self.reactors[emoji] = sorted(people)
+            if people:
+                self.reactors[emoji] = sorted(people)
+            else:
+                self.reactors.pop(emoji, None)
             self.save(update_fields=["reactors", "revision"])
+            self.__dict__.pop("reactor_names", None)  # someone new, maybe
 
     @contextmanager
     def _changing(self, may_change, user):
@@ -360,16 +406,29 @@ class Message(models.Model):
             yield
 
     def reactions(self):
-        """Return each reaction's emoji, count and reactors' ids."""
-        # Strings, not numbers: templates localise numbers, at a cost.
-        return [
-            {
-                "emoji": emoji,
-                "count": str(len(self.reactors.get(emoji, []))),
-                "reactors": " ".join(map(str, self.reactors.get(emoji, []))),
-            }
-            for emoji in REACTIONS
-        ]
+        """Return each reaction's emoji, count, reactors' ids and names:
+        the quick ones, then any other chosen, in an order that holds."""
+        if "reactor_names" not in self.__dict__:
+            name_reactors([self])
+        others = sorted(set(self.reactors) - set(REACTIONS))
+        reactions = []
+        for emoji in [*REACTIONS, *others]:
+            people = self.reactors.get(emoji, [])
+            names = [
+                self.reactor_names[pk] for pk in people if pk in self.reactor_names
+            ]
+            named = names[:REACTORS_NAMED]
+            # Strings, not numbers: templates localise numbers, at a cost.
+            reactions.append(
+                {
+                    "emoji": emoji,
+                    "count": str(len(people)),
+                    "reactors": " ".join(map(str, people)),
+                    "names": named,
+                    "unnamed": len(people) - len(named),
+                }
+            )
+        return reactions
 
 
 # Every message draws its thread's link: reverse() once, then fill it in

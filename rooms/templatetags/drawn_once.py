@@ -7,6 +7,7 @@ way and reuse it after.
 
 {% reaction_buttons message %}: the `reaction-buttons` partial.
 {% author_links person %}: the `message-author` partial.
+{% common_emoji %}: the reaction chooser's first options, rooms/emoji_options.html.
 """
 
 from django import template
@@ -14,6 +15,7 @@ from django.template.loader import get_template
 
 from accounts import profiles
 from accounts.templatetags.people import is_bot
+from rooms.messages import emoji_names
 
 # Ways each part looked lately; a new message's always among them.
 KEEP = 1000
@@ -41,12 +43,13 @@ class _Drawn:
 
 _reaction_buttons = _Drawn("rooms/room.html#reaction-buttons")
 _author_links = _Drawn("rooms/room.html#message-author")
+_emoji_options = _Drawn("rooms/emoji_options.html")
 
 
 @register.simple_tag
 def reaction_buttons(message):
     reactions = message.reactions()
-    look = [reaction["reactors"] for reaction in reactions]
+    look = [(r["emoji"], r["reactors"], *r["names"]) for r in reactions]
     return _reaction_buttons.get(look, {"reactions": reactions})
 
 
@@ -59,3 +62,9 @@ def author_links(person):
         is_bot(person),
     )
     return _author_links.get(look, {"person": person})
+
+
+@register.simple_tag
+def common_emoji():
+    found, more = emoji_names.find("")
+    return _emoji_options.get((), {"choices": found, "more": more})

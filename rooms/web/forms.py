@@ -20,6 +20,9 @@ MAX_ID = 2**63 - 1  # the largest id a database's bigint holds
 TOO_FAST_TO_CHANGE = (
     "You are changing messages too fast. Wait a few seconds, then try again."
 )
+TOO_MANY_REACTIONS = (
+    "That message has as many kinds of reaction as it can show: add to one of them."
+)
 # A day as search's before: and after: take it.
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -10,10 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from rooms.messages import changes, posting
+from rooms.messages import changes, emoji_names, posting
 from rooms.messages.forms import MessageForm
-from rooms.models import REACTIONS, Attachment, LinkPreview, Message
-from rooms.web.forms import TOO_FAST_TO_CHANGE
+from rooms.models import Attachment, LinkPreview, Message
+from rooms.models.message import TooManyReactions
+from rooms.web.forms import TOO_FAST_TO_CHANGE, TOO_MANY_REACTIONS
 from rooms.web.views import for_readers, room_for, show_room
 from site_config import limits
 
@@ -143,10 +144,16 @@ def delete_message(request, pk):
 
 @login_required
 def react(request, pk):
-    """React without JavaScript: the reaction button asks here, then posts."""
+    """React without JavaScript: a reaction button asks here, then posts.
+    The picker opens the chooser here: searched by GET, picked by POST."""
     message = message_for(request, pk)
+    if message.deleted:
+        raise Http404("No such message.")
     emoji = request.POST.get("emoji", request.GET.get("emoji"))
-    if emoji not in REACTIONS or message.deleted:
+    if emoji is None and request.method == "GET":
+        context = {"message": message, **emoji_choices(request)}
+        return render(request, "rooms/react_choose.html", context)
+    if not emoji_names.is_emoji(emoji):
         raise Http404("No such reaction.")
     context = {"message": message, "emoji": emoji}
     if request.method == "POST":
@@ -156,6 +163,9 @@ def react(request, pk):
         except limits.TooFast:
             context["error"] = TOO_FAST_TO_CHANGE
             return render(request, "rooms/react.html", context, status=429)
+        except TooManyReactions:
+            context["error"] = TOO_MANY_REACTIONS
+            return render(request, "rooms/react.html", context, status=400)
     chosen = request.user.pk in message.reactors.get(emoji, [])
     return render(request, "rooms/react.html", {**context, "chosen": chosen})
 
@@ -177,6 +187,18 @@ def remove_link_preview(request, pk):
             context["error"] = TOO_FAST_TO_CHANGE
             return render(request, "rooms/remove_preview.html", context, status=429)
     return render(request, "rooms/remove_preview.html", context)
+
+
+def emoji_options(request):
+    """The chooser's options for the name typed (emoji-chooser.js)."""
+    return render(request, "rooms/emoji_options.html", emoji_choices(request))
+
+
+def emoji_choices(request):
+    # Longer than any emoji's name: nothing more to search for.
+    typed = request.GET.get("emoji-search", "")[:100]
+    found, more = emoji_names.find(typed)
+    return {"typed": typed, "choices": found, "more": more}
 
 
 def message_for(request, pk):

@@ -93,3 +93,18 @@ def press_tab_until(page, target, limit=40):
         if target.evaluate("e => e === document.activeElement"):
             return
     raise AssertionError(f"Tab never reached {target}")
+
+
+def test_the_emoji_chooser_passes_axe_open_and_as_a_page(
+    open_page, general, alice, bob
+):
+    message = Message.objects.create(room=general, author=bob.user, body="theirs")
+    room = open_page(person=alice)
+    join_room(room)
+    room.locator("button.reaction-picker").click()
+    room.locator("input[name=emoji-search]").press_sequentially("party")
+    expect(room.locator("#emoji-status")).to_have_text("2 emoji match “party”.")
+    assert_accessible(room)
+    # The page without JavaScript (axe itself needs it; the page has none).
+    chooser = f"/messages/{message.pk}/react/?emoji-search=heart"
+    assert_accessible(open_page(chooser, person=alice))

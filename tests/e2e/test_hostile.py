@@ -62,7 +62,9 @@ AUDIT_MESSAGES = """() => {
     STRONG: [], EM: [], DEL: [], CODE: ["class", "data-language"], PRE: [], BLOCKQUOTE: [],
     UL: [], OL: ["start"], LI: [],
     FORM: ["class", "action", "hx-ws:send", "hx-vals", "data-htmx-powered"],
-    BUTTON: ["class", "name", "value", "data-emoji", "data-count", "data-reactors"],
+    // Reactions, named by who chose them, and the picker of any other.
+    BUTTON: ["class", "name", "value", "data-emoji", "data-count", "data-reactors", "title",
+             "aria-label", "id", "aria-haspopup"],
   };
   // Links go to a conversation with the author or their profile, to older
   // or newer pages, to a message's edit and delete forms or its earlier
@@ -91,6 +93,10 @@ AUDIT_MESSAGES = """() => {
     // The one link with an id: the way to newer pages, under a page of history.
     if (element.tagName === "A" && element.id && element.id !== "newer") {
       problems.push("link id " + element.id);
+    }
+    // The one button with an id: a message's picker, by its pk.
+    if (element.tagName === "BUTTON" && element.id && !/^reaction-picker-\\d+$/.test(element.id)) {
+      problems.push("button id " + element.id);
     }
     if (element.tagName === "ARTICLE" && !/^message-\\d+$/.test(element.id)) {
       problems.push("article id " + element.id);

@@ -219,6 +219,88 @@ def test_reactions_count_toggle_live_and_reach_a_person_away(
     assert not alice_page.errors and not bob_page.errors
 
 
+def test_any_emoji_chosen_by_keyboard_is_seen_live_named_and_after_a_reload(
+    open_page, general, alice, bob
+):
+    message = Message.objects.create(room=general, author=bob.user, body="we ship")
+    alice_page, bob_page = open_page(person=alice), open_page(person=bob)
+    join_room(alice_page)
+    join_room(bob_page)
+    rocket = 'button.reaction[data-emoji="🚀"]'
+
+    # Alice, by keyboard alone: to the picker, open, search, choose.
+    picker = message_of(alice_page, message).locator("button.reaction-picker")
+    picker.focus()
+    alice_page.keyboard.press("Enter")
+    search = alice_page.locator("#emoji-chooser input[name=emoji-search]")
+    expect(search).to_be_focused()
+    expect(alice_page.locator("#emoji-status")).to_have_text("")  # until asked
+    alice_page.keyboard.type("rock")
+    options = alice_page.locator("#emoji-chooser button[data-emoji]")
+    expect(options.first).to_have_attribute("data-emoji", "🪨")  # rock, whole
+    expect(alice_page.locator("#emoji-status")).to_contain_text("match “rock”")
+    alice_page.keyboard.type("et")
+    expect(options).to_have_count(1)
+    alice_page.screenshot(path=ARTIFACTS / "emoji-chooser-alice.png")
+    alice_page.keyboard.press("ArrowDown")
+    expect(options.first).to_be_focused()
+    expect(options.first).to_have_accessible_name("rocket")
+    alice_page.keyboard.press("Enter")
+    expect(alice_page.locator("#emoji-chooser")).not_to_be_visible()
+
+    # Bob sees it live, counted and named; so does Alice, her focus kept.
+    bob_rocket = message_of(bob_page, message).locator(rocket)
+    expect(bob_rocket.locator(".reaction-count")).to_have_text("1")
+    expect(bob_rocket).to_have_attribute("title", "alice reacted with 🚀")
+    expect(bob_rocket).to_have_accessible_name("alice reacted with 🚀")
+    expect(message_of(alice_page, message).locator(rocket)).to_be_visible()
+    expect(picker).to_be_focused()
+
+    # Escape closes without choosing; Enter in the search takes the first.
+    bob_picker = message_of(bob_page, message).locator("button.reaction-picker")
+    bob_picker.click()
+    bob_page.keyboard.type("unicorn")
+    bob_page.keyboard.press("Escape")
+    expect(bob_page.locator("#emoji-chooser")).not_to_be_visible()
+    expect(bob_picker).to_be_focused()
+    bob_picker.press("Enter")
+    expect(bob_page.locator("#emoji-search")).to_have_value("")
+    bob_page.keyboard.type("rocket")
+    bob_page.keyboard.press("Enter")
+    expect(bob_rocket.locator(".reaction-count")).to_have_text("2")
+    expect(bob_rocket).to_have_attribute("title", "alice, bob reacted with 🚀")
+
+    bob_page.reload()
+    join_room(bob_page)
+    bob_rocket = message_of(bob_page, message).locator(rocket)
+    expect(bob_rocket).to_have_attribute("aria-label", "alice, bob reacted with 🚀")
+    bob_page.screenshot(path=ARTIFACTS / "emoji-reaction-bob.png")
+    assert Message.objects.get(pk=message.pk).reactors == {"🚀": [alice.pk, bob.pk]}
+    assert not alice_page.errors and not bob_page.errors
+
+
+def test_without_javascript_the_chooser_is_a_page(open_page, general, alice, bob):
+    message = Message.objects.create(room=general, author=bob.user, body="tea?")
+    alice_page = open_page(person=alice, javascript=False)
+    bob_page = open_page(person=bob)
+    join_room(bob_page)
+    message_of(alice_page, message).locator("button.reaction-picker").click()
+    expect(alice_page.locator("h1")).to_have_text("React to this message")
+    alice_page.locator("input[name=emoji-search]").fill("teacup")
+    alice_page.get_by_role("button", name="Search").click()
+    expect(alice_page.locator("#emoji-status")).to_have_text(
+        "1 emoji matches “teacup”."
+    )
+    alice_page.locator('button[data-emoji="🍵"]').click()
+    tea = 'button.reaction[data-emoji="🍵"]'
+    expect(message_of(alice_page, message).locator(tea)).to_have_attribute(
+        "data-count", "1"
+    )
+    expect(message_of(bob_page, message).locator(tea)).to_have_attribute(
+        "title", "alice reacted with 🍵"
+    )
+
+
 def test_staff_delete_any_message_in_the_room_and_in_the_admin(
     open_page, general, alice, bob
 ):

@@ -15,8 +15,10 @@ from accounts.forms import SignInForm
 from rooms.live import broadcast, db
 from rooms.live.consumers.base import CLOSE_SIGNED_OUT, text
 from rooms.messages import changes, posting
+from rooms.messages.emoji_names import is_emoji
 from rooms.messages.forms import MessageForm
-from rooms.models import REACTIONS, ReadMark
+from rooms.models import ReadMark
+from rooms.models.message import TooManyReactions
 from site_config import limits
 from site_config.websocket import PreparedText
 
@@ -95,7 +97,7 @@ class MessageActions:
         message = await self.changeable_message(frame)
         if message is None:
             return
-        if text(frame, "emoji") not in REACTIONS:
+        if not is_emoji(text(frame, "emoji")):
             await self.send_fragment("alert", {"alert": "not-understood"})
             return
         await self.change(changes.react, message, text(frame, "emoji"))
@@ -128,6 +130,8 @@ class MessageActions:
         except limits.TooFast:
             # The composer keeps an edit's text for the next try.
             await self.send_fragment("alert", {"alert": "too-fast"})
+        except TooManyReactions:
+            await self.send_fragment("alert", {"alert": "too-many-reactions"})
         else:
             return True
         return False
