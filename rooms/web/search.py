@@ -2,7 +2,7 @@
 
 import re
 
-from rooms.models.message import search_terms
+from rooms.models.message_queryset import search_terms
 
 # A quoted phrase first, so a filter inside one stays words; then a filter
 # ("in:#general", 'from:"Ada Lovelace"'); then any other word.
