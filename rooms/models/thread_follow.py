@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -63,6 +64,12 @@ class ThreadFollowQuerySet(models.QuerySet):
             self.of(user)
             .filter(thread__reply_count__gt=0)
             .select_related("thread__room", "thread__author__profile")
+            .prefetch_related(
+                models.Prefetch(
+                    "thread__mentions",
+                    queryset=get_user_model().objects.select_related("profile"),
+                )
+            )
             .annotate(unread_count=Coalesce(Subquery(unread), Value(0)))
             .order_by(F("unread_count").desc(), F("thread__last_reply").desc())
         )
