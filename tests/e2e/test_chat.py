@@ -226,7 +226,7 @@ def test_markup_is_shown_literally_and_runs_nothing(open_page, general, alice, b
         bob_page.locator(
             "#messages img:not(.avatar), #messages svg, #messages script,"
             " #messages a:not(.message-avatar, .message-author, .message-edit,"
-            " .message-delete)"
+            " .message-delete, .thread-link)"
         ).count()
         == 0
     )

@@ -50,12 +50,15 @@ OUTSIDE_MESSAGES = """() => {
 # Elements the log may hold, with the attributes each may carry.
 AUDIT_MESSAGES = """() => {
   const allowed = {
-    ARTICLE: ["id", "class", "data-author", "data-revision"], HEADER: ["class"], SPAN: ["class"],
+    ARTICLE: ["id", "class", "data-author", "data-revision"], HEADER: ["class"],
+    SPAN: ["class", "hidden"],
+    // A message's thread: its link and count (id thread-summary-<pk>).
+    FOOTER: ["id", "class"],
     TIME: ["class", "datetime", "title"], P: ["class", "id", "data-key"], BR: [], DIV: ["class"],
     // Day dividers, drawn by the page or by local-times.js.
     H2: ["class"],
     A: ["class", "href", "hx-get", "hx-trigger", "hx-swap", "data-htmx-powered", "data-user",
-        "aria-label", "hx-ws:send", "hx-vals", "target", "rel", "id"],
+        "aria-label", "hx-ws:send", "hx-vals", "target", "rel", "id", "hx-target", "hx-push-url"],
     // Avatars (accounts/templatetags/people.py).
     IMG: ["class", "src", "alt", "width", "height"],
     // Formatting (rooms/messages/formatting.py).
@@ -71,7 +74,7 @@ AUDIT_MESSAGES = """() => {
   // versions (the "edited" mark); or, typed in a message, to the web or a
   // mail address, in a new tab. Pictures are avatars.
   const avatar = /^\\/people\\/[^\\/?#]+\\/avatar\\/\\?v=\\d+$/;
-  const link = /^\\/(dm\\/[^\\/?#]+\\/|people\\/[^\\/?#]+\\/|rooms\\/[\\w-]+\\/(\\?(before|after)=\\d+)?|messages\\/\\d+\\/(edit|delete|history)\\/)$/;
+  const link = /^\\/(dm\\/[^\\/?#]+\\/|people\\/[^\\/?#]+\\/|rooms\\/[\\w-]+\\/(\\?(before|after)=\\d+|threads\\/\\d+\\/)?|messages\\/\\d+\\/(edit|delete|history)\\/)$/;
   const reactions = /^\\/messages\\/\\d+\\/react\\/$/;
   const typedLink = /^(https?:\\/\\/|mailto:)/i;
   const problems = [];
@@ -97,6 +100,9 @@ AUDIT_MESSAGES = """() => {
     // The one button with an id: a message's picker, by its pk.
     if (element.tagName === "BUTTON" && element.id && !/^reaction-picker-\\d+$/.test(element.id)) {
       problems.push("button id " + element.id);
+    }
+    if (element.tagName === "FOOTER" && !/^thread-summary-\\d+$/.test(element.id)) {
+      problems.push("footer id " + element.id);
     }
     if (element.tagName === "ARTICLE" && !/^message-\\d+$/.test(element.id)) {
       problems.push("article id " + element.id);
