@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from rooms.models import Room
+
 from ..conftest import PASSWORD
 
 
@@ -30,3 +32,12 @@ def bob(db):
 @pytest.fixture
 def carol(db):
     return client_for("carol")
+
+
+# This folder's tests use a plain database, not the suite's transactional
+# one (tests/conftest.py), so its room needs its own fixture.
+@pytest.fixture
+def general(db):
+    # The migrations make it; a flushed database has it no longer.
+    room, _ = Room.objects.get_or_create(slug="general", defaults={"name": "general"})
+    return room

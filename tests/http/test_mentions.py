@@ -13,13 +13,6 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-@pytest.fixture
-def general(db):
-    # The migrations make it; a flushed database has it no longer.
-    room, _ = Room.objects.get_or_create(slug="general", defaults={"name": "general"})
-    return room
-
-
 def offered(client, slug, q):
     """Return the usernames offered for q, in order."""
     response = client.get(f"/rooms/{slug}/mentions/", {"q": q})

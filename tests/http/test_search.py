@@ -76,11 +76,6 @@ def test_search_reads_the_words_not_the_markup(alice):
     assert "<strong><mark>deploy</mark></strong>" in page
 
 
-@pytest.fixture
-def general():
-    return Room.objects.get_or_create(slug="general", defaults={"name": "general"})[0]
-
-
 def test_best_match_first_then_newest(general, alice):
     """Postgres ranks by relevance, then recency; SQLite by recency alone."""
     often = general.post(alice.user, "deploy deploy deploy: the deploy log")

@@ -13,12 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def general():
-    room, _ = Room.objects.get_or_create(slug="general", defaults={"name": "general"})
-    return room
-
-
-@pytest.fixture
 def question(general, alice):
     return general.post(alice.user, "Who has the **keys**?")
 

@@ -12,12 +12,6 @@ from ..conftest import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def general():
-    room, _ = Room.objects.get_or_create(slug="general", defaults={"name": "general"})
-    return room
-
-
 def unread_rooms(client):
     page = client.get("/").content.decode()
     return re.findall(r'data-room="([^"]+)" class="[^"]*has-unread', page)
