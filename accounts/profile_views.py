@@ -78,7 +78,8 @@ def avatar(request, username):
         }
         svg = render_to_string("people/avatar.svg", context)
         response = HttpResponse(svg, content_type="image/svg+xml")
-    response["Cache-Control"] = FOR_GOOD if "v" in request.GET else "no-cache"
+    # A redirect to storage has said for how long it holds already.
+    response.setdefault("Cache-Control", FOR_GOOD if "v" in request.GET else "no-cache")
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -87,5 +88,8 @@ def stored_picture(name):
     try:
         default_storage.path(name)
     except NotImplementedError:  # object storage: it serves the bytes
-        return redirect(default_storage.url(name))
+        response = redirect(default_storage.url(name, expire=60))
+        # Reused while the signature holds, never for good: as attachments.
+        response["Cache-Control"] = "private, max-age=50"
+        return response
     return FileResponse(default_storage.open(name, "rb"), content_type="image/png")

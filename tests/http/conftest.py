@@ -1,9 +1,12 @@
 """People signed in over plain HTTP: Django test clients, no server."""
 
+import boto3
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from moto.server import ThreadedMotoServer
 
+from bench.servers import free_port
 from rooms.models import Room
 
 from ..conftest import PASSWORD
@@ -41,3 +44,40 @@ def general(db):
     # The migrations make it; a flushed database has it no longer.
     room, _ = Room.objects.get_or_create(slug="general", defaults={"name": "general"})
     return room
+
+
+BUCKET = "chat-attachments"
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(params=["disk", "s3"])
+def storage(request, settings, monkeypatch):
+    """Files on disk, or in a bucket of an S3-compatible server (moto's) on
+    loopback, which the chat reaches as it would a provider's."""
+    if request.param == "s3":
+        endpoint = request.getfixturevalue("s3_endpoint")
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            monkeypatch.setenv(name, "testing")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": BUCKET,
+                    "endpoint_url": endpoint,
+                    "querystring_auth": True,
+                    "file_overwrite": False,
+                },
+            },
+        }
+    return request.param

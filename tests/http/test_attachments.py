@@ -11,16 +11,13 @@ import unicodedata
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from moto.server import ThreadedMotoServer
 from PIL import Image
 
-from bench.servers import free_port
 from rooms.messages import pictures
 from rooms.messages.uploads import MAX_NAME_BYTES, prepare, safe_name
 from rooms.models import Attachment, Message, Room
@@ -39,40 +36,6 @@ from ..files import (
 from ..hostile_payloads import PAYLOADS
 
 pytestmark = pytest.mark.django_db
-BUCKET = "chat-attachments"
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture(params=["disk", "s3"])
-def storage(request, settings, monkeypatch):
-    """Attachments on disk, or in a bucket of the S3-compatible server."""
-    if request.param == "s3":
-        endpoint = request.getfixturevalue("s3_endpoint")
-        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            monkeypatch.setenv(name, "testing")
-        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "default": {
-                "BACKEND": "storages.backends.s3.S3Storage",
-                "OPTIONS": {
-                    "bucket_name": BUCKET,
-                    "endpoint_url": endpoint,
-                    "querystring_auth": True,
-                    "file_overwrite": False,
-                },
-            },
-        }
-    return request.param
 
 
 def upload(name, data):
