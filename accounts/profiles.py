@@ -7,6 +7,7 @@ object, so nothing here touches the database while a template draws.
 
 import hashlib
 import io
+import secrets
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -83,17 +84,27 @@ def square_avatar(upload):
 
 def save(user, *, display_name, bio, avatar_png=None, remove_avatar=False):
     """Store a person's profile, then show the change in every open room."""
-    with transaction.atomic():
-        profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
-        old_avatar = profile.avatar
-        profile.display_name, profile.bio = display_name, bio
-        profile.version += 1
-        if avatar_png is not None:
-            name = f"avatars/{user.pk}-{profile.version}.png"
-            profile.avatar = default_storage.save(name, ContentFile(avatar_png))
-        elif remove_avatar:
-            profile.avatar = ""
-        profile.save()
+    # The picture first, under a name of its own: storage may be a network
+    # away, and the profile's row stays locked only for the few writes below.
+    new_avatar = None
+    if avatar_png is not None:
+        name = f"avatars/{user.pk}-{secrets.token_urlsafe(9)}.png"
+        new_avatar = default_storage.save(name, ContentFile(avatar_png))
+    try:
+        with transaction.atomic():
+            profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
+            old_avatar = profile.avatar
+            profile.display_name, profile.bio = display_name, bio
+            profile.version += 1
+            if new_avatar is not None:
+                profile.avatar = new_avatar
+            elif remove_avatar:
+                profile.avatar = ""
+            profile.save()
+    except BaseException:
+        if new_avatar is not None:
+            default_storage.delete(new_avatar)
+        raise
     if old_avatar and old_avatar != profile.avatar:
         default_storage.delete(old_avatar)
     user.profile = profile

@@ -1,10 +1,16 @@
 """Edits, deletions and reactions: over the socket, over HTTP, in the admin."""
 
+import asyncio
+import contextlib
+
 import pytest
-from asgiref.sync import sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
+from rooms.live import broadcast
 from rooms.messages import changes
 from rooms.models import Message, Room
 
@@ -201,3 +207,25 @@ def test_admin_deletion_is_the_apps_own(staff_client, general, alice):
         "spam 2",
     ]
     assert Room.objects.get(pk=general.pk).revision == 2
+
+
+async def test_a_change_made_in_a_transaction_is_shown_once_it_commits(general, alice):
+    """The admin deletes inside its own transaction, under the room's lock:
+    nothing is sent from under it, nor before the deletion can be read."""
+    message = await sync_to_async(general.post)(alice.user, "to be deleted")
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(broadcast.room_group(general.pk), channel)
+
+    async def received_meanwhile():
+        with contextlib.suppress(TimeoutError):
+            return await asyncio.wait_for(layer.receive(channel), timeout=0.3)
+
+    def delete_in_a_transaction():
+        with transaction.atomic():
+            changes.delete(message, alice.user)
+            return async_to_sync(received_meanwhile)()
+
+    assert await sync_to_async(delete_in_a_transaction)() is None
+    event = await asyncio.wait_for(layer.receive(channel), timeout=5)
+    assert event["changed"] == message.pk

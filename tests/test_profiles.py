@@ -7,9 +7,11 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 from PIL import Image
 
+from accounts import profiles
 from accounts.models import Profile
 
 from .conftest import PASSWORD
@@ -218,3 +220,19 @@ def test_an_invitation_only_chat_shows_visitors_no_one(general, settings):
     for name in ("bob", "nobody"):
         assert Client().get(f"/people/{name}/avatar/?v=1").status_code == 404
     assert client.get("/people/bob/avatar/?v=1")["Content-Type"] == "image/png"
+
+
+def test_a_picture_is_stored_before_the_profile_is_locked(general, monkeypatch):
+    """Storage may be a network away: nothing waits on it under a lock."""
+    dana, _ = signed_in("dana")
+    in_a_transaction = []
+    save = default_storage.save
+
+    def noting_save(name, content):
+        in_a_transaction.append(transaction.get_connection().in_atomic_block)
+        return save(name, content)
+
+    monkeypatch.setattr(default_storage, "save", noting_save)
+    profiles.save(dana, display_name="Dana", bio="", avatar_png=picture())
+    assert in_a_transaction == [False]
+    assert default_storage.exists(Profile.objects.get(user=dana).avatar)

@@ -5,7 +5,12 @@ through these, so each change is stored once and broadcast once. The
 message checks the permission itself (PermissionDenied), under its room's
 lock: callers cannot forget it, nor act on a stale copy. Each change
 counts against its person's limit (limits.TooFast) before anything else.
+A caller's own transaction (the admin's deletions, a ban) may hold the
+room's lock: each change is broadcast once that transaction commits, never
+from under it, nor before what it shows is there to read.
 """
+
+from django.db import transaction
 
 from rooms.live import broadcast
 from site_config import limits
@@ -14,22 +19,26 @@ from site_config import limits
 def edit(message, user, body):
     limits.edits.check(user.pk)
     message.edit(body, by=user)
-    broadcast.message_changed(message)
+    shown_on_commit(message)
 
 
 def delete(message, user):
     limits.edits.check(user.pk)
     message.remove(by=user)
-    broadcast.message_changed(message)
+    shown_on_commit(message)
 
 
 def react(message, user, emoji):
     limits.reactions.check(user.pk)
     message.toggle_reaction(emoji, by=user)
-    broadcast.message_changed(message)
+    shown_on_commit(message)
 
 
 def remove_preview(message, user, preview_id):
     limits.edits.check(user.pk)
     message.remove_link_preview(preview_id, by=user)
-    broadcast.message_changed(message)
+    shown_on_commit(message)
+
+
+def shown_on_commit(message):
+    transaction.on_commit(lambda: broadcast.message_changed(message))
