@@ -52,7 +52,8 @@ def addresses_of(person):
 
 def ban(person, by, addresses=()):
     """Ban person, and bar those of their addresses given; return how many
-    of their messages were deleted."""
+    of their messages were deleted. All of it or nothing: one transaction,
+    the record of it included; the open rooms are told once it commits."""
     with transaction.atomic():
         # Saving is_active closes every open socket of theirs (rooms/signals.py).
         person.is_active = False
@@ -66,10 +67,10 @@ def ban(person, by, addresses=()):
             BannedAddress.objects.get_or_create(
                 client_address=address, defaults={"person": person}
             )
-    answers = signals.person_banned.send(sender=type(person), person=person, by=by)
-    deleted = sum(count for _, count in answers)
-    barred = f", {len(theirs)} addresses barred" if theirs else ""
-    audit.record(by, "banned", person, f"{deleted} messages deleted{barred}")
+        answers = signals.person_banned.send(sender=type(person), person=person, by=by)
+        deleted = sum(count for _, count in answers)
+        barred = f", {len(theirs)} addresses barred" if theirs else ""
+        audit.record(by, "banned", person, f"{deleted} messages deleted{barred}")
     return deleted
 
 

@@ -6,6 +6,7 @@ from django.dispatch import Signal
 # A person's name or picture changed (person=): every open room shows it.
 person_changed = Signal()
 
-# A person was banned (person=, by=): their messages are deleted. Each
-# receiver answers how many it deleted.
+# A person is being banned (person=, by=), inside the ban's transaction:
+# their messages are deleted with it. Each receiver answers how many it
+# deleted.
 person_banned = Signal()

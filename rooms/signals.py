@@ -10,7 +10,6 @@ from django.dispatch import receiver
 
 from accounts import signals as accounts_signals
 from rooms.live import broadcast
-from rooms.messages import changes
 
 from .models import Attachment, LinkPreview, Room
 
@@ -110,12 +109,14 @@ def show_new_name_and_picture(sender, person, **kwargs):
 
 
 @receiver(accounts_signals.person_banned)
-def delete_banned_messages(sender, person, by, **kwargs):
-    """Delete a banned person's messages; return how many."""
-    deleted = 0
-    # One at a time through the deletion path: each stored, then shown
-    # deleted in every open room.
-    for message in list(person.messages.filter(deleted=None)):
-        changes.delete(message, by)
-        deleted += 1
-    return deleted
+def delete_banned_messages(sender, person, **kwargs):
+    """Delete a banned person's messages, in the ban's transaction, and show
+    them deleted in every open room once it commits; return how many."""
+    removed = person.messages.remove_all()
+
+    def show():
+        for message in removed:
+            broadcast.message_changed(message)
+
+    transaction.on_commit(show)
+    return len(removed)

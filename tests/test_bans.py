@@ -1,12 +1,17 @@
 """Banning over plain HTTP: the account, the messages and the addresses."""
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.forms import BANNED
 from accounts.models import AdminAction, BannedAddress
-from rooms.models import Message
+from rooms.live import broadcast
+from rooms.models import Message, Room
 
 from .conftest import PASSWORD
 
@@ -116,4 +121,36 @@ def test_a_ban_covers_the_account_and_an_address_only_when_chosen(
     assert response.status_code == 200
     assert "inactive" in response.content.decode() or "correct username" in (
         response.content.decode()
+    )
+
+
+def test_a_ban_deletes_many_messages_at_once_and_shows_each_after_it_commits(
+    admin_client, general, settings
+):
+    """One transaction of a few statements, past any limit on one person's
+    deletions: a ban never stops halfway, its record left unwritten."""
+    bob = User.objects.create_user("bob", password=PASSWORD)
+    elsewhere = Room.objects.create(name="elsewhere", slug="elsewhere")
+    count, _ = settings.EDIT_RATE_LIMIT
+    spam = [
+        room.messages.create(author=bob, body=f"spam {n}")
+        for n in range(count + 5)
+        for room in (general, elsewhere)
+    ]
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(broadcast.room_group(general.pk), channel)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.post("/people/bob/ban/", follow=True)
+    assert f"bob: banned, {len(spam)} messages deleted." in response.content.decode()
+    assert len(queries) < 40
+    assert not Message.objects.filter(author=bob, deleted=None).exists()
+    assert AdminAction.objects.get(action="banned").detail == (
+        f"{len(spam)} messages deleted"
+    )
+    # Already sent, each once, after the commit: none waits to be received.
+    shown = [async_to_sync(layer.receive)(channel) for _ in range(count + 5)]
+    assert sorted(event["changed"] for event in shown) == sorted(
+        message.pk for message in spam if message.room_id == general.pk
     )
