@@ -1,6 +1,7 @@
 """Too fast or too many is refused with a clear message; nobody else is held up."""
 
 import contextlib
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -10,6 +11,7 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from websockets.asyncio.client import connect
@@ -17,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from accounts.forms import SignInForm
 from accounts.models import FailedSignIn
+from rooms.messages import forms, posting
 from rooms.models import Message, Room
 
 from .conftest import PASSWORD, start_chat_server
@@ -363,3 +366,35 @@ def test_creating_too_many_rooms_is_refused_with_a_clear_error(transactional_db)
     Room.objects.filter(created_by=alice).update(created=an_hour_ago)
     client.force_login(alice)
     assert client.post("/rooms/new/", {"name": "room 5"}).status_code == 302
+
+
+def test_two_posts_at_once_are_counted_one_after_the_other(
+    general, alice, settings, monkeypatch
+):
+    """Each post counts, then stores: two at once must not both count the
+    same number and both be stored past the limit."""
+    settings.MESSAGE_RATE_LIMIT = (1, 60)
+    # Each post waits for the other just after counting, as long as it may.
+    both_counted = threading.Barrier(2, timeout=0.5)
+    count = forms.count_messages_posted_since
+
+    def counting_at_once(author, since):
+        counted = count(author, since)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_counted.wait()
+        return counted
+
+    monkeypatch.setattr(forms, "count_messages_posted_since", counting_at_once)
+
+    def post(text):
+        try:
+            posting.post(general, alice.user, {"message": text})
+        finally:
+            connection.close()
+
+    posts = [threading.Thread(target=post, args=(f"at once {n}",)) for n in (1, 2)]
+    for thread in posts:
+        thread.start()
+    for thread in posts:
+        thread.join()
+    assert Message.objects.filter(author=alice.user).count() == 1

@@ -80,24 +80,38 @@ class MessageForm(forms.Form):
                 "message",
                 forms.ValidationError("A message can't be empty.", code="required"),
             )
-        # Counted from stored messages and files, so every web process agrees.
         if self.author is not None and not self.errors:
-            count, seconds = settings.MESSAGE_RATE_LIMIT
-            since = timezone.now() - timedelta(seconds=seconds)
-            if count_messages_posted_since(self.author, since) >= count:
-                self.add_error("message", TOO_FAST)
-        if self.author is not None and files and not self.errors:
-            count, seconds = settings.UPLOAD_RATE_LIMIT
-            since = timezone.now() - timedelta(seconds=seconds)
-            posted = Attachment.objects.posted_by_since(self.author, since).count()
-            if posted + len(files) > count:
-                self.add_error(
-                    "attachments",
-                    f"You can post {count} files in {seconds} seconds. "
-                    "Wait a little, then send again.",
-                )
+            try:
+                self.check_limits()
+            except forms.ValidationError as over_limit:
+                self.add_error(None, over_limit)
         if files and not self.errors:
             try:
                 self.cleaned_data["attachments"] = [prepare(file) for file in files]
             except forms.ValidationError as error:
                 self.add_error("attachments", error)
+
+    def check_limits(self):
+        """Raise ValidationError ({field: error}) if posting this would pass
+        the author's limit of messages or of files.
+
+        Counted from stored messages and files, so every web process agrees;
+        posting checks again under the author's lock, where two posts at
+        once are counted one after the other.
+        """
+        count, seconds = settings.MESSAGE_RATE_LIMIT
+        since = timezone.now() - timedelta(seconds=seconds)
+        if count_messages_posted_since(self.author, since) >= count:
+            raise forms.ValidationError({"message": TOO_FAST})
+        files = self.cleaned_data.get("attachments")
+        if files:
+            count, seconds = settings.UPLOAD_RATE_LIMIT
+            since = timezone.now() - timedelta(seconds=seconds)
+            posted = Attachment.objects.posted_by_since(self.author, since).count()
+            if posted + len(files) > count:
+                raise forms.ValidationError(
+                    {
+                        "attachments": f"You can post {count} files in {seconds} "
+                        "seconds. Wait a little, then send again."
+                    }
+                )

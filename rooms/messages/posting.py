@@ -5,6 +5,7 @@ bots' answers: checked, stored, drawn once, sent once, and the poster told.
 from dataclasses import dataclass
 
 from asgiref.sync import async_to_sync
+from django.core.exceptions import ValidationError
 
 from rooms.live import broadcast, db
 from rooms.messages.forms import MessageForm
@@ -56,8 +57,12 @@ def check_and_store(room, author, data, files=None, thread=None):
             fields["attachments"],
             thread=thread,
             also_in_room=fields["also_send_to_room"],
+            check=form.check_limits,
         )
     except RoomArchived as archived:
         form.add_error("message", archived)
+        return Posted(form)
+    except ValidationError as over_limit:  # another post of theirs came first
+        form.add_error(None, over_limit)
         return Posted(form)
     return Posted(form, message)

@@ -40,6 +40,13 @@ class RoomArchived(ValidationError):
         )
 
 
+def lock_person(user):
+    """Hold a person's row until the transaction ends; call inside one.
+    (SQLite's transactions hold its one write lock from their start.)"""
+    people = get_user_model().objects.filter(pk=user.pk)
+    list(people.select_for_update(no_key=True).values_list("pk"))
+
+
 class RoomQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Return the rooms this user may read: open ones, and theirs.
@@ -204,10 +211,17 @@ class Room(models.Model):
     def is_direct(self):
         return self.kind == self.Kind.DIRECT
 
-    def post(self, author, body, uploads=(), *, thread=None, also_in_room=False):
+    def post(
+        self, author, body, uploads=(), *, thread=None, also_in_room=False, check=None
+    ):
         """Store a message, with the people it mentions and its files; in
         reply to a thread (one of this room's messages, not a reply), in its
-        thread and, also_in_room, in the room's log too."""
+        thread and, also_in_room, in the room's log too.
+
+        check(), if given, runs under the author's lock before the message is
+        stored, and raises to refuse it: one person's posts are counted one
+        at a time (their rate limits).
+        """
         if thread is not None:
             if thread.room_id != self.pk or thread.thread_id is not None:
                 raise ValueError("A thread is started by a message of its room.")
@@ -219,6 +233,10 @@ class Room(models.Model):
             for upload in uploads:
                 attachments.append(Attachment.store(upload))
             with transaction.atomic():
+                if check is not None:
+                    # Before the room's lock, as a ban takes them: no deadlock.
+                    lock_person(author)
+                    check()
                 if Room.objects.lock(self.pk):
                     raise RoomArchived
                 fields = {"room": self, "author": author, "body": body}
