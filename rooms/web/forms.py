@@ -24,6 +24,7 @@ TOO_MANY_REACTIONS = (
     "That message has as many kinds of reaction as it can show: add to one of them."
 )
 # A day as search's before: and after: take it.
+ROOM_EXISTS = "A room with this name already exists."
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -129,7 +130,7 @@ def check_room_name(name, room=None):
         raise forms.ValidationError("Use at least one letter or digit in the name.")
     others = Room.objects.exclude(pk=room.pk) if room else Room.objects.all()
     if others.filter(Q(slug=slug) | Q(name__iexact=name)).exists():
-        raise forms.ValidationError("A room with this name already exists.")
+        raise forms.ValidationError(ROOM_EXISTS)
     return slug
 
 

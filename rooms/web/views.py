@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +31,7 @@ from rooms.models import (
 )
 from rooms.web import mentions
 from rooms.web.forms import (
+    ROOM_EXISTS,
     DirectForm,
     HistoryForm,
     MemberForm,
@@ -66,10 +68,14 @@ def lobby(request):
 def create_room(request):
     form = RoomForm(request.POST or None, creator=request.user)
     if form.is_valid():
-        room = form.save()
-        if room.is_private:
-            room.members.add(request.user)
-        return redirect(room)
+        try:
+            with transaction.atomic():
+                room = form.save()
+                if room.is_private:
+                    room.members.add(request.user)
+            return redirect(room)
+        except IntegrityError:  # its slug, taken since the form checked
+            form.add_error("name", ROOM_EXISTS)
     return render(
         request, "rooms/new.html", {"form": form}, status=400 if form.errors else 200
     )

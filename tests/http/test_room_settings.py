@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.db.models.signals import pre_save
 
 from accounts import bots
 from rooms.models import Membership, Message, Room
@@ -116,3 +117,19 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, launch):
     assert client.get("/rooms/launch/settings/")["Location"].startswith(
         "/accounts/login/"
     )
+
+
+def test_a_name_taken_between_the_check_and_the_save_is_refused_clearly(alice):
+    """Two people create the same room at once: the second is told."""
+
+    def created_meanwhile(sender, instance, **kwargs):
+        pre_save.disconnect(created_meanwhile, sender=Room)
+        Room.objects.create(name="Launch", slug="launch")
+
+    pre_save.connect(created_meanwhile, sender=Room)
+    try:
+        response = alice.post("/rooms/new/", {"name": "Launch"})
+    finally:
+        pre_save.disconnect(created_meanwhile, sender=Room)
+    assert response.status_code == 400
+    assert "A room with this name already exists." in response.content.decode()
