@@ -192,11 +192,7 @@ def set_bot_webhook(request, username):
 def set_administrator(request, username):
     make = request.POST.get("administrator") == "1"
     with transaction.atomic():
-        person = get_object_or_404(
-            get_user_model().objects.select_for_update(of=("self",)),
-            username=username,
-            bot=None,
-        )
+        person = get_object_or_404(get_user_model(), username=username, bot=None)
         if not make and is_last_administrator(person):
             messages.error(request, "The chat needs at least one administrator.")
             return redirect("people")
@@ -216,12 +212,13 @@ def set_active(request, username):
     if person == request.user:
         messages.error(request, "You cannot deactivate yourself.")
         return redirect("people")
-    if not active and is_last_administrator(person):
-        messages.error(request, "The chat needs at least one administrator.")
-        return redirect("people")
-    # Saving is_active closes every open socket of theirs (rooms/signals.py).
-    person.is_active = active
-    person.save(update_fields=["is_active"])
+    with transaction.atomic():
+        if not active and is_last_administrator(person):
+            messages.error(request, "The chat needs at least one administrator.")
+            return redirect("people")
+        # Saving is_active closes every open socket of theirs (rooms/signals.py).
+        person.is_active = active
+        person.save(update_fields=["is_active"])
     lifted = active and bans.lift(person)
     action = "reactivated" if active else "deactivated"
     audit.record(request.user, action, person, "ban lifted" if lifted else "")
@@ -233,12 +230,15 @@ def set_active(request, username):
 def ban(request, username):
     """Ask, then ban: deactivate, delete every message, bar their addresses."""
     person = get_object_or_404(get_user_model(), username=username)
-    if person == request.user or is_last_administrator(person):
+    with transaction.atomic():
+        refused = person == request.user or is_last_administrator(person)
+        if not refused and request.method == "POST":
+            addresses = request.POST.getlist("addresses")
+            deleted = bans.ban(person, request.user, addresses)
+    if refused:
         messages.error(request, "You cannot ban yourself or the last administrator.")
         return redirect("people")
     if request.method == "POST":
-        addresses = request.POST.getlist("addresses")
-        deleted = bans.ban(person, request.user, addresses)
         barred = f", {len(addresses)} addresses barred" if addresses else ""
         messages.success(
             request, f"{person.username}: banned, {deleted} messages deleted{barred}."
@@ -254,8 +254,15 @@ def ban(request, username):
 
 
 def is_last_administrator(person):
-    others = get_user_model().objects.filter(is_staff=True, is_active=True)
-    return person.is_staff and not others.exclude(pk=person.pk).exists()
+    """Return whether person is the only active administrator. Call inside
+    the transaction that demotes, deactivates or bans them: every
+    administrator's row stays locked until it ends, so two at once cannot
+    each leave the other as the last."""
+    administrators = get_user_model().objects.filter(is_staff=True, is_active=True)
+    # In one order, so two of these never wait on each other; NO KEY, so
+    # rows that only refer to an administrator (their posts) need not wait.
+    locked = administrators.select_for_update(no_key=True).order_by("pk")
+    return person.is_staff and set(locked.values_list("pk", flat=True)) <= {person.pk}
 
 
 urlpatterns = [

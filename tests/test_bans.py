@@ -1,10 +1,14 @@
 """Banning over plain HTTP: the account, the messages and the addresses."""
 
+import contextlib
+import threading
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models.signals import pre_save
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -154,3 +158,40 @@ def test_a_ban_deletes_many_messages_at_once_and_shows_each_after_it_commits(
     assert sorted(event["changed"] for event in shown) == sorted(
         message.pk for message in spam if message.room_id == general.pk
     )
+
+
+def test_two_administrators_deactivating_each_other_at_once_leave_one(
+    admin_client, general
+):
+    """Each checks that another administrator remains, then saves: two at
+    once must not both see the other and leave the chat with none."""
+    User.objects.create_user("bea", password=PASSWORD, is_staff=True)
+    bea = Client()
+    bea.force_login(User.objects.get(username="bea"))
+    # Each request waits for the other just before saving, as long as it may.
+    both_checked = threading.Barrier(2, timeout=0.5)
+
+    def saving_at_once(sender, update_fields, **kwargs):
+        if update_fields and "is_active" in update_fields:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_checked.wait()
+
+    def deactivate(client, username):
+        try:
+            client.post(f"/people/{username}/active/", {"active": "0"})
+        finally:
+            connection.close()
+
+    pre_save.connect(saving_at_once, sender=User)
+    try:
+        requests = [
+            threading.Thread(target=deactivate, args=(admin_client, "bea")),
+            threading.Thread(target=deactivate, args=(bea, "ada")),
+        ]
+        for thread in requests:
+            thread.start()
+        for thread in requests:
+            thread.join()
+    finally:
+        pre_save.disconnect(saving_at_once, sender=User)
+    assert User.objects.filter(is_staff=True, is_active=True).count() == 1
