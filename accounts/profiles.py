@@ -59,7 +59,7 @@ def square_avatar(upload):
     try:
         # The first frame only: an animation's avatar is still.
         with (
-            pictures.open_picture(upload.read()) as image,
+            pictures.open_picture(upload) as image,
             pictures.budget.decoding(pictures.pixels_of(image)),
         ):
             image.seek(0)

@@ -32,9 +32,10 @@ class TooLarge(Exception):
 
 
 def open_picture(data):
-    """Return data as a Pillow Image with only its header read."""
+    """Return data (bytes, or a file open for reading, which Pillow reads
+    only as it needs) as a Pillow Image with only its header read."""
     try:
-        return Image.open(io.BytesIO(data))
+        return Image.open(io.BytesIO(data) if isinstance(data, bytes) else data)
     except Image.DecompressionBombError:
         raise TooLarge from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):

@@ -4,7 +4,9 @@ The type comes from the bytes, never from the name or the browser. Images
 (PNG, JPEG, GIF, WebP) are proved by decoding them, turned upright and
 re-encoded without their metadata (a camera's GPS position never leaves
 the server), and get a thumbnail that fits THUMBNAIL_SIZE. Every other file
-is stored as it came, and only ever served as a download.
+is stored as it came, and only ever served as a download. Nothing is read
+whole into memory: Pillow reads what it needs of the file, and any other
+file goes to storage in chunks.
 """
 
 import io
@@ -12,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from PIL import ImageOps
 
 from rooms.messages import pictures
@@ -35,11 +38,12 @@ DRAWING_INFO = ("transparency", "duration", "loop", "background", "disposal")
 
 @dataclass
 class Upload:
-    """An uploaded file as it will be stored."""
+    """An uploaded file as it will be stored: a picture's bytes as they
+    were encoded here, or the uploaded file itself."""
 
     name: str
     content_type: str
-    data: bytes
+    data: bytes | File
     thumbnail: bytes | None = None
     width: int | None = None
     height: int | None = None
@@ -48,18 +52,17 @@ class Upload:
 def prepare(uploaded):
     """Return an Upload for a Django UploadedFile; raise ValidationError."""
     name = safe_name(uploaded.name or "")
-    data = uploaded.read()
     try:
-        image = pictures.open_picture(data)
+        image = pictures.open_picture(uploaded)
     except pictures.TooLarge:
         raise too_large(name) from None
     except pictures.NotAPicture:
-        return Upload(name, content_type_of(data), data)
+        return Upload(name, content_type_of(uploaded), uploaded)
     with image:
         format = "JPEG" if image.format == "MPO" else image.format
         if format not in IMAGE_FORMATS:
             # A picture this chat does not show (TIFF, BMP...): a download.
-            return Upload(name, content_type_of(data), data)
+            return Upload(name, content_type_of(uploaded), uploaded)
         try:
             # A multi-picture JPEG is its first picture only.
             pixels = pictures.pixels_of(image, 1 if image.format == "MPO" else None)
@@ -130,9 +133,10 @@ def encode(image, format, **options):
     return out.getvalue()
 
 
-def content_type_of(data):
+def content_type_of(file):
     """Return a file's type from its first bytes: PDF, or just bytes."""
-    if data.startswith(b"%PDF-"):
+    file.seek(0)
+    if file.read(5) == b"%PDF-":
         return "application/pdf"
     return "application/octet-stream"
 

@@ -1,6 +1,6 @@
 import secrets
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.urls import reverse
@@ -63,16 +63,17 @@ class Attachment(models.Model):
         """Write an upload's bytes to storage; return it, not yet saved."""
         key = f"attachments/{secrets.token_urlsafe(18)}"
         extension = EXTENSIONS.get(upload.content_type, "")
+        # A file as it came is written in chunks, never read whole.
+        data = upload.data
+        content = data if isinstance(data, File) else ContentFile(data)
         attachment = cls(
             name=upload.name,
             content_type=upload.content_type,
-            size=len(upload.data),
+            size=content.size,
             width=upload.width,
             height=upload.height,
         )
-        attachment.file.name = default_storage.save(
-            key + extension, ContentFile(upload.data)
-        )
+        attachment.file.name = default_storage.save(key + extension, content)
         if upload.thumbnail is not None:
             attachment.thumbnail.name = default_storage.save(
                 f"{key}-thumbnail{extension}", ContentFile(upload.thumbnail)

@@ -7,6 +7,7 @@ boto3 exactly as it would a provider's.
 
 import io
 import re
+import tracemalloc
 import unicodedata
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -14,11 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.test import Client
+from django.utils.datastructures import MultiValueDict
 from PIL import Image
 
-from rooms.messages import pictures
+from rooms.messages import pictures, posting
 from rooms.messages.uploads import MAX_NAME_BYTES, prepare, safe_name
 from rooms.models import Attachment, Message, Room
 
@@ -346,3 +348,27 @@ def test_a_picture_over_pillows_own_limit_is_refused_too():
     Image.new("1", (20_000, 12_000)).save(out, "PNG")  # 240 million pixels
     with pytest.raises(ValidationError, match="too large a picture"):
         prepare(SimpleUploadedFile("bomb.png", out.getvalue()))
+
+
+def test_a_large_file_goes_to_storage_in_chunks_never_whole_in_memory(alice, general):
+    """Ten files of 10 MiB may come with one message: none is read whole."""
+    size = 8 * 1024 * 1024
+    uploaded = TemporaryUploadedFile("backup.tar", "application/x-tar", size, None)
+    for _ in range(size // 65536):  # as Django's upload handler writes it
+        uploaded.write(b"\x1f" * 65536)
+    uploaded.seek(0)
+    files = MultiValueDict({"attachments": [uploaded]})
+    # Once before, as a running server has: templates compiled, modules read.
+    warm_up = MultiValueDict({"attachments": [upload("small.tar", b"\x1f" * 10)]})
+    posting.post(general, alice.user, {"message": ""}, warm_up)
+
+    tracemalloc.start()
+    try:
+        posted = posting.post(general, alice.user, {"message": ""}, files)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert not posted.refused
+    assert peak < size / 4, peak
+    with Attachment.objects.get(name="backup.tar").file.open("rb") as stored:
+        assert sum(len(chunk) for chunk in stored.chunks()) == size
