@@ -15,11 +15,22 @@ _running = set()
 
 
 def run_in_background(coroutine):
-    """Run coroutine as a task that outlives its caller."""
+    """Run coroutine as a task that outlives its caller; log its failure,
+    which nobody awaits to see."""
     task = asyncio.create_task(coroutine)
     _running.add(task)
-    task.add_done_callback(_running.discard)
+    task.add_done_callback(_finished)
     return task
+
+
+def _finished(task):
+    _running.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.error(
+            "Background task %s failed",
+            task.get_coro().__qualname__,
+            exc_info=task.exception(),
+        )
 
 
 def first_unless_locked(queryset):

@@ -133,14 +133,18 @@ class _Announcement:
     async def send_later(self):
         await asyncio.sleep(ANNOUNCE_WINDOW_SECONDS)
         del _announcements[self.room.pk]
-        # As they show: read once for the announcement, with their profiles.
-        people = await db.run(_as_shown, [*self.joined, *self.left])
-        await broadcast.people_changed(
-            self.room,
-            await online(self.room),
-            joined=[people[pk] for pk in self.joined if pk in people],
-            left=[people[pk] for pk in self.left if pk in people],
-        )
+        try:
+            # As they show: read once for the announcement, with their profiles.
+            people = await db.run(_as_shown, [*self.joined, *self.left])
+            await broadcast.people_changed(
+                self.room,
+                await online(self.room),
+                joined=[people[pk] for pk in self.joined if pk in people],
+                left=[people[pk] for pk in self.left if pk in people],
+            )
+        except Exception as error:
+            # A hint, as typing is: the next arrival or goodbye says it again.
+            logger.warning("Presence in room %s not announced: %r", self.room.pk, error)
 
 
 def _as_shown(user_ids):
