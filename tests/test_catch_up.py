@@ -4,9 +4,11 @@ import re
 import threading
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import connection, transaction
 
+from accounts import profiles
 from rooms.live.consumers import catch_up
 from rooms.live.consumers.room import RoomConsumer
 from rooms.models import Message
@@ -113,3 +115,35 @@ async def test_tabs_that_missed_the_same_messages_share_one_drawing(
     assert all("missed 2" in frame for frame in frames)
     assert len(set(frames)) == 1
     assert drawn.count("messages-update") == 1
+
+
+async def test_a_new_name_is_drawn_in_what_later_tabs_catch_up_on(
+    general,
+    alice,
+    monkeypatch,
+    own_process_state,  # noqa: F811
+):
+    before = await general.messages.acreate(author=alice.user, body="seen")
+    await general.messages.acreate(author=alice.user, body="missed")
+    monkeypatch.setattr(catch_up, "_drawn", catch_up.OrderedDict())
+
+    def tab():
+        return WebsocketCommunicator(
+            application,
+            f"/ws/rooms/general/?after={before.pk}",
+            [(b"origin", b"http://localhost"), (b"host", b"localhost")],
+        )
+
+    first = tab()
+    assert (await first.connect())[0]
+    assert ">alice</a>" in await first.receive_from()
+    await sync_to_async(profiles.save)(alice.user, display_name="Alice Liddell", bio="")
+    # The rename reaches this process's rooms: the open tab shows it.
+    while "Alice Liddell" not in await first.receive_from():
+        pass
+    second = tab()
+    assert (await second.connect())[0]
+    caught_up = await second.receive_from()
+    assert "missed" in caught_up and ">Alice Liddell</a>" in caught_up
+    for communicator in (first, second):
+        await communicator.disconnect()

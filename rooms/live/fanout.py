@@ -17,6 +17,7 @@ from channels.layers import get_channel_layer
 
 from rooms.live.background import run_in_background
 from rooms.live.broadcast import PEOPLE_GROUP, SIDEBARS_GROUP, room_group
+from rooms.live.consumers import catch_up
 from site_config.websocket import PreparedText
 
 logger = logging.getLogger(__name__)
@@ -168,6 +169,7 @@ class _Rooms:
         # Framed once here for all the room's sockets, not once per socket.
         event["html"] = PreparedText(event["html"])
         if room_id is None:  # someone's new name or avatar: every room
+            catch_up.forget_drawings()
             for consumer in {c for sockets in self.members.values() for c in sockets}:
                 consumer.outbox.put(event["html"])
             return

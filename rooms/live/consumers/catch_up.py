@@ -19,9 +19,15 @@ CATCH_UP_LIMIT = 500
 # Frames of missed messages, by what they show: in a reconnect storm (a
 # deploy closed every tab at the room's newest message) each socket misses
 # the same messages, drawn and compressed once in this process. A message's
-# fragment is the same for every viewer, and its revision changes with it.
+# fragment is the same for every viewer, and its revision changes with it;
+# a new name or picture changes it too, and forgets them all.
 _drawn = OrderedDict()
 DRAWN_LIMIT = 64
+
+
+def forget_drawings():
+    """Someone's name or picture changed: draw every message anew."""
+    _drawn.clear()
 
 
 class CatchUp:
