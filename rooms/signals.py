@@ -11,7 +11,7 @@ from django.dispatch import receiver
 from accounts import signals as accounts_signals
 from rooms.live import broadcast
 
-from .models import Attachment, LinkPreview, Room
+from .models import Attachment, LinkPreview, Membership, Room
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,25 @@ def delete_attachment_files(sender, instance, **kwargs):
 def delete_link_preview_image(sender, instance, **kwargs):
     """A preview's picture goes with its row, as a file does."""
     instance.delete_image()
+
+
+@receiver(post_delete, sender=Membership)
+def close_sockets_of_former_members(sender, instance, **kwargs):
+    """However a membership ends (the members page, leaving, the admin, a
+    shell, a deleted room), its person's sockets to the room close and
+    their sidebars unlist it, once that commits."""
+    room_id, user_id = instance.room_id, instance.user_id
+    reason = instance.ended_because
+
+    def tell():
+        try:
+            async_to_sync(broadcast.member_removed)(room_id, user_id, reason)
+        except Exception:  # the socket reads the room no longer on its next page
+            logger.exception(
+                "Could not close the sockets of %s to %s", user_id, room_id
+            )
+
+    transaction.on_commit(tell)
 
 
 @receiver(m2m_changed, sender=Room.members.through)

@@ -1,13 +1,17 @@
 """Private rooms' sockets, over a real websocket to a real uvicorn process."""
 
+import asyncio
 import urllib.error
 import urllib.parse
 import urllib.request
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.test import Client
 
-from rooms.models import Room
+from rooms.live import broadcast
+from rooms.models import Membership, Room
 
 from .conftest import sign_up
 from .sockets import Tab, open_tab
@@ -78,3 +82,26 @@ def http_remove(server, remover, room, removed):
         urllib.request.build_opener(NoRedirect).open(request)
     except urllib.error.HTTPError as error:
         assert error.code == 302, error.code
+
+
+async def test_a_membership_ended_anywhere_closes_its_sockets_saying_how(secret, bob):
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(broadcast.user_group(bob.user.pk), channel)
+
+    # As the admin or a shell deletes it: no view of the chat's involved.
+    await Membership.objects.filter(room=secret, user=bob.user).adelete()
+    event = await asyncio.wait_for(layer.receive(channel), timeout=5)
+    assert event == {"type": "user.removed", "room_id": secret.pk, "reason": "removed"}
+
+    await sync_to_async(secret.members.add)(bob.user)
+    await asyncio.wait_for(layer.receive(channel), timeout=5)  # listed again
+
+    def leave():
+        client = Client()
+        client.force_login(bob.user)
+        return client.post("/rooms/secret/leave/")
+
+    assert (await sync_to_async(leave)()).status_code == 302
+    event = await asyncio.wait_for(layer.receive(channel), timeout=5)
+    assert event == {"type": "user.removed", "room_id": secret.pk, "reason": "left"}

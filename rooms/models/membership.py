@@ -11,6 +11,11 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     created = models.DateTimeField(auto_now_add=True)
 
+    # What its person's sockets to the room are told when it is deleted,
+    # however that happens (rooms/signals.py): set "left" before deleting
+    # it when they leave.
+    ended_because = "removed"
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["room", "user"], name="one_membership")

@@ -64,14 +64,19 @@ def leave(request, slug):
     if not may_leave(room, request.user):
         raise PermissionDenied
     if room.is_private:
-        room.members.remove(request.user)
-        reason = "left"
+        # Deleting it closes their sockets to the room (rooms/signals.py).
+        membership = room.memberships.filter(user=request.user).first()
+        if membership is not None:
+            membership.ended_because = "left"
+            membership.delete()
     else:
         ReadMark.objects.update_or_create(
             user=request.user, room=room, defaults={"left_room": True}
         )
-        reason = "left-open-room"
-    async_to_sync(broadcast.member_removed)(room.pk, request.user.pk, reason)
+        # Read on in the tabs that show it; unlisted in the sidebars.
+        async_to_sync(broadcast.member_removed)(
+            room.pk, request.user.pk, "left-open-room"
+        )
     return redirect("rooms:lobby")
 
 

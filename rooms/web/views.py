@@ -229,8 +229,7 @@ def remove_member(request, slug, user_id):
     if not room.is_managed_by(request.user) or user_id == room.created_by_id:
         raise PermissionDenied
     user = get_object_or_404(get_user_model(), pk=user_id)
-    room.members.remove(user)
-    async_to_sync(broadcast.member_removed)(room.pk, user.pk)
+    room.members.remove(user)  # which closes their sockets (rooms/signals.py)
     return redirect("rooms:members", room.slug)
 
 
