@@ -26,5 +26,4 @@ class MessageAdmin(admin.ModelAdmin):
         changes.delete(obj, request.user)
 
     def delete_queryset(self, request, queryset):
-        for message in queryset.filter(deleted=None):
-            changes.delete(message, request.user)
+        changes.delete_all(queryset)

@@ -10,6 +10,7 @@ from django.dispatch import receiver
 
 from accounts import signals as accounts_signals
 from rooms.live import broadcast
+from rooms.messages import changes
 
 from .models import Attachment, LinkPreview, Membership, Room
 
@@ -129,13 +130,6 @@ def show_new_name_and_picture(sender, person, **kwargs):
 
 @receiver(accounts_signals.person_banned)
 def delete_banned_messages(sender, person, **kwargs):
-    """Delete a banned person's messages, in the ban's transaction, and show
-    them deleted in every open room once it commits; return how many."""
-    removed = person.messages.remove_all()
-
-    def show():
-        for message in removed:
-            broadcast.message_changed(message)
-
-    transaction.on_commit(show)
-    return len(removed)
+    """Delete a banned person's messages, in the ban's transaction; return
+    how many."""
+    return changes.delete_all(person.messages.all())

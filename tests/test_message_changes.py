@@ -209,6 +209,27 @@ def test_admin_deletion_is_the_apps_own(staff_client, general, alice):
     assert Room.objects.get(pk=general.pk).revision == 2
 
 
+def test_the_admin_deletes_many_messages_at_once(
+    staff_client, general, alice, settings
+):
+    """Past the limit on one person's deletions: all of them, or none."""
+    count, _ = settings.EDIT_RATE_LIMIT
+    spam = [
+        general.messages.create(author=alice.user, body="spam")
+        for _ in range(count + 2)
+    ]
+    response = staff_client.post(
+        "/admin/rooms/message/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [m.pk for m in spam],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert not Message.objects.filter(deleted=None).exists()
+
+
 async def test_a_change_made_in_a_transaction_is_shown_once_it_commits(general, alice):
     """The admin deletes inside its own transaction, under the room's lock:
     nothing is sent from under it, nor before the deletion can be read."""

@@ -40,5 +40,17 @@ def remove_preview(message, user, preview_id):
     shown_on_commit(message)
 
 
+def delete_all(messages):
+    """Delete many messages at once, past any one person's limit: a ban's,
+    the admin's bulk deletion. All of them or none, in the caller's
+    transaction if any; each is shown deleted once it commits. Return how
+    many were deleted."""
+    with transaction.atomic():
+        removed = messages.remove_all()
+        for message in removed:
+            shown_on_commit(message)
+    return len(removed)
+
+
 def shown_on_commit(message):
     transaction.on_commit(lambda: broadcast.message_changed(message))

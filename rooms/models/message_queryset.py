@@ -132,8 +132,8 @@ class MessageQuerySet(models.QuerySet):
 
     def remove_all(self):
         """Delete these messages as Message.remove deletes one, in a few
-        statements however many: a ban's. Call inside a transaction; return
-        them as stored, ready to draw.
+        statements however many. Call inside a transaction; return them as
+        stored, ready to draw.
 
         Each room takes one change number for all of its messages, under
         its lock, so a catch-up reads them all or none.
