@@ -26,11 +26,8 @@ def run_in_background(coroutine):
 def _finished(task):
     _running.discard(task)
     if not task.cancelled() and task.exception() is not None:
-        logger.error(
-            "Background task %s failed",
-            task.get_coro().__qualname__,
-            exc_info=task.exception(),
-        )
+        name = getattr(task.get_coro(), "__qualname__", task.get_name())
+        logger.error("Background task %s failed", name, exc_info=task.exception())
 
 
 def first_unless_locked(queryset):
