@@ -14,7 +14,7 @@ from asgiref.sync import sync_to_async
 
 from accounts import bots
 from bench.servers import free_port
-from rooms.models import Message, Room, SweepCursor
+from rooms.models import Message, Room
 
 from .conftest import start_chat_server
 from .sockets import Tab, open_tab
@@ -42,9 +42,6 @@ def api_server(django_db_setup, django_db_blocker):
 @pytest.fixture
 def helper(general, alice):
     """A bot, made by alice, and its key."""
-    # Webhooks are on before any message of the test: the sweep's cursor
-    # is made at the newest message when it first looks.
-    SweepCursor.make_if_new("webhooks")
     return bots.create("helper", "", by=alice.user)
 
 

@@ -8,6 +8,7 @@ counts against its person's limit (limits.TooFast) before anything else.
 """
 
 from rooms.live import broadcast
+from rooms.sweeps import deliveries
 from site_config import limits
 
 
@@ -15,6 +16,7 @@ def edit(message, user, body):
     limits.edits.check(user.pk)
     message.edit(body, by=user)
     broadcast.message_changed(message)
+    deliveries.tell_newly_mentioned(message, message.newly_mentioned)
 
 
 def delete(message, user):
