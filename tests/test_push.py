@@ -183,7 +183,10 @@ async def test_no_push_to_the_author_a_muted_room_or_a_room_on_screen(
         await post(push_server, bob, "random", "@alice you are looking at this")
         await post(push_server, bob, "general", "@alice a mention gets through")
         [(_, _, payload, _)] = await pushes.wait_for("/alice")
-    assert (payload["title"], payload["body"]) == ("bob in #general", "bob mentioned you")
+    assert (payload["title"], payload["body"]) == (
+        "bob in #general",
+        "bob mentioned you",
+    )
     assert pushes.to("/bob") == []
 
 

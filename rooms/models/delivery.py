@@ -10,9 +10,10 @@ GIVE_UP_AFTER = timedelta(hours=1)
 
 
 def backoff(attempts):
-    """How long to wait after this many failed attempts: 10 s, doubling, at
-    most 10 minutes."""
-    return timedelta(seconds=min(10 * 2 ** (attempts - 1), 600))
+    """How long to wait after this many failed attempts: DELIVERY_RETRY_SECONDS,
+    doubling, at most 10 minutes."""
+    first = settings.DELIVERY_RETRY_SECONDS
+    return timedelta(seconds=min(first * 2 ** (attempts - 1), 600))
 
 
 class Delivery(models.Model):

@@ -47,7 +47,9 @@ def push(delivery):
     """Send one Delivery's push, unless its person saw the message meanwhile;
     TryAgain if the push service may take it later."""
     message = delivery.message
-    if message.deleted or seen(delivery.user_id, message):
+    if message.deleted or not delivery.user.is_active:
+        return  # deleted, or its person banned, since it was stored
+    if seen(delivery.user_id, message):
         return
     subscription = delivery.subscription
     send(subscription, payload_of(message, delivery.user_id))
