@@ -32,6 +32,7 @@ def api_server(django_db_setup, django_db_blocker):
         WEBHOOK_ALLOW_PRIVATE="1",
         WEBHOOK_SWEEP_SECONDS="0.1",
         WEBHOOK_TIMEOUT_SECONDS=str(TIMEOUT),
+        DELIVERY_RETRY_SECONDS="0.2",
         # The API keeps the people's limit; this module tests it.
         MESSAGE_RATE_LIMIT="10/10",
     )
@@ -194,14 +195,19 @@ class Receiver:
     """A bot's webhook endpoint on loopback: it keeps what it is sent and
     answers after `delay` seconds."""
 
-    def __init__(self, answer="", delay=0.0, content_type="text/plain"):
+    def __init__(self, answer="", delay=0.0, content_type="text/plain", failing=0):
         self.calls = queue.Queue()
+        self.failing = failing  # calls to answer 500 first
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.calls.put((dict(self.headers), body))
+                if receiver.failing:
+                    receiver.failing -= 1
+                    self.send_error(500)
+                    return
                 time.sleep(receiver.delay)
                 reply = receiver.answer.encode()
                 self.send_response(200)
@@ -311,3 +317,37 @@ def test_a_direct_message_reaches_the_webhook_and_a_slow_answer_is_dropped(
             quick.calls.get(timeout=TIMEOUT + 10)
             wait_for_message(bot.user, "here")
     assert not Message.objects.filter(body="too late").exists()
+
+
+def test_a_call_answered_500_is_made_again_with_the_same_delivery_id(
+    api_server, helper, alice, general
+):
+    bot, _ = helper
+    with Receiver(answer="second time lucky", failing=1) as receiver:
+        bot.webhook_url = receiver.url
+        bot.save()
+        general.post(alice.user, "@helper are you up?")
+        first, _ = receiver.calls.get(timeout=10)
+        second, _ = receiver.calls.get(timeout=10)
+        wait_for_message(bot.user, "second time lucky")
+    assert first["X-Chat-Delivery"] == second["X-Chat-Delivery"]
+    assert receiver.calls.empty()
+
+
+def test_a_call_is_still_made_after_its_process_is_killed_mid_retry(
+    api_server, helper, alice, general
+):
+    bot, _ = helper
+    with Receiver(answer="made it", failing=10**6) as receiver:
+        bot.webhook_url = receiver.url
+        bot.save()
+        general.post(alice.user, "@helper through a crash?")
+        first, _ = receiver.calls.get(timeout=10)
+        api_server.kill()
+        receiver.failing = 0
+        api_server.start()
+        wait_for_message(bot.user, "made it", timeout=20)
+    calls = [first, *(headers for headers, _ in receiver.calls.queue)]
+    assert {headers["X-Chat-Delivery"] for headers in calls} == {
+        first["X-Chat-Delivery"]
+    }

@@ -53,6 +53,7 @@ class PushService:
         self.pushes = []  # (path, headers, payload, arrived at)
         self.probes = []  # what write_while_pushed found, push by push
         self.redirected = []  # POSTs that followed a redirect
+        self.failed = []  # pushes answered 503
         service = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -60,6 +61,11 @@ class PushService:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 if self.path == "/gone":
                     self.send_response(410)
+                    self.end_headers()
+                    return
+                if self.path == "/flaky" and not service.failed:
+                    service.failed.append(self.path)  # down once, then up
+                    self.send_response(503)
                     self.end_headers()
                     return
                 if self.path == "/moved":  # to where the chat must not go
@@ -135,6 +141,7 @@ def pushes(push_service, transactional_db):
     push_service.pushes.clear()
     push_service.probes.clear()
     push_service.redirected.clear()
+    push_service.failed.clear()
     return push_service
 
 
@@ -148,6 +155,7 @@ def push_server(django_db_setup, django_db_blocker):
         VAPID_SUBJECT="mailto:ops@example.com",
         PUSH_ALLOW_PRIVATE="1",
         PUSH_SWEEP_SECONDS="0.1",
+        DELIVERY_RETRY_SECONDS="0.2",
     )
     yield server
     server.stop()
@@ -250,6 +258,15 @@ async def test_a_push_service_that_is_down_misses_only_its_own_push(
     await post(push_server, bob, "general", "@alice on either browser")
     [(_, _, payload, _)] = await pushes.wait_for("/alice")
     assert payload["body"] == "bob mentioned you"
+
+
+async def test_a_push_the_service_could_not_take_is_sent_again(
+    push_server, pushes, general, alice, bob
+):
+    await sync_to_async(pushes.subscribe)(alice, "/flaky")
+    await post(push_server, bob, "general", "@alice after a 503")
+    await pushes.wait_for("/flaky")
+    assert pushes.failed == ["/flaky"]
 
 
 async def test_a_browser_with_keys_that_encrypt_nothing_is_dropped(

@@ -42,6 +42,11 @@ BATCH = 200
 RECENT = timedelta(minutes=10)
 
 
+# A claimed delivery is due again after this, in case its process died
+# mid-attempt: longer than an attempt takes (push's timeout is 5 s).
+ATTEMPT_LEASE = timedelta(seconds=max(settings.WEBHOOK_TIMEOUT_SECONDS, 5) + 5)
+
+
 class TryAgain(Exception):
     """A delivery failed in a way worth trying again (network, timeout, 5xx)."""
 
@@ -160,7 +165,7 @@ def claim_due(kind):
         if claimed:
             Delivery.objects.filter(pk__in=[d.pk for d in claimed]).update(
                 attempts=F("attempts") + 1,
-                due=now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 60),
+                due=now + ATTEMPT_LEASE,
             )
     for delivery in claimed:
         delivery.attempts += 1
