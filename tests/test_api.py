@@ -143,6 +143,28 @@ def test_a_bot_posts_only_in_private_rooms_it_was_added_to(api_server, helper, a
     assert allowed.status_code == 201
 
 
+def test_a_bot_downloads_the_files_of_rooms_it_may_read(api_server, helper, alice):
+    bot, key = helper
+    poster, poster_key = bots.create("poster", "", by=alice.user)
+    _, stranger_key = bots.create("stranger", "", by=alice.user)
+    secret = Room.objects.create(
+        name="secret", slug="secret", kind=Room.Kind.PRIVATE, created_by=alice.user
+    )
+    secret.members.add(alice.user, bot.user, poster.user)
+    plan = b"step one: ship it"
+    posted = requests.post(
+        messages_url(api_server, "secret"),
+        data={"message": "the plan"},
+        files={"attachments": ("plan.txt", plan, "text/plain")},
+        headers=bearer(poster_key),
+    )
+    [file] = posted.json()["attachments"]
+    download = requests.get(file["url"], headers=bearer(key))
+    assert download.status_code == 200 and download.content == plan
+    assert requests.get(file["url"], headers=bearer(stranger_key)).status_code == 404
+    assert requests.get(file["url"], headers=bearer("wrong")).status_code == 401
+
+
 def test_bad_bodies_and_too_many_messages_get_json_errors(api_server, helper):
     _, key = helper
     url = messages_url(api_server)
