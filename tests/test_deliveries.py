@@ -13,8 +13,8 @@ from django.db import close_old_connections, connection
 from accounts import bans, bots
 from accounts.models import PushSubscription
 from rooms.messages import changes
-from rooms.models import Delivery, ReadMark, Room
-from rooms.sweeps import audience, deliveries, push, webhooks
+from rooms.models import Delivery, ReadMark, Room, SweepCursor
+from rooms.sweeps import audience, deliveries, previews, push, webhooks
 
 from .conftest import require, sign_up
 
@@ -95,10 +95,12 @@ def test_a_lookup_that_fails_keeps_the_browser(settings, alice, monkeypatch):
 
 
 def test_idle_rounds_write_nothing(general, alice, bob):
-    # No push keys, no webhook: a round takes no lock at all. On SQLite a
+    # No push keys, no webhook, no new message to preview: a round takes no
+    # lock at all. On SQLite a
     # transaction is the write lock, every second in every process.
     require(connection.vendor == "sqlite", "the write lock is SQLite's")
     general.post(bob.user, "@alice while nothing is set")
+    SweepCursor.make_if_new("previews")  # on by default, past that message
     writer = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
     writer.execute("BEGIN IMMEDIATE")
     try:
@@ -106,6 +108,7 @@ def test_idle_rounds_write_nothing(general, alice, bob):
             cursor.execute("PRAGMA busy_timeout = 0")
         assert push.push_new_messages() == 0
         assert webhooks.deliver_new_messages() == 0
+        assert previews.claim_next_links() == []
     finally:
         writer.rollback()
         writer.close()
