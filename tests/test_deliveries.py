@@ -5,10 +5,9 @@ after it is told here."""
 
 import socket
 import sqlite3
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from accounts import bans, bots
 from accounts.models import PushSubscription
@@ -16,7 +15,7 @@ from rooms.messages import changes
 from rooms.models import Delivery, ReadMark, Room, SweepCursor
 from rooms.sweeps import audience, deliveries, previews, push, webhooks
 
-from .conftest import require, sign_up
+from .conftest import held_open, require, sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -121,32 +120,13 @@ def test_a_message_that_commits_late_is_still_swept(pushing, alice, bob):
     one = Room.objects.create(slug="one", name="one")
     two = Room.objects.create(slug="two", name="two")
     subscribe(alice)
-    inserted, release, held = threading.Event(), threading.Event(), {}
-
-    def post_and_hold():
-        from django.db import transaction
-
-        try:
-            with transaction.atomic():
-                held["message"] = one.post(bob.user, "@alice held back")
-                inserted.set()
-                release.wait(timeout=10)
-        finally:
-            close_old_connections()
-
-    holding = threading.Thread(target=post_and_hold)
-    holding.start()
-    try:
-        assert inserted.wait(timeout=10)
+    with held_open(lambda: one.post(bob.user, "@alice held back")) as held:
         later = two.post(bob.user, "@alice committed first")
-        assert later.pk > held["message"].pk
+        assert later.pk > held.pk
         deliveries.sweep_new_messages()
         assert set(Delivery.objects.values_list("message", flat=True)) == {later.pk}
-    finally:
-        release.set()
-        holding.join()
     deliveries.sweep_new_messages()
     assert set(Delivery.objects.values_list("message", flat=True)) == {
         later.pk,
-        held["message"].pk,
+        held.pk,
     }

@@ -7,10 +7,11 @@ marks, so a restart between a mention and its email loses nothing, and
 the message path never waits for it. A message is due once it is
 NOTIFY_EMAIL_AFTER old and still unread; each person gets at most one
 email per NOTIFY_EMAIL_AFTER, listing everything unread, and nothing twice
-(EmailNotifications.listed_up_to). Processes side by side skip a person
-another process is emailing (the row's lock).
+(EmailNotifications.listed_in_rooms: per room, where ids commit in order,
+so a message that commits after a higher id is not passed by). Processes
+side by side skip a person another process is emailing (the row's lock).
 
-The email is claimed (listed_up_to and last_sent moved, under that lock,
+The email is claimed (listed_in_rooms and last_sent moved, under that lock,
 in a short transaction) and then sent with no transaction open, as pushes
 and bots' webhooks are: a slow mail server holds no lock (on SQLite, the
 one every writer waits for). An email the mail server refuses is given
@@ -85,11 +86,10 @@ def due_by_person(now):
     people = set().union(*told.values())
     if not people:
         return {}
-    listed = dict(
-        EmailNotifications.objects.filter(user__in=people).values_list(
-            "user", "listed_up_to"
-        )
-    )
+    listed = {
+        notifications.user_id: notifications
+        for notifications in EmailNotifications.objects.filter(user__in=people)
+    }
     # Only to an address its owner confirmed (accounts/email_address.py).
     reachable = set(
         get_user_model()
@@ -104,7 +104,8 @@ def due_by_person(now):
     pending = defaultdict(list)
     for message in recent:
         for user_id in told[message.pk] & reachable:
-            if message.pk > listed.get(user_id, 0):
+            notifications = listed.get(user_id)
+            if notifications is None or not notifications.has_listed(message):
                 pending[user_id].append(message)
     # Someone is due once their oldest is; the email then lists the rest
     # too, so a burst makes one email, not one per sweep.
@@ -126,9 +127,7 @@ def _email_one(user_id, message_ids, now):
         # Not sent: the next round tries again, unless a round since moved on;
         # the round's other emails go on.
         logger.exception("The email to %s was not sent", user_id)
-        EmailNotifications.objects.filter(
-            pk=user_id, listed_up_to=messages[-1].pk, last_sent=now
-        ).update(**before)
+        EmailNotifications.objects.filter(pk=user_id, last_sent=now).update(**before)
         return 0
     return 1
 
@@ -148,21 +147,23 @@ def _claim_email(user_id, message_ids, now):
             settings.NOTIFY_EMAIL_AFTER
         ):
             return None  # one email per window; these wait for the next
-        messages = list(
-            Message.objects.readable_by(user)
-            .filter(pk__in=message_ids, pk__gt=notifications.listed_up_to)
+        messages = [
+            message
+            for message in Message.objects.readable_by(user)
+            .filter(pk__in=message_ids)
             .select_related("room", "author__profile")
             .order_by("pk")
-        )
+            if not notifications.has_listed(message)
+        ]
         if not messages:
             return None
         before = {
-            "listed_up_to": notifications.listed_up_to,
+            "listed_in_rooms": dict(notifications.listed_in_rooms),
             "last_sent": notifications.last_sent,
         }
-        notifications.listed_up_to = messages[-1].pk
+        notifications.mark_listed(messages)
         notifications.last_sent = now
-        notifications.save(update_fields=["listed_up_to", "last_sent"])
+        notifications.save(update_fields=["listed_in_rooms", "last_sent"])
     return user, messages, before
 
 
