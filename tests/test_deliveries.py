@@ -113,6 +113,21 @@ def test_idle_rounds_write_nothing(general, alice, bob):
         writer.close()
 
 
+def test_rounds_with_nothing_new_write_nothing(pushing, general, alice, bob):
+    require(connection.vendor == "sqlite", "the write lock is SQLite's")
+    general.post(bob.user, "@alice swept once")
+    assert deliveries.sweep_new_messages() == 1
+    writer = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout = 0")
+        assert push.push_new_messages() == 0
+    finally:
+        writer.rollback()
+        writer.close()
+
+
 def test_a_message_that_commits_late_is_still_swept(pushing, alice, bob):
     # On Postgres ids are handed out at the insert, not the commit: room
     # one's message holds a lower id than room two's, and commits after.

@@ -61,6 +61,8 @@ def test_every_query_of_the_deliveries_round_gives_way_too(settings):
     # it waited for the flush, which could be waiting for it.
     require(connection.vendor == "postgresql", "lock timeouts are Postgres's")
     settings.VAPID_PUBLIC_KEY = settings.VAPID_PRIVATE_KEY = "set"  # not idle
+    room = Room.objects.create(slug="news", name="news")
+    room.post(get_user_model().objects.create(username="poster"), "new")
     gives_way_while_locked(Bot, deliveries.sweep_new_messages)
 
 

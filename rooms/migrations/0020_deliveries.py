@@ -9,8 +9,11 @@ from django.db import migrations, models
 
 
 def sweep_history(apps, schema_editor):
-    # What was posted before deliveries were kept is not delivered now.
+    # What was posted before deliveries were kept is not delivered now; the
+    # cursors that stood for the mark go.
     apps.get_model("rooms", "Message").objects.update(swept=True)
+    cursors = apps.get_model("rooms", "SweepCursor").objects
+    cursors.filter(name__in=["push", "webhooks"]).delete()
 
 
 class Migration(migrations.Migration):

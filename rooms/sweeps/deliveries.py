@@ -79,13 +79,15 @@ def sweep_new_messages():
     # joins two tables can deadlock with a TRUNCATE (a test's flush) or a
     # migration, and only the transaction gives way in time.
     pushing = push_enabled()
+    unswept = Message.objects.posted_here().filter(swept=False)
     if not pushing and not Bot.objects.exclude(webhook_url="").exists():
         # Nothing to deliver: no transaction, which on SQLite is the write
         # lock, every second in every process.
         return 0
+    if not unswept.exists():
+        return 0  # nothing new: no transaction either
     with sweep_transaction():
         bots = hooked_bots()
-        unswept = Message.objects.posted_here().filter(swept=False)
         messages = list(
             locked_unless_taken(unswept).select_related("room").order_by("pk")[:BATCH]
         )
