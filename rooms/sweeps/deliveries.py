@@ -23,6 +23,7 @@ nothing; messages wait unmarked, and those older than RECENT when one is
 set are never sent.
 """
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -35,6 +36,8 @@ from rooms.live.background import sweep_transaction
 from rooms.models import Delivery, Message
 from rooms.models.delivery import GIVE_UP_AFTER, backoff
 from rooms.sweeps import audience
+
+logger = logging.getLogger(__name__)
 
 BATCH = 200
 # A message older than this when first swept is not delivered: a sweep just
@@ -105,12 +108,9 @@ def sweep_new_messages():
 def tell_newly_mentioned(message, people):
     """Store the deliveries an edit's new mentions call for, if the sweep
     is past the message (else it will see them itself)."""
-    pushing = push_enabled()
-    bots = hooked_bots()
-    if not people or not (pushing or bots):
+    if not people or not Message.objects.filter(pk=message.pk, swept=True).exists():
         return
-    if not Message.objects.filter(pk=message.pk, swept=True).exists():
-        return
+    pushing, bots = push_enabled(), hooked_bots()
     told = audience.told_of([message], only=people)
     Delivery.objects.bulk_create(deliveries_of([message], told, pushing, bots))
 
@@ -178,7 +178,10 @@ def attempt(delivery, send):
     """Try one delivery; return 1 if it was made."""
     try:
         send(delivery)
-    except TryAgain:
+    except Exception as error:
+        if not isinstance(error, TryAgain):
+            # Not the round's others, nor forever: tried again for the hour.
+            logger.exception("Delivery %s failed", delivery)
         retry_at = timezone.now() + backoff(delivery.attempts)
         if retry_at - delivery.created > GIVE_UP_AFTER:
             delivery.delete()
