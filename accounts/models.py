@@ -55,7 +55,11 @@ class EmailNotifications(models.Model):
         on_delete=models.CASCADE,
     )
     enabled = models.BooleanField(default=True)
-    # The newest message an email listed: nothing is listed twice.
+    # Nothing is listed twice: the newest message an email listed in each
+    # room, by room id. Per room, as a room's messages commit in the order
+    # of their ids, and across rooms a lower id can commit after a higher.
+    listed_in_rooms = models.JSONField(default=dict, blank=True)
+    # The newest message listed before that was kept per room.
     listed_up_to = models.BigIntegerField(default=0)
     last_sent = models.DateTimeField(null=True, blank=True)
     # The address its owner confirmed from a link sent to it: emails go to
@@ -64,6 +68,17 @@ class EmailNotifications(models.Model):
 
     def __str__(self):
         return f"{self.user} {'on' if self.enabled else 'off'}"
+
+    def has_listed(self, message):
+        listed = self.listed_in_rooms.get(str(message.room_id), 0)
+        return message.pk <= max(listed, self.listed_up_to)
+
+    def mark_listed(self, messages):
+        for message in messages:
+            room = str(message.room_id)
+            self.listed_in_rooms[room] = max(
+                self.listed_in_rooms.get(room, 0), message.pk
+            )
 
 
 class PushSubscription(models.Model):

@@ -403,6 +403,10 @@ PUSH_ALLOW_PRIVATE = env_bool("PUSH_ALLOW_PRIVATE")
 WEBHOOK_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_SWEEP_SECONDS", 1))
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 7))
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE")
+# A push or webhook call that failed on the network, timed out or met a 5xx
+# is tried again after this, then twice as long each time (at most 10
+# minutes), for an hour (rooms/sweeps/deliveries.py).
+DELIVERY_RETRY_SECONDS = float(os.environ.get("DELIVERY_RETRY_SECONDS", 10))
 
 # Link previews (rooms/sweeps/previews.py): after a message with links is
 # stored, one web process reads each linked page's head (at most 3 links a

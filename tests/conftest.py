@@ -3,7 +3,9 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -358,3 +360,28 @@ def own_process_state(monkeypatch):
     yield
     if heartbeat._beating is not None:
         heartbeat._beating.cancel()
+
+
+@contextmanager
+def held_open(store):
+    """Run store() in a transaction of another thread, and keep it open (its
+    rows written, uncommitted) until the block ends; yield what it returned."""
+    stored, release, result = threading.Event(), threading.Event(), {}
+
+    def store_and_hold():
+        try:
+            with transaction.atomic():
+                result["stored"] = store()
+                stored.set()
+                release.wait(timeout=10)
+        finally:
+            connections.close_all()
+
+    holding = threading.Thread(target=store_and_hold)
+    holding.start()
+    try:
+        assert stored.wait(timeout=10), "the held transaction never stored"
+        yield result["stored"]
+    finally:
+        release.set()
+        holding.join()

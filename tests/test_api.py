@@ -14,7 +14,7 @@ from asgiref.sync import sync_to_async
 
 from accounts import bots
 from bench.servers import free_port
-from rooms.models import Message, Room, SweepCursor
+from rooms.models import Message, Room
 
 from .conftest import start_chat_server
 from .sockets import Tab, open_tab
@@ -32,6 +32,7 @@ def api_server(django_db_setup, django_db_blocker):
         WEBHOOK_ALLOW_PRIVATE="1",
         WEBHOOK_SWEEP_SECONDS="0.1",
         WEBHOOK_TIMEOUT_SECONDS=str(TIMEOUT),
+        DELIVERY_RETRY_SECONDS="0.2",
         # The API keeps the people's limit; this module tests it.
         MESSAGE_RATE_LIMIT="10/10",
     )
@@ -42,9 +43,6 @@ def api_server(django_db_setup, django_db_blocker):
 @pytest.fixture
 def helper(general, alice):
     """A bot, made by alice, and its key."""
-    # Webhooks are on before any message of the test: the sweep's cursor
-    # is made at the newest message when it first looks.
-    SweepCursor.make_if_new("webhooks")
     return bots.create("helper", "", by=alice.user)
 
 
@@ -145,6 +143,28 @@ def test_a_bot_posts_only_in_private_rooms_it_was_added_to(api_server, helper, a
     assert allowed.status_code == 201
 
 
+def test_a_bot_downloads_the_files_of_rooms_it_may_read(api_server, helper, alice):
+    bot, key = helper
+    poster, poster_key = bots.create("poster", "", by=alice.user)
+    _, stranger_key = bots.create("stranger", "", by=alice.user)
+    secret = Room.objects.create(
+        name="secret", slug="secret", kind=Room.Kind.PRIVATE, created_by=alice.user
+    )
+    secret.members.add(alice.user, bot.user, poster.user)
+    plan = b"step one: ship it"
+    posted = requests.post(
+        messages_url(api_server, "secret"),
+        data={"message": "the plan"},
+        files={"attachments": ("plan.txt", plan, "text/plain")},
+        headers=bearer(poster_key),
+    )
+    [file] = posted.json()["attachments"]
+    download = requests.get(file["url"], headers=bearer(key))
+    assert download.status_code == 200 and download.content == plan
+    assert requests.get(file["url"], headers=bearer(stranger_key)).status_code == 404
+    assert requests.get(file["url"], headers=bearer("wrong")).status_code == 401
+
+
 def test_bad_bodies_and_too_many_messages_get_json_errors(api_server, helper):
     _, key = helper
     url = messages_url(api_server)
@@ -197,14 +217,19 @@ class Receiver:
     """A bot's webhook endpoint on loopback: it keeps what it is sent and
     answers after `delay` seconds."""
 
-    def __init__(self, answer="", delay=0.0, content_type="text/plain"):
+    def __init__(self, answer="", delay=0.0, content_type="text/plain", failing=0):
         self.calls = queue.Queue()
+        self.failing = failing  # calls to answer 500 first
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.calls.put((dict(self.headers), body))
+                if receiver.failing:
+                    receiver.failing -= 1
+                    self.send_error(500)
+                    return
                 time.sleep(receiver.delay)
                 reply = receiver.answer.encode()
                 self.send_response(200)
@@ -314,3 +339,37 @@ def test_a_direct_message_reaches_the_webhook_and_a_slow_answer_is_dropped(
             quick.calls.get(timeout=TIMEOUT + 10)
             wait_for_message(bot.user, "here")
     assert not Message.objects.filter(body="too late").exists()
+
+
+def test_a_call_answered_500_is_made_again_with_the_same_delivery_id(
+    api_server, helper, alice, general
+):
+    bot, _ = helper
+    with Receiver(answer="second time lucky", failing=1) as receiver:
+        bot.webhook_url = receiver.url
+        bot.save()
+        general.post(alice.user, "@helper are you up?")
+        first, _ = receiver.calls.get(timeout=10)
+        second, _ = receiver.calls.get(timeout=10)
+        wait_for_message(bot.user, "second time lucky")
+    assert first["X-Chat-Delivery"] == second["X-Chat-Delivery"]
+    assert receiver.calls.empty()
+
+
+def test_a_call_is_still_made_after_its_process_is_killed_mid_retry(
+    api_server, helper, alice, general
+):
+    bot, _ = helper
+    with Receiver(answer="made it", failing=10**6) as receiver:
+        bot.webhook_url = receiver.url
+        bot.save()
+        general.post(alice.user, "@helper through a crash?")
+        first, _ = receiver.calls.get(timeout=10)
+        api_server.kill()
+        receiver.failing = 0
+        api_server.start()
+        wait_for_message(bot.user, "made it", timeout=20)
+    calls = [first, *(headers for headers, _ in receiver.calls.queue)]
+    assert {headers["X-Chat-Delivery"] for headers in calls} == {
+        first["X-Chat-Delivery"]
+    }

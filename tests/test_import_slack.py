@@ -22,6 +22,7 @@ from accounts.models import Bot, EmailNotifications, PushSubscription
 from bench.servers import free_port
 from rooms.messages.uploads import prepare
 from rooms.models import (
+    Delivery,
     Imported,
     Membership,
     Message,
@@ -30,7 +31,7 @@ from rooms.models import (
     SweepCursor,
     ThreadFollow,
 )
-from rooms.sweeps import notify, previews, push, webhooks
+from rooms.sweeps import deliveries, notify, previews
 
 from . import slack_export
 from .slack_export import ts
@@ -405,8 +406,7 @@ def test_a_person_downloads_their_own_messages_and_files(imported, client):
 def test_history_brought_in_tells_nobody(tmp_path, settings):
     """No push, email, bot call or link preview for what was said in Slack."""
     settings.NOTIFY_EMAIL_AFTER = timedelta(0)
-    for name in ("push", "webhooks", "previews"):
-        SweepCursor.objects.create(name=name, last_message_id=0)
+    SweepCursor.objects.create(name="previews", last_message_id=0)
     contents = slack_export.files()
     # Said a moment ago, so the email sweep's window holds it.
     recent = {
@@ -425,7 +425,8 @@ def test_history_brought_in_tells_nobody(tmp_path, settings):
         webhook_url="https://hooks.example.com/"
     )
     assert Message.objects.filter(mentions=grace).exists()
-    assert push.claim_next_pushes() == []
-    assert webhooks.claim_next_calls() == []
+    settings.VAPID_PUBLIC_KEY = settings.VAPID_PRIVATE_KEY = "set"
+    deliveries.sweep_new_messages()
+    assert not Delivery.objects.exists()
     assert previews.claim_next_links() == []
     assert notify.due_by_person(timezone.now() + timedelta(hours=1)) == {}

@@ -5,6 +5,7 @@ import asyncio
 import email
 import re
 import time
+from datetime import timedelta
 from email import policy
 
 import pytest
@@ -12,14 +13,23 @@ from aiosmtpd.controller import Controller
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.db import connection
 from django.test import Client
 
 from accounts import email_address
 from accounts.models import EmailNotifications, Profile
 from bench.servers import free_port
 from rooms.models import Message, Room
+from rooms.sweeps import notify
 
-from .conftest import PASSWORD, sign_up, start_chat_server, write_within_a_second
+from .conftest import (
+    PASSWORD,
+    held_open,
+    require,
+    sign_up,
+    start_chat_server,
+    write_within_a_second,
+)
 from .sockets import Tab, http_get, http_post, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,12 +44,13 @@ class Inbox:
     def __init__(self):
         self.emails = []
         self.refuse_next = False
+        self.refused = set()  # addresses refused every time
         # For each email to probe@example.com: whether its person's
         # EmailNotifications row could be written while it was being sent.
         self.probes = []
 
     async def handle_DATA(self, server, session, envelope):
-        if self.refuse_next:
+        if self.refuse_next or set(envelope.rcpt_tos) & self.refused:
             self.refuse_next = False
             return "451 Try again later"
         if envelope.rcpt_tos == ["probe@example.com"]:
@@ -81,6 +92,7 @@ def inbox(smtp):
     smtp.handler.emails.clear()
     smtp.handler.probes.clear()
     smtp.handler.refuse_next = False
+    smtp.handler.refused.clear()
     return smtp.handler
 
 
@@ -191,6 +203,49 @@ async def test_an_email_the_mail_server_refuses_is_sent_next_time(
     [sent] = await inbox.wait_for("alice@example.com")
     assert "try, try again" in sent.get_body(("plain",)).get_content()
     assert not inbox.refuse_next  # refused once first
+
+
+@pytest.fixture
+def emailing_here(smtp, settings):
+    """This process's sweep, sending to the loopback SMTP server at once."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": smtp.port, "timeout": 10},
+        }
+    }
+    settings.NOTIFY_EMAIL_AFTER = timedelta(0)
+
+
+def test_one_refused_email_stops_none_after_it(
+    emailing_here, inbox, general, alice, bob, carol
+):
+    with_email(alice)
+    inbox.refused.add("alice@example.com")  # hers goes first: the lower id
+    general.post(bob.user, "@alice @carol both of you")
+    assert notify.send_due_emails() == 1
+    assert len(inbox.to("carol@example.com")) == 1
+    inbox.refused.clear()
+    assert notify.send_due_emails() == 1  # hers given back, sent now
+    assert len(inbox.to("alice@example.com")) == 1
+
+
+def test_a_mention_that_commits_after_a_later_one_is_still_emailed(
+    emailing_here, inbox, alice, bob
+):
+    # On Postgres ids are handed out at the insert, not the commit: room
+    # one's mention holds a lower id than room two's, and commits after.
+    require(connection.vendor == "postgresql", "ids commit in order on SQLite")
+    with_email(alice)
+    one = Room.objects.create(slug="one", name="one")
+    two = Room.objects.create(slug="two", name="two")
+    with held_open(lambda: one.post(bob.user, "@alice held back")) as held:
+        later = two.post(bob.user, "@alice committed first")
+        assert later.pk > held.pk
+        assert notify.send_due_emails() == 1
+    assert notify.send_due_emails() == 1
+    [first, second] = inbox.to("alice@example.com")
+    assert "held back" in second.get_body(("plain",)).get_content()
 
 
 async def test_nothing_is_sent_for_what_was_read_in_time(

@@ -13,6 +13,7 @@ from under it, nor before what it shows is there to read.
 from django.db import transaction
 
 from rooms.live import broadcast
+from rooms.sweeps import deliveries
 from site_config import limits
 
 
@@ -20,6 +21,7 @@ def edit(message, user, body):
     limits.edits.check(user.pk)
     message.edit(body, by=user)
     shown_on_commit(message)
+    deliveries.tell_newly_mentioned(message, message.newly_mentioned)
 
 
 def delete(message, user):

@@ -1,6 +1,7 @@
 """The chat's models, one module each, with their querysets beside them."""
 
 from .attachment import Attachment
+from .delivery import Delivery
 from .imported import Imported
 from .incoming_webhook import IncomingWebhook
 from .link_preview import LinkPreview
@@ -21,6 +22,7 @@ from .thread_follow import ThreadFollow
 
 __all__ = [
     "Attachment",
+    "Delivery",
     "Imported",
     "IncomingWebhook",
     "LinkPreview",

@@ -70,6 +70,10 @@ class Message(models.Model):
     # What a thread's first message shows of it, kept as replies are stored.
     reply_count = models.PositiveIntegerField(default=0, db_default=0)
     last_reply = models.DateTimeField(null=True, blank=True)
+    # Not yet read by the deliveries' sweep (rooms/sweeps/deliveries.py): a
+    # mark on the row, not a cursor of ids, as on Postgres a lower id can
+    # commit after a higher one.
+    swept = models.BooleanField(default=False, db_default=False)
 
     objects = MessageQuerySet.as_manager()
 
@@ -88,6 +92,11 @@ class Message(models.Model):
                 fields=["id"],
                 condition=models.Q(imported_id=None),
                 name="message_posted_here",
+            ),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(swept=False, imported_id=None),
+                name="message_unswept",
             ),
         ]
         constraints = [
@@ -196,7 +205,10 @@ class Message(models.Model):
             self.versions.create(body=self.body, written=written)
             self.body, self.edited = body, timezone.now()
             self.save(update_fields=["body", "edited", "revision"])
+            before = set(self.mentions.values_list("pk", flat=True))
             self.remember_mentions()
+            # Told as of a new message (rooms/messages/changes.py).
+            self.newly_mentioned = {u.pk for u in self.mentions.all()} - before
 
     def remove(self, *, by):
         """Delete the text, its earlier versions and the files; the message

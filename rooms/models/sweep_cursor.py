@@ -3,7 +3,8 @@ from django.db import models
 
 class SweepCursor(models.Model):
     """How far a sweep over new messages has gone: the one process holding
-    the row's lock takes the next messages (rooms/sweeps/push.py, rooms/sweeps/webhooks.py)."""
+    the row's lock takes the next messages (rooms/sweeps/previews.py).
+    Pushes and webhooks mark each message instead (Message.swept)."""
 
     name = models.CharField(max_length=40, primary_key=True)
     last_message_id = models.BigIntegerField(default=0)

@@ -7,10 +7,11 @@ marks, so a restart between a mention and its email loses nothing, and
 the message path never waits for it. A message is due once it is
 NOTIFY_EMAIL_AFTER old and still unread; each person gets at most one
 email per NOTIFY_EMAIL_AFTER, listing everything unread, and nothing twice
-(EmailNotifications.listed_up_to). Processes side by side skip a person
-another process is emailing (the row's lock).
+(EmailNotifications.listed_in_rooms: per room, where ids commit in order,
+so a message that commits after a higher id is not passed by). Processes
+side by side skip a person another process is emailing (the row's lock).
 
-The email is claimed (listed_up_to and last_sent moved, under that lock,
+The email is claimed (listed_in_rooms and last_sent moved, under that lock,
 in a short transaction) and then sent with no transaction open, as pushes
 and bots' webhooks are: a slow mail server holds no lock (on SQLite, the
 one every writer waits for). An email the mail server refuses is given
@@ -25,14 +26,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import EmailNotifications
 from rooms.live.background import Sweep, first_unless_locked, sweep_transaction
-from rooms.models import Membership, Message, ReadMark, Room, ThreadFollow
+from rooms.models import Message, Room
+from rooms.sweeps import audience
 
 logger = logging.getLogger(__name__)
 
@@ -64,78 +66,53 @@ def send_due_emails(now=None):
 
 
 def due_by_person(now):
-    """Return {user id: message ids} of the mentions and direct messages by
-    others, not deleted, not yet read or emailed, of everyone for whom one
-    of them has waited long enough."""
+    """Return {user id: message ids} of the messages the one rule tells
+    people of (rooms/sweeps/audience.py), not deleted, not yet emailed,
+    of everyone with an address to email for whom one of them has waited
+    long enough."""
     wait = settings.NOTIFY_EMAIL_AFTER
-    recent = Message.objects.posted_here().filter(
-        created__gt=now - wait - LOOKBACK, deleted=None
+    recent = list(
+        Message.objects.posted_here()
+        .filter(created__gt=now - wait - LOOKBACK, deleted=None)
+        .filter(
+            Q(mentions__isnull=False)
+            | Q(room__kind=Room.Kind.DIRECT)
+            | Q(thread__isnull=False)
+        )
+        .distinct()
+        .select_related("room")
     )
-    candidates = set(
-        recent.filter(mentions__isnull=False).values_list("pk", "mentions", "room")
-    )
-    directs = recent.filter(room__kind=Room.Kind.DIRECT)
-    members = Membership.objects.filter(room__in=directs.values("room"))
-    in_room = defaultdict(list)
-    for room_id, user_id in members.values_list("room", "user"):
-        in_room[room_id].append(user_id)
-    for pk, room_id in directs.values_list("pk", "room"):
-        candidates.update((pk, user_id, room_id) for user_id in in_room[room_id])
-    # A reply, to those who follow its thread, as a mention.
-    replies = list(recent.exclude(thread=None).values_list("pk", "thread", "room"))
-    following = ThreadFollow.objects.followers(thread for _, thread, _ in replies)
-    for pk, thread_id, room_id in replies:
-        candidates.update((pk, user_id, room_id) for user_id in following[thread_id])
-    if not candidates:
+    told = audience.told_of(recent)
+    people = set().union(*told.values())
+    if not people:
         return {}
-    authors, created = {}, {}
-    for pk, author_id, at in Message.objects.filter(
-        pk__in={pk for pk, _, _ in candidates}
-    ).values_list("pk", "author", "created"):
-        authors[pk], created[pk] = author_id, at
-    people = {user_id for _, user_id, _ in candidates}
-    read = {
-        (user_id, room_id): last_read
-        for user_id, room_id, last_read in ReadMark.objects.filter(
-            user__in=people
-        ).values_list("user", "room", "last_read_id")
+    listed = {
+        notifications.user_id: notifications
+        for notifications in EmailNotifications.objects.filter(user__in=people)
     }
-    listed = dict(
-        EmailNotifications.objects.filter(user__in=people).values_list(
-            "user", "listed_up_to"
-        )
-    )
-    off = set(
-        EmailNotifications.objects.filter(user__in=people, enabled=False).values_list(
-            "user", flat=True
-        )
-    )
     # Only to an address its owner confirmed (accounts/email_address.py).
     reachable = set(
         get_user_model()
         .objects.filter(
-            pk__in=people - off,
-            is_active=True,
+            pk__in=people,
             email=F("email_notifications__confirmed_email"),
+            email_notifications__enabled=True,
         )
         .exclude(email="")
         .values_list("pk", flat=True)
     )
     pending = defaultdict(list)
-    for pk, user_id, room_id in candidates:
-        if (
-            user_id in reachable
-            and authors[pk] != user_id
-            and pk > read.get((user_id, room_id), 0)
-            and pk > listed.get(user_id, 0)
-        ):
-            pending[user_id].append(pk)
+    for message in recent:
+        for user_id in told[message.pk] & reachable:
+            notifications = listed.get(user_id)
+            if notifications is None or not notifications.has_listed(message):
+                pending[user_id].append(message)
     # Someone is due once their oldest is; the email then lists the rest
     # too, so a burst makes one email, not one per sweep.
     return {
-        user_id: pks
-        for user_id, pks in pending.items()
-        if min(created[pk] for pk in pks) <= now - wait
+        user_id: [m.pk for m in messages]
+        for user_id, messages in pending.items()
+        if min(m.created for m in messages) <= now - wait
     }
 
 
@@ -147,11 +124,11 @@ def _email_one(user_id, message_ids, now):
     try:
         missed_email(user, messages).send()
     except Exception:
-        # Not sent: the next round tries again, unless a round since moved on.
-        EmailNotifications.objects.filter(
-            pk=user_id, listed_up_to=messages[-1].pk, last_sent=now
-        ).update(**before)
-        raise
+        # Not sent: the next round tries again, unless a round since moved on;
+        # the round's other emails go on.
+        logger.exception("The email to %s was not sent", user_id)
+        EmailNotifications.objects.filter(pk=user_id, last_sent=now).update(**before)
+        return 0
     return 1
 
 
@@ -170,21 +147,23 @@ def _claim_email(user_id, message_ids, now):
             settings.NOTIFY_EMAIL_AFTER
         ):
             return None  # one email per window; these wait for the next
-        messages = list(
-            Message.objects.readable_by(user)
-            .filter(pk__in=message_ids, pk__gt=notifications.listed_up_to)
+        messages = [
+            message
+            for message in Message.objects.readable_by(user)
+            .filter(pk__in=message_ids)
             .select_related("room", "author__profile")
             .order_by("pk")
-        )
+            if not notifications.has_listed(message)
+        ]
         if not messages:
             return None
         before = {
-            "listed_up_to": notifications.listed_up_to,
+            "listed_in_rooms": dict(notifications.listed_in_rooms),
             "last_sent": notifications.last_sent,
         }
-        notifications.listed_up_to = messages[-1].pk
+        notifications.mark_listed(messages)
         notifications.last_sent = now
-        notifications.save(update_fields=["listed_up_to", "last_sent"])
+        notifications.save(update_fields=["listed_in_rooms", "last_sent"])
     return user, messages, before
 
 

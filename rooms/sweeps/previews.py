@@ -66,6 +66,11 @@ async def preview_new_messages():
 def claim_next_links():
     """Move the cursor past the next messages; return (id, links) for
     those with web links."""
+    cursor = SweepCursor.objects.filter(name="previews").first()
+    if cursor and not Message.objects.filter(pk__gt=cursor.last_message_id).exists():
+        # Nothing new: no transaction, which on SQLite is the write lock,
+        # every second in every process.
+        return []
     with sweep_transaction():
         # Turned on, it previews the last minute's messages too: they may
         # be posted while the first round starts.

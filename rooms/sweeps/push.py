@@ -1,17 +1,17 @@
-"""Web Push notifications of mentions and direct messages.
+"""Web Push notifications of mentions, direct messages and replies in
+followed threads.
 
-A sweep over what is stored, as for the emails (rooms/sweeps/notify.py), every
-PUSH_SWEEP_SECONDS, so the message path never waits for a push service.
-A round claims the messages since the last (the "push" SweepCursor, under
-its lock, in a short transaction), then pushes with no transaction open,
-as bots' webhooks are called: a slow push service holds no lock (on
-SQLite, the one every writer waits for). A process stopped mid-round
-finishes it first (Sweep.stop); one killed loses that round's pushes,
-never repeats them. A message is pushed to each browser its people
-subscribed: the people it mentions, in a direct conversation its other
-members, and for a reply those who follow its thread (as a mention); never its author, nor someone who cannot read the room,
-has read it, or has a tab open in the room; in a muted room only a
-mention.
+Each push is a Delivery (rooms/sweeps/deliveries.py): stored by the sweep
+for each browser of each person the one rule tells (rooms/sweeps/audience.py),
+then sent every PUSH_SWEEP_SECONDS with no transaction open, and sent again
+while the push service fails or is down, for up to an hour. Not to someone
+who has read it, or has a tab open in the room, by the time it is sent.
+
+What a push says: who, where, and why this person is told ("mentioned
+you"), never the message's text. A notification shows on a locked screen
+and in the system's list, where others see it, and the push service keeps
+it (encrypted) until the browser is back; the text is one tap away, behind
+the sign-in.
 """
 
 import json
@@ -23,115 +23,80 @@ from django.conf import settings
 from py_vapid import Vapid, VapidException
 from pywebpush import WebPushException, webpush
 
-from accounts.models import PushSubscription
 from accounts.profiles import display_name
-from rooms.live.background import Sweep, first_unless_locked, sweep_transaction
-from rooms.models import Message, Presence, ReadMark, Room, SweepCursor, ThreadFollow
-from rooms.sweeps import outbound
+from rooms.live.background import Sweep
+from rooms.models import Delivery, Presence, ReadMark
+from rooms.sweeps import deliveries, outbound
 
 logger = logging.getLogger(__name__)
 
-# Messages one round takes at most; the next round takes the rest.
-BATCH = 200
 GONE = (404, 410)  # the push service forgot the browser: forget it too
 
 
 def enabled():
-    return bool(settings.VAPID_PUBLIC_KEY and settings.VAPID_PRIVATE_KEY)
+    return deliveries.push_enabled()
 
 
 def push_new_messages():
-    """Push what was posted since the last round; return how many pushes."""
-    pushed = 0
-    for message, subscriptions in claim_next_pushes():
-        payload = payload_of(message)
-        pushed += sum(send(subscription, payload) for subscription in subscriptions)
-    return pushed
+    """Store the pushes of new messages, then send those due; return how
+    many were sent."""
+    return deliveries.run_round(Delivery.Kind.PUSH, push)
 
 
-def claim_next_pushes():
-    """Move the cursor past the next messages; return each with the
-    browsers to push it to (messages with none left out)."""
-    # The reads of who to push to in the round's transaction too: a query
-    # that joins two tables can deadlock with a TRUNCATE (a test's flush)
-    # or a migration, and only the transaction gives way in time.
-    with sweep_transaction():
-        SweepCursor.make_if_new("push")
-        cursor = first_unless_locked(SweepCursor.objects.filter(name="push"))
-        if cursor is None:
-            return []  # another process is on it
-        messages = list(
-            Message.objects.posted_here()
-            .filter(pk__gt=cursor.last_message_id, deleted=None)
-            .select_related("room", "author__profile")
-            .order_by("pk")[:BATCH]
-        )
-        pushes = [(message, subscriptions_for(message)) for message in messages]
-        if messages:
-            cursor.last_message_id = messages[-1].pk
-            cursor.save(update_fields=["last_message_id"])
-    return [(message, browsers) for message, browsers in pushes if browsers]
+def push(delivery):
+    """Send one Delivery's push, unless its person saw the message meanwhile;
+    TryAgain if the push service may take it later."""
+    message = delivery.message
+    if message.deleted or not delivery.user.is_active:
+        return  # deleted, or its person banned, since it was stored
+    if seen(delivery.user_id, message):
+        return
+    subscription = delivery.subscription
+    send(subscription, payload_of(message, delivery.user_id))
 
 
-def subscriptions_for(message):
-    people = recipients(message)
-    if not people:
-        return []
-    return list(PushSubscription.objects.filter(user__in=people).order_by("pk"))
-
-
-def recipients(message):
-    """Return the ids of the people to push this message to."""
-    room = message.room
-    mentioned = set(message.mentions.values_list("pk", flat=True))
-    if message.thread_id is not None:
-        # A reply is a mention to those who follow its thread.
-        mentioned |= ThreadFollow.objects.followers([message.thread_id])[
-            message.thread_id
-        ]
-    concerned = set(mentioned)
-    if room.is_direct:
-        concerned |= set(room.members.values_list("pk", flat=True))
-    concerned.discard(message.author_id)
-    if not concerned:
-        return set()
-    subscribed = set(
-        PushSubscription.objects.filter(user__in=concerned).values_list(
-            "user", flat=True
-        )
+def seen(user_id, message):
+    """Whether this person has read the message, or has the room open."""
+    read = ReadMark.objects.filter(
+        user=user_id, room=message.room_id, last_read_id__gte=message.pk
     )
-    if room.kind != Room.Kind.OPEN:
-        subscribed &= set(room.members.values_list("pk", flat=True))
-    marks = ReadMark.objects.filter(room=room, user__in=subscribed)
-    for user_id, last_read, muted in marks.values_list("user", "last_read_id", "muted"):
-        if last_read >= message.pk or (muted and user_id not in mentioned):
-            subscribed.discard(user_id)
     watching = Presence.objects.live().filter(
-        room=room, user__in=subscribed, closed=False
+        user=user_id, room=message.room_id, closed=False
     )
-    return subscribed - set(watching.values_list("user", flat=True))
+    return read.exists() or watching.exists()
 
 
-def payload_of(message):
+def payload_of(message, user_id):
     room = message.room
     where = "(direct message)" if room.is_direct else f"in #{room.name}"
+    if message.mentions.filter(pk=user_id).exists():
+        why = "mentioned you"
+    elif message.thread_id is not None:
+        why = "replied in a thread you follow"
+    else:
+        why = "sent you a message"
     return {
         "title": f"{display_name(message.author)} {where}",
-        "body": message.body[:200],
+        "body": f"{display_name(message.author)} {why}",
         "url": message.get_absolute_url(),
         "tag": f"room-{room.pk}",
     }
 
 
 def send(subscription, payload):
-    """Send one encrypted push; return 1 if the push service took it.
+    """Send one encrypted push; TryAgain if the push service failed or was
+    out of reach (a 5xx, a timeout, a failed lookup).
 
     A subscription is anyone's input: whatever it does wrong costs its own
-    push only, never the round's others.
+    push only, never the round's others; it is forgotten only when the push
+    service says the browser is gone, or it can never be pushed to.
     """
-    if not endpoint_allowed(subscription.endpoint):
-        subscription.delete()
-        return 0
+    allow_private = settings.PUSH_ALLOW_PRIVATE
+    if not outbound.may_request(subscription.endpoint, allow_private=allow_private):
+        # Not public, or a name that did not resolve just now: a lookup that
+        # fails once is no reason to forget a browser.
+        logger.warning("A push to %s is not sent: not public", subscription.user_id)
+        raise deliveries.TryAgain
     try:
         webpush(
             subscription.as_webpush_target(),
@@ -140,16 +105,17 @@ def send(subscription, payload):
             vapid_claims={"sub": settings.VAPID_SUBJECT},
             ttl=3600,
             timeout=5,
-            requests_session=outbound.session(
-                allow_private=settings.PUSH_ALLOW_PRIVATE
-            ),
+            requests_session=outbound.session(allow_private=allow_private),
         )
     except WebPushException as error:
-        if error.response is not None and error.response.status_code in GONE:
+        status = error.response.status_code if error.response is not None else None
+        if status in GONE:
             subscription.delete()
-        else:
+        elif status is None or status >= 500 or status == 429:
             logger.warning("A push to %s failed: %s", subscription.user_id, error)
-        return 0
+            raise deliveries.TryAgain from error
+        else:
+            logger.warning("A push to %s was refused: %s", subscription.user_id, error)
     except (ValueError, VapidException) as error:
         # Keys that encrypt nothing (the browser's p256dh is not a point on
         # the curve), or a host a push cannot be signed for: this
@@ -158,16 +124,11 @@ def send(subscription, payload):
             "Dropped a push subscription of %s: %s", subscription.user_id, error
         )
         subscription.delete()
-        return 0
     except requests.RequestException as error:
-        # A push service down or slow, or an address that is not public:
-        # this browser misses the push, the round's others do not.
+        # A push service down or slow, a name that did not resolve, or an
+        # address that is not public: tried again later.
         logger.warning("A push to %s failed: %r", subscription.user_id, error)
-        return 0
-    except Exception:
-        logger.exception("A push to %s failed", subscription.user_id)
-        return 0
-    return 1
+        raise deliveries.TryAgain from error
 
 
 def endpoint_allowed(url):

@@ -5,11 +5,12 @@ a preview), and its earlier versions."""
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from accounts import bots
 from rooms.messages import changes, emoji_names, posting
 from rooms.messages.forms import MessageForm
 from rooms.models import Attachment, LinkPreview, Message
@@ -52,8 +53,14 @@ def attachment(request, pk, thumbnail=False):
     Nothing uploaded runs here: a picture is shown as the picture its bytes
     are, anything else is a download, and the page it could make is
     sandboxed. From S3, a short-lived signed URL, after the same check.
+    A bot asks with its key (Authorization: Bearer), as in the API.
     """
-    attachment = get_object_or_404(Attachment.objects.readable_by(request.user), pk=pk)
+    reader = request.user
+    if "Authorization" in request.headers:
+        reader = bots.from_authorization(request.headers["Authorization"])
+        if reader is None:
+            return HttpResponse(status=401, headers={"WWW-Authenticate": "Bearer"})
+    attachment = get_object_or_404(Attachment.objects.readable_by(reader), pk=pk)
     file = (
         attachment.thumbnail if thumbnail and attachment.thumbnail else attachment.file
     )
