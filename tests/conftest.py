@@ -32,21 +32,29 @@ RUN = f"{os.getpid()}"
 
 def pytest_collection_modifyitems(config, items):
     """tests/run runs the suite on SQLite and on Postgres side by side
-    (SUITE_RUN names which). A test marked one_run(name) runs in that run
-    only: it needs that database, or the database does not matter to it
-    and running it twice would only cost time. Outside tests/run every test
+    (SUITE_RUN names which). Each test runs in both unless it runs in one:
+    a test marked one_run(name) runs in that run only (it needs that
+    database, or the database does not matter to it), and a browser test
+    (tests/e2e) runs on SQLite unless marked: the database changes nothing
+    a browser sees that the tests beside the database do not check, and
+    browsers are most of the suite's time. Outside tests/run every test
     runs."""
     run = os.environ.get("SUITE_RUN")
     if not run:
         return
-    elsewhere = [
-        item
-        for item in items
-        if (marker := item.get_closest_marker("one_run")) and marker.args[0] != run
-    ]
+    elsewhere = [item for item in items if runs_in(item) not in (None, run)]
     if elsewhere:
         config.hook.pytest_deselected(items=elsewhere)
         items[:] = [item for item in items if item not in elsewhere]
+
+
+def runs_in(item):
+    """Return the one run a test runs in, or None for both."""
+    if marker := item.get_closest_marker("one_run"):
+        return marker.args[0]
+    if item.path.is_relative_to(ROOT / "tests" / "e2e"):
+        return "sqlite"
+    return None
 
 
 def require(condition, reason):
@@ -99,7 +107,8 @@ class ChatServer:
             stdout=log,
             stderr=log,
         )
-        deadline = time.monotonic() + 30
+        # Long enough for a start on a machine busy with the other workers.
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"uvicorn exited; see {self.log_path}")
@@ -108,7 +117,7 @@ class ChatServer:
                 return
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError(f"uvicorn did not listen within 30 s; see {self.log_path}")
+        raise RuntimeError(f"uvicorn did not listen within 90 s; see {self.log_path}")
 
     def stop(self):
         if self.process and self.process.poll() is None:

@@ -25,7 +25,7 @@ class Tab:
     async def send(self, **values):
         await self.ws.send(json.dumps({**values, "headers": {"HX-Request": "true"}}))
 
-    async def expect(self, pattern, timeout=5):
+    async def expect(self, pattern, timeout=15):
         """Wait until the frames received so far match pattern; return them."""
         async with asyncio.timeout(timeout):
             while not re.search(pattern, self.seen):
@@ -47,7 +47,7 @@ class Tab:
             return
         pytest.fail(f"unexpected frame: {frame[:200]}")
 
-    async def expect_close(self, timeout=5):
+    async def expect_close(self, timeout=15):
         with pytest.raises(ConnectionClosed) as closed:
             async with asyncio.timeout(timeout):
                 while True:

@@ -30,7 +30,9 @@ def test_a_room_is_open_unless_marked_private(alice):
     assert not Room.objects.get(slug="lounge").is_private
 
 
-def test_lobby_shows_only_the_rooms_you_may_see(secret, alice, bob, carol, client):
+def test_lobby_shows_only_the_rooms_you_may_see(
+    general, secret, alice, bob, carol, client
+):
     assert 'data-room="secret"' in alice.get("/").content.decode()
     assert 'data-room="secret"' in bob.get("/").content.decode()
     for outsider in (carol, client):
