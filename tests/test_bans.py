@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.forms import BANNED
 from accounts.models import AdminAction, BannedAddress
-from rooms.live import broadcast
+from rooms.live import broadcast, events
 from rooms.models import Message, Room
 
 from .conftest import PASSWORD
@@ -155,7 +155,7 @@ def test_a_ban_deletes_many_messages_at_once_and_shows_each_after_it_commits(
     )
     # Already sent, each once, after the commit: none waits to be received.
     shown = [async_to_sync(layer.receive)(channel) for _ in range(count + 5)]
-    assert sorted(event["changed"] for event in shown) == sorted(
+    assert sorted(events.from_layer(event).id for event in shown) == sorted(
         message.pk for message in spam if message.room_id == general.pk
     )
 

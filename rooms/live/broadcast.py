@@ -7,6 +7,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
+from rooms.live import events
 from rooms.live.background import run_in_background
 
 logger = logging.getLogger(__name__)
@@ -39,17 +40,18 @@ async def message_posted(message):
     in the background until the layer is back.
     """
     html = render_to_string("rooms/room.html#message-posted", {"messages": [message]})
-    event = {
-        "room": message.room_id,
-        "html": html,
-        "id": message.pk,
-        "room_fields": listed_fields(message.room),
-    }
-    if message.in_room:
-        # For lobbies: whether their person has something unread. A reply
-        # only in its thread leaves the room read.
-        event["author"] = message.author_id
-        event["mentions"] = [person.pk for person in message.mentioned().values()]
+    # Sidebars count it unread for its room's members, but for a reply only
+    # in its thread, which leaves the room read.
+    mentions = message.mentioned().values() if message.in_room else ()
+    event = events.MessagePosted(
+        html,
+        message.room_id,
+        message.pk,
+        listed_fields(message.room),
+        in_room=message.in_room,
+        author=message.author_id,
+        mentions=[person.pk for person in mentions],
+    ).to_layer()
     group = room_group(message.room_id)
     try:
         await get_channel_layer().group_send(group, event)
@@ -67,13 +69,10 @@ def message_changed(message):
     the author from the database, which the event loop may not.
     """
     html = render_to_string("rooms/room.html#messages-changed", {"messages": [message]})
-    event = {
-        "room": message.room_id,
-        "html": html,
-        "changed": message.pk,
-        "revision": message.revision,
-    }
-    async_to_sync(_send_now_or_eventually)(room_group(message.room_id), event)
+    event = events.MessageChanged(html, message.room_id, message.pk, message.revision)
+    async_to_sync(_send_now_or_eventually)(
+        room_group(message.room_id), event.to_layer()
+    )
 
 
 def person_changed(user):
@@ -82,8 +81,8 @@ def person_changed(user):
     Sync, like message_changed: its callers are sync views.
     """
     html = render_to_string("rooms/room.html#person-update", {"person": user})
-    event = {"room": None, "html": html, "person": user.pk}
-    async_to_sync(_send_now_or_eventually)(PEOPLE_GROUP, event)
+    event = events.PersonChanged(html, user.pk)
+    async_to_sync(_send_now_or_eventually)(PEOPLE_GROUP, event.to_layer())
 
 
 def room_changed(room):
@@ -93,13 +92,8 @@ def room_changed(room):
     Sync, like message_changed: its callers are sync views.
     """
     html = render_to_string("rooms/room.html#room-changed", {"room": room})
-    event = {
-        "room": room.pk,
-        "html": html,
-        "room_changed": True,
-        "room_fields": listed_fields(room),
-    }
-    async_to_sync(_send_now_or_eventually)(room_group(room.pk), event)
+    event = events.RoomChanged(html, room.pk, listed_fields(room))
+    async_to_sync(_send_now_or_eventually)(room_group(room.pk), event.to_layer())
 
 
 def listed_fields(room):
@@ -121,17 +115,16 @@ async def _send_now_or_eventually(group, event):
 async def people_changed(room, online, *, joined=(), left=()):
     context = {"room": room, "online": online, "joined": joined, "left": left}
     html = render_to_string("rooms/room.html#people-update", context)
-    await get_channel_layer().group_send(
-        room_group(room.pk), {"room": room.pk, "html": html}
-    )
+    event = events.PeopleChanged(html, room.pk)
+    await get_channel_layer().group_send(room_group(room.pk), event.to_layer())
 
 
 async def typing(room, user):
     """Tell a room this person is typing: a hint, so dropped if it fails."""
     html = render_to_string("rooms/room.html#typing-update", {"typist": user})
-    event = {"room": room.pk, "html": html, "typist": user.pk}
+    event = events.Typing(html, room.pk, user.pk)
     try:
-        await get_channel_layer().group_send(room_group(room.pk), event)
+        await get_channel_layer().group_send(room_group(room.pk), event.to_layer())
     except Exception as error:
         logger.warning("Typing notice in room %s dropped: %r", room.pk, error)
 
@@ -145,7 +138,7 @@ async def user_signed_out(user_id, reason="signed-out"):
     """
     try:
         await get_channel_layer().group_send(
-            user_group(user_id), {"type": "user.signed_out", "reason": reason}
+            user_group(user_id), events.SignedOut(reason).to_layer()
         )
     except Exception:
         # The session ends without the channel layer: an outage must not
@@ -156,11 +149,7 @@ async def user_signed_out(user_id, reason="signed-out"):
 async def room_read(user_id, room):
     """Tell this person's other tabs they have read the room: its sidebar
     entries are no longer unread. A hint: dropped if it fails."""
-    event = {
-        "type": "room.read",
-        "room_id": room.pk,
-        "room_fields": listed_fields(room),
-    }
+    event = events.RoomRead(room.pk, listed_fields(room)).to_layer()
     try:
         await get_channel_layer().group_send(user_group(user_id), event)
     except Exception as error:
@@ -171,14 +160,14 @@ async def member_removed(room_id, user_id, reason="removed"):
     """Unlist a room in this person's sidebars and close their sockets to it:
     they may no longer read it ("removed", "left"), or left an open room
     ("left-open-room", read on in the tabs that show it)."""
-    event = {"type": "user.removed", "room_id": room_id, "reason": reason}
+    event = events.MemberRemoved(room_id, reason).to_layer()
     await get_channel_layer().group_send(user_group(user_id), event)
 
 
 async def room_added(room_id, user_id):
     """List a room in this person's open sidebars: they may read it now."""
     await get_channel_layer().group_send(
-        user_group(user_id), {"type": "user.room_added", "room_id": room_id}
+        user_group(user_id), events.RoomAdded(room_id).to_layer()
     )
 
 
@@ -189,9 +178,8 @@ async def room_opened(room):
     nothing unread.
     """
     html = render_to_string("rooms/sidebar.html#entry-added", {"room": room})
-    await get_channel_layer().group_send(
-        SIDEBARS_GROUP, {"opened": room.pk, "html": html}
-    )
+    event = events.RoomOpened(html, room.pk)
+    await get_channel_layer().group_send(SIDEBARS_GROUP, event.to_layer())
 
 
 async def _send_eventually(group, event):

@@ -15,6 +15,7 @@ from collections import Counter, defaultdict, deque
 
 from channels.layers import get_channel_layer
 
+from rooms.live import events
 from rooms.live.background import run_in_background
 from rooms.live.broadcast import PEOPLE_GROUP, SIDEBARS_GROUP, room_group
 from rooms.live.consumers import catch_up
@@ -152,34 +153,43 @@ class _Rooms:
         layer = get_channel_layer()
         while True:
             try:
-                event = await layer.receive(self.channel)
+                message = await layer.receive(self.channel)
             except Exception:
                 logger.exception("Could not read room broadcasts; retrying")
                 await asyncio.sleep(1)
                 continue
-            self._pass_on(event)
+            event = events.from_layer(message)
+            if event is None:
+                logger.warning("Ignoring a broadcast this release does not know")
+                continue
+            self.pass_on(event)
 
     # Its own frame, so no socket outlives its close as a leftover local
     # of the loop above while it waits for the next event.
-    def _pass_on(self, event):
-        if "opened" in event:
-            self._list_opened(event["opened"], PreparedText(event["html"]))
-            return
-        room_id = event["room"]
-        # Framed once here for all the room's sockets, not once per socket.
-        event["html"] = PreparedText(event["html"])
-        if room_id is None:  # someone's new name or avatar: every room
-            catch_up.forget_drawings()
-            for consumer in {c for sockets in self.members.values() for c in sockets}:
-                consumer.outbox.put(event["html"])
-            return
-        # Members show the broadcast; watchers (sidebars) only note it.
-        for consumer in tuple(self.members.get(room_id, ())):
+    def pass_on(self, event):
+        """Hand a broadcast to the sockets here that show it."""
+        # Framed once here for all the sockets, not once per socket.
+        event.html = PreparedText(event.html)
+        match event:
+            case events.RoomOpened():
+                self._list_opened(event.room, event.html)
+            case events.PersonChanged():  # a new name or avatar: every room
+                catch_up.forget_drawings()
+                for consumer in {
+                    c for sockets in self.members.values() for c in sockets
+                }:
+                    consumer.outbox.put(event.html)
+            case _:
+                self._pass_on_in_room(event)
+
+    def _pass_on_in_room(self, event):
+        """Members show the broadcast; watchers (sidebars) only note it."""
+        for consumer in tuple(self.members.get(event.room, ())):
             try:
                 consumer.deliver(event)
             except Exception:  # one broken socket must not stop the rest
                 logger.exception("Could not deliver to %s", consumer)
-        for consumer in tuple(self.watchers.get(room_id, ())):
+        for consumer in tuple(self.watchers.get(event.room, ())):
             try:
                 consumer.notice(event)
             except Exception:

@@ -10,7 +10,7 @@ import re
 from collections import OrderedDict
 from urllib.parse import parse_qs
 
-from rooms.live import db
+from rooms.live import db, events
 from rooms.models import PAGE_SIZE, Room
 from site_config.websocket import PreparedText
 
@@ -59,21 +59,19 @@ class CatchUp:
 
     def is_unsent(self, event):
         """Return whether a live broadcast is news to this socket; note it."""
-        changed_id = event.get("changed")
-        if changed_id is not None:
-            # Sent already, by the catch-up or live: an older copy must not
-            # replace a newer one.
-            revision = event["revision"]
-            if revision <= self.synced_revision:
-                return False
-            if revision <= self.changes_sent.get(changed_id, 0):
-                return False
-            self.changes_sent[changed_id] = revision
-        message_id = event.get("id")
-        if message_id is not None:
-            if message_id in self.sent_ids:
-                return False  # the heartbeat's catch-up got there first
-            self.sent_ids.add(message_id)
+        match event:
+            case events.MessageChanged(id=changed_id, revision=revision):
+                # Sent already, by the catch-up or live: an older copy must
+                # not replace a newer one.
+                if revision <= self.synced_revision:
+                    return False
+                if revision <= self.changes_sent.get(changed_id, 0):
+                    return False
+                self.changes_sent[changed_id] = revision
+            case events.MessagePosted(id=message_id):
+                if message_id in self.sent_ids:
+                    return False  # the heartbeat's catch-up got there first
+                self.sent_ids.add(message_id)
         return True
 
     async def catch_up(self):

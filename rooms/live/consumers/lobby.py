@@ -1,7 +1,7 @@
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 
-from rooms.live import broadcast, fanout
+from rooms.live import broadcast, events, fanout
 from rooms.live.consumers.base import CLOSE_SIGNED_OUT, Consumer
 from rooms.live.consumers.sidebar import Sidebar
 
@@ -30,7 +30,7 @@ class LobbyConsumer(Sidebar, Consumer):
                 broadcast.user_group(self.user.pk), self.channel_name
             )
 
-    async def user_signed_out(self, event):
+    async def user_signed_out(self, message):
         # The page must not go on showing the person's rooms and name.
         html = render_to_string(
             "rooms/sidebar.html#signed-out-update", {"user": AnonymousUser()}
@@ -38,5 +38,5 @@ class LobbyConsumer(Sidebar, Consumer):
         await self.send(text_data=html)
         await self.close(code=CLOSE_SIGNED_OUT)
 
-    async def user_removed(self, event):
-        await self.stop_watching(event["room_id"])
+    async def user_removed(self, message):
+        await self.stop_watching(events.MemberRemoved.from_layer(message).room_id)

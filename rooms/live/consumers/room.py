@@ -4,7 +4,7 @@ import json
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 
-from rooms.live import broadcast, db, fanout, heartbeat, presence
+from rooms.live import broadcast, db, events, fanout, heartbeat, presence
 from rooms.live.consumers.actions import MessageActions, SessionActions
 from rooms.live.consumers.base import (
     CLOSE_MEMBERS_ONLY,
@@ -110,29 +110,27 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
     def deliver(self, event):
         # Skipped here, not hidden by CSS: CSS words "alice and bob are
         # typing…" from the names in #typing, so yours must not be there.
-        if "typist" in event and event["typist"] == self.user.pk:
+        if isinstance(event, events.Typing) and event.typist == self.user.pk:
             return
         if self.is_unsent(event):
-            self.outbox.put(event["html"])
+            self.outbox.put(event.html)
 
     # Group events
 
-    async def user_signed_out(self, event):
-        # Processes still on the previous release send no reason.
-        reason = event.get("reason", "signed-out")
-        signed_out = {"reason": reason, "user": AnonymousUser()}
+    async def user_signed_out(self, message):
+        event = events.SignedOut.from_layer(message)
+        signed_out = {"reason": event.reason, "user": AnonymousUser()}
         await self.send_fragment("refusal", signed_out)
         await self.close(code=CLOSE_SIGNED_OUT)
 
-    async def user_removed(self, event):
-        if event["room_id"] != self.room.pk:
-            await self.stop_watching(event["room_id"])
+    async def user_removed(self, message):
+        event = events.MemberRemoved.from_layer(message)
+        if event.room_id != self.room.pk:
+            await self.stop_watching(event.room_id)
             return
-        # Processes still on the previous release send no reason.
-        reason = event.get("reason", "removed")
-        if reason == "left-open-room":
+        if event.reason == "left-open-room":
             return  # anyone may still read it here
-        await self.send_fragment("refusal", {"reason": reason})
+        await self.send_fragment("refusal", {"reason": event.reason})
         await self.close(code=CLOSE_MEMBERS_ONLY)
 
     # Membership of the signed-in person

@@ -3,7 +3,7 @@ from functools import partial
 from django.db.models import Max
 from django.template.loader import render_to_string
 
-from rooms.live import db, fanout
+from rooms.live import db, events, fanout
 from rooms.models import UNREAD_SHOWN, Message, Room
 from rooms.web.sidebar import sidebar_context
 from site_config.websocket import PreparedText
@@ -16,9 +16,9 @@ def unread_entry(event, count, muted):
     the room, and then once per count in this process, for every socket
     that shows it.
     """
-    entries = event.setdefault("unread_entries", {})
+    entries = event.unread_entries
     if (count, muted) not in entries:
-        room = listed_room(event["room"], event["room_fields"], count, muted)
+        room = listed_room(event.room, event.room_fields, count, muted)
         html = render_to_string("rooms/sidebar.html#entry-update", {"room": room})
         entries[count, muted] = PreparedText(html)
     return entries[count, muted]
@@ -129,16 +129,18 @@ class Sidebar:
         if self.held is not None:
             self.held.append(partial(self.notice, event))
             return
-        room_id = event["room"]
-        if "room_changed" in event:
-            self.redraw_entry(room_id, event["room_fields"])
+        room_id = event.room
+        if isinstance(event, events.RoomChanged):
+            self.redraw_entry(room_id, event.room_fields)
             return
-        if "author" not in event or event["author"] == self.user.pk:
-            return  # not a new message, or their own
+        if not isinstance(event, events.MessagePosted) or not event.in_room:
+            return  # not a new message in the room
+        if event.author == self.user.pk:
+            return  # their own
         if fanout.rooms.is_reading(room_id, self.user.pk):
             return  # read live in another tab of theirs
         muted = room_id in self.muted
-        if muted and self.user.pk not in event["mentions"]:
+        if muted and self.user.pk not in event.mentions:
             return
         count = self.unread.get(room_id, 0)
         if count >= UNREAD_SHOWN:
@@ -146,10 +148,11 @@ class Sidebar:
         self.unread[room_id] = count + 1
         self.outbox.put(unread_entry(event, count + 1, muted))
 
-    async def room_read(self, event):
+    async def room_read(self, message):
         """This person read the room elsewhere: it is no longer unread here."""
-        if self.unread.pop(event["room_id"], None) is not None:
-            self.redraw_entry(event["room_id"], event["room_fields"])
+        event = events.RoomRead.from_layer(message)
+        if self.unread.pop(event.room_id, None) is not None:
+            self.redraw_entry(event.room_id, event.room_fields)
 
     def redraw_entry(self, room_id, fields):
         unread, muted = self.unread.get(room_id, 0), room_id in self.muted
@@ -174,11 +177,12 @@ class Sidebar:
         own = getattr(self.current_room, "pk", None)
         return room_id not in self.watched_room_ids and room_id != own
 
-    async def user_room_added(self, event):
+    async def user_room_added(self, message):
         """This person was let into a room: watch it, and list it."""
+        room_id = events.RoomAdded.from_layer(message).room_id
         # Handled in turn: the person may have signed out over this socket.
-        if self.user.is_authenticated and self.lists_new(event["room_id"]):
-            await self.watch_and_draw([event["room_id"]])
+        if self.user.is_authenticated and self.lists_new(room_id):
+            await self.watch_and_draw([room_id])
 
     async def stop_watching(self, room_id):
         """This person may no longer read the room."""
