@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -38,12 +39,15 @@ async def message_posted(message):
     Open sockets never catch up by themselves, so a failed send is retried
     in the background until the layer is back.
     """
+    # For the broadcast latency (site_config/metrics.py).
+    stored_at = time.time()
     html = render_to_string("rooms/room.html#message-posted", {"messages": [message]})
     event = {
         "room": message.room_id,
         "html": html,
         "id": message.pk,
         "room_fields": listed_fields(message.room),
+        "stored_at": stored_at,
     }
     if message.in_room:
         # For lobbies: whether their person has something unread. A reply

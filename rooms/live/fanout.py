@@ -17,6 +17,7 @@ from channels.layers import get_channel_layer
 
 from rooms.live.background import run_in_background
 from rooms.live.broadcast import PEOPLE_GROUP, SIDEBARS_GROUP, room_group
+from site_config import metrics
 from site_config.websocket import PreparedText
 
 logger = logging.getLogger(__name__)
@@ -172,11 +173,13 @@ class _Rooms:
                 consumer.outbox.put(event["html"])
             return
         # Members show the broadcast; watchers (sidebars) only note it.
+        delivered = 0
         for consumer in tuple(self.members.get(room_id, ())):
             try:
-                consumer.deliver(event)
+                delivered += consumer.deliver(event)
             except Exception:  # one broken socket must not stop the rest
                 logger.exception("Could not deliver to %s", consumer)
+        metrics.broadcast_sent(event.get("stored_at"), delivered)
         for consumer in tuple(self.watchers.get(room_id, ())):
             try:
                 consumer.notice(event)

@@ -9,6 +9,7 @@ from asgiref.sync import async_to_sync
 from rooms.live import broadcast, db
 from rooms.messages.forms import MessageForm
 from rooms.models import Message, RoomArchived
+from site_config import metrics
 
 
 @dataclass
@@ -60,4 +61,5 @@ def check_and_store(room, author, data, files=None, thread=None):
     except RoomArchived as archived:
         form.add_error("message", archived)
         return Posted(form)
+    metrics.messages_posted.inc()
     return Posted(form, message)
