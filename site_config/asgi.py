@@ -22,16 +22,15 @@ from site_config.origin import SameOriginValidator  # noqa: E402
 from site_config.proxies import TrustedProxies  # noqa: E402
 from site_config.websocket import ServerSendInScope  # noqa: E402
 
-sockets = ServerSendInScope(
-    SameOriginValidator(
-        CookieMiddleware(
-            SessionMiddleware(UserAfterHandshake(URLRouter(websocket_urlpatterns)))
-        )
+sockets = SameOriginValidator(
+    CookieMiddleware(
+        SessionMiddleware(UserAfterHandshake(URLRouter(websocket_urlpatterns)))
     )
 )
 if settings.SENTRY_DSN:
     # A consumer's exception ends its socket without a response for
-    # Django's integration to see.
+    # Django's integration to see. Inside ServerSendInScope, which must
+    # see the server's own send.
     sockets = SentryAsgiMiddleware(sockets)
 
 # First, an id for each request and socket that its log lines carry
@@ -49,7 +48,7 @@ application = RequestId(
             {
                 "http": HoldDisconnectUntilResponse(django_asgi_app),
                 "lifespan": lifespan,
-                "websocket": sockets,
+                "websocket": ServerSendInScope(sockets),
             }
         )
     )

@@ -42,6 +42,10 @@ class RequestId:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         value = given if ROUTER_ID.fullmatch(given) else uuid.uuid4().hex
         request_id.set(value)
+        if scope["type"] == "websocket":
+            # The server's own send, untouched: the fan-out writes frames
+            # with it directly (site_config/websocket.py).
+            return await self.app(scope, receive, send)
 
         async def send_with_id(message):
             if message["type"] == "http.response.start":
