@@ -127,6 +127,7 @@ class SweepLag:
     process's."""
 
     def collect(self):
+        # Here, not above: the models' modules import this one.
         from rooms.models import Message, SweepCursor
 
         lag = GaugeMetricFamily(

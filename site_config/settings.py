@@ -75,10 +75,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "site_config.metrics.count_requests",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After static files: every request it counts has a route.
+    "site_config.metrics.count_requests",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
