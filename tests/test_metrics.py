@@ -8,6 +8,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import override_settings
 from prometheus_client.parser import text_string_to_metric_families
+from websockets.asyncio.client import connect
 
 from .conftest import require, start_chat_server
 from .sockets import Tab, open_tab
@@ -98,6 +99,19 @@ async def test_figures_move_as_two_people_chat_on_two_processes(
     # Each message at least to the other person's tab.
     assert moved("chat_deliveries_total") >= 2
     assert moved("chat_broadcast_latency_seconds_count") >= 2
+    # bob's page comes back from before both messages, and says so.
+    again = f"{two_processes.ws_url}/ws/rooms/general/?after=0&reconnect=1"
+    cookie = {"Cookie": f"sessionid={bob.session_id}"}
+    async with connect(again, origin=two_processes.url, additional_headers=cookie) as b:
+        await Tab(b).expect("hello alice")
+    caught_up = await sync_to_async(scrape)(two_processes)
+    assert (
+        caught_up["chat_reconnects_total", ()] - during["chat_reconnects_total", ()]
+        == 1
+    )
+    assert caught_up["chat_catch_up_messages_total", ()] >= 2 + before.get(
+        ("chat_catch_up_messages_total", ()), 0
+    )
     async with asyncio.timeout(5):  # the sockets' close reaches the server
         while (await sync_to_async(scrape)(two_processes))[OPEN_ROOMS]:
             await asyncio.sleep(0.05)
