@@ -18,8 +18,10 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 # Set by RequestId for each request and socket, then by LogContext or the
 # consumer once it knows who and where: read by every log line made
 # while it runs (uvicorn's access line included, written from the
-# app's own send). person holds the request's lazy user: a line names
-# them once something has read who they are, and never reads it itself.
+# app's own send). person holds a socket's user id, or a request: a line
+# names its person once something has read who they are, and never reads
+# it itself. Never the lazy user: asgiref's isinstance() on each
+# variable, at every thread hop, would read it from the event loop.
 request_id = contextvars.ContextVar("request_id", default=None)
 person = contextvars.ContextVar("person", default=None)
 room = contextvars.ContextVar("room", default=None)
@@ -71,7 +73,7 @@ class LogContext:
             markcoroutinefunction(self)
 
     def __call__(self, request):
-        person.set(getattr(request, "user", None))
+        person.set(request)
         return self.get_response(request)
 
     # Async: a sync one would cost every request a trip to Django's thread.
@@ -81,8 +83,11 @@ class LogContext:
 
 
 def known_person():
-    user = person.get()
-    user = getattr(user, "_wrapped", user)  # a lazy user, read by now or not
+    value = person.get()
+    if value is None or isinstance(value, int):
+        return value
+    # A request's lazy user, read by now or not (then its _wrapped is empty).
+    user = getattr(value.__dict__.get("user"), "_wrapped", None)
     return getattr(user, "pk", None)
 
 

@@ -93,7 +93,7 @@ class Consumer(AsyncWebsocketConsumer):
         # contend with the handshakes still coming, and a storm of
         # connects settles slower.
         self.scope["user"]._wrapped = await get_user(self.scope)
-        logs.person.set(self.scope["user"])
+        logs.person.set(self.scope["user"].pk)
 
     async def still_signed_in(self):
         """Read the session again, once this socket is in its person's group.
