@@ -276,8 +276,10 @@ if LOG_FORMAT == "json":
         "formatter": "json",
         "stream": "ext://sys.stdout",
     }
-    # Django's own handler for its loggers writes text under DEBUG.
-    LOGGING["loggers"]["django"] = {"handlers": [], "propagate": True}
+    # Django's own handler for its loggers writes text under DEBUG, and
+    # uvicorn's when it is run without `manage.py serve`: through ours.
+    for name in ("django", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        LOGGING["loggers"][name] = {"handlers": [], "propagate": True}
 
 # Presence: a socket refreshes its row every HEARTBEAT; a row not refreshed
 # for TTL is a ghost of a dead process; a closed socket counts for GRACE.
