@@ -16,7 +16,8 @@ from django.db import connection
 from .conftest import ROOT, free_port, server_environment, start_chat_server
 from .sockets import Tab, http_post, open_tab
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Once: the trigger is SQLite's, and the rest does not depend on the database.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.one_run("sqlite")]
 
 BODY = "the body nobody else may read"
 PASSWORD = "a password in the form"
@@ -76,7 +77,8 @@ def check_error_reporting(dsn):
     return subprocess.run(
         [sys.executable, "manage.py", "check_error_reporting"],
         cwd=ROOT,
-        env={**server_environment(), "SENTRY_DSN": dsn},
+        # The commit, as Heroku's build gives it.
+        env={**server_environment(), "SENTRY_DSN": dsn, "SOURCE_VERSION": "c0ffee1"},
         capture_output=True,
         text=True,
         timeout=60,
@@ -87,7 +89,8 @@ def test_the_deployers_check_sends_a_test_event(error_service):
     done = check_error_reporting(error_service.dsn)
     assert done.returncode == 0, done.stderr
     assert "accepted (HTTP 200)" in done.stdout
-    error_service.wait_for("check_error_reporting: a test event")
+    event = error_service.wait_for("check_error_reporting: a test event")
+    assert '"release":"c0ffee1"' in event.replace(" ", "")
 
 
 def test_the_check_says_when_nothing_answers():
@@ -109,7 +112,6 @@ def messages_refused():
         cursor.execute("DROP TRIGGER refuse_messages")
 
 
-@pytest.mark.one_run("sqlite")  # the trigger is SQLite's
 async def test_errors_in_a_view_and_a_consumer_are_reported_without_secrets(
     error_service, django_db_blocker, general, alice, messages_refused
 ):

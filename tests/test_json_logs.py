@@ -11,7 +11,8 @@ from asgiref.sync import sync_to_async
 from .conftest import start_chat_server
 from .sockets import Tab, open_tab
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Once: the lines do not depend on the database.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.one_run("sqlite")]
 
 
 def get(server, path, headers=()):

@@ -16,6 +16,7 @@ from .test_redis_layer import REDIS_URL, redis_is_up
 
 TOKEN = "a-metrics-token"
 OPEN_ROOMS = ("chat_open_sockets", (("kind", "room"),))
+POOL_SIZE = ("chat_db_pool_connections", (("state", "size"),))
 
 
 @override_settings(METRICS_TOKEN="")
@@ -71,6 +72,8 @@ def two_processes(django_db_setup, django_db_blocker):
     server.stop()
 
 
+# On Postgres, where the processes' pools are read too.
+@pytest.mark.one_run("postgres")
 @pytest.mark.django_db(transaction=True)
 async def test_figures_move_as_two_people_chat_on_two_processes(
     two_processes, general, alice, bob
@@ -115,3 +118,6 @@ async def test_figures_move_as_two_people_chat_on_two_processes(
     async with asyncio.timeout(5):  # the sockets' close reaches the server
         while (await sync_to_async(scrape)(two_processes))[OPEN_ROOMS]:
             await asyncio.sleep(0.05)
+    async with asyncio.timeout(10):  # each process reads its pool every 5 s
+        while not (await sync_to_async(scrape)(two_processes))[POOL_SIZE]:
+            await asyncio.sleep(0.2)
