@@ -5,7 +5,7 @@ PYTHON ?= $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 ||
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench bench-search bench-import rehearsal proxy soak lint format browser lock audit outdated clean screenshots
+.PHONY: run test bench bench-search bench-import rehearsal proxy prometheus soak lint format browser lock audit outdated clean screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -54,10 +54,16 @@ proxy:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx && command -v openssl >/dev/null || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx openssl >/dev/null)
 
+# Prometheus, which scrapes the rehearsal's processes, from Debian's packages.
+prometheus:
+	@command -v prometheus >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null)
+
 # Deploy a clean clone of HEAD as a platform would (Procfile, two web
 # processes, Postgres, Redis, DEBUG off) behind nginx terminating TLS, and
-# use it in Chromium, restarting each process in turn (tests/rehearsal.py; about 45 s).
-rehearsal: $(VENV)/.installed browser proxy
+# use it in Chromium, restarting each process in turn, Prometheus scraping
+# both (tests/rehearsal.py; about 45 s).
+rehearsal: $(VENV)/.installed browser proxy prometheus
 	$(PY) -m tests.rehearsal
 
 # Chromium for the browser tests, and the emoji font every person's browser
@@ -69,7 +75,7 @@ browser:
 
 # The suite runs twice, on SQLite and on the Postgres of this machine kind,
 # side by side (tests/run); off CI a missing Postgres only skips its run.
-test: $(VENV)/.installed browser proxy lint
+test: $(VENV)/.installed browser proxy prometheus lint
 	PY=$(PY) tests/run --durations=15
 
 $(VENV)/.bench: requirements-bench.txt | $(PY)

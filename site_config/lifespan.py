@@ -1,5 +1,6 @@
 """The ASGI lifespan: a process starts its sweeps (emails, Web Push, bots'
-webhooks, link previews), and reports its database pool as it stops.
+webhooks, link previews) and its pool's metrics, and reports its database
+pool as it stops.
 
 Every connection a request or a socket took must be back in the pool by
 then; one still out was never returned and would starve the pool over
@@ -7,10 +8,14 @@ time, so it is logged as an error (and tests/test_pool.py reads it).
 """
 
 import logging
+import os
 
 from django.db import connections
+from prometheus_client import multiprocess
 
+from rooms.live.background import run_in_background
 from rooms.sweeps import notify, previews, push, webhooks
+from site_config import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -21,11 +26,15 @@ async def lifespan(scope, receive, send):
         if message["type"] == "lifespan.startup":
             for sweep in sweeps():
                 sweep.start()
+            run_in_background(metrics.watch_pools())
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             for sweep in sweeps():
                 await sweep.stop()
             report_database_pools()
+            if metrics.MULTIPROCESS:
+                # Its gauges (sockets, pool) no longer count.
+                multiprocess.mark_process_dead(os.getpid())
             await send({"type": "lifespan.shutdown.complete"})
             return
 

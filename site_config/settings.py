@@ -50,7 +50,8 @@ if not DEBUG:
     # HTTPS only. Behind a PaaS router X-Forwarded-Proto is trusted
     # (site_config/proxies.py), so the redirect cannot loop.
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Checked and scraped by the platform on its private network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     # Where the redirect goes, when not to the same host on port 443.
     SECURE_SSL_HOST = os.environ.get("SECURE_SSL_HOST") or None
     SESSION_COOKIE_SECURE = True
@@ -77,10 +78,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After static files: every request it counts has a route.
+    "site_config.metrics.count_requests",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "site_config.logs.LogContext",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -168,7 +172,7 @@ if REDIS_URL:
     # provider's self-signed certificate).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "site_config.channel_layers.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
@@ -263,6 +267,19 @@ LOGGING = {
         },
     },
 }
+# LOG_FORMAT=json: one JSON object a line on stdout, for a log platform
+# (site_config/logs.py; uvicorn's lines too, by site_config/logging.json).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+if LOG_FORMAT == "json":
+    LOGGING["formatters"] = {"json": {"()": "site_config.logs.JsonFormatter"}}
+    LOGGING["handlers"]["console"] |= {
+        "formatter": "json",
+        "stream": "ext://sys.stdout",
+    }
+    # Django's own handler for its loggers writes text under DEBUG, and
+    # uvicorn's when it is run without `manage.py serve`: through ours.
+    for name in ("django", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        LOGGING["loggers"][name] = {"handlers": [], "propagate": True}
 
 # Presence: a socket refreshes its row every HEARTBEAT; a row not refreshed
 # for TTL is a ghost of a dead process; a closed socket counts for GRACE.
@@ -419,3 +436,15 @@ LINK_PREVIEW_ALLOW_PRIVATE = env_bool("LINK_PREVIEW_ALLOW_PRIVATE")
 LINK_PREVIEW_SWEEP_SECONDS = float(os.environ.get("LINK_PREVIEW_SWEEP_SECONDS", 1))
 LINK_PREVIEW_TIMEOUT_SECONDS = float(os.environ.get("LINK_PREVIEW_TIMEOUT_SECONDS", 5))
 LINK_PREVIEW_SITE_RATE_LIMIT = env_rate("LINK_PREVIEW_SITE_RATE_LIMIT", "60/60")
+
+# /metrics (site_config/metrics.py): Prometheus's text format, for
+# requests bearing this token; without it there is no such page.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# Error reports (site_config/errors.py) to Sentry or a service speaking
+# its protocol, when set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from site_config import errors
+
+    errors.start(SENTRY_DSN)

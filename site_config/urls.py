@@ -9,9 +9,11 @@ from rooms.web import api, export_views, notification_views
 from . import gallery
 from .health import healthz
 from .manifest import service_worker, web_app_manifest
+from .metrics import metrics
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("manifest.webmanifest", web_app_manifest, name="manifest"),
     path("service-worker.js", service_worker, name="service_worker"),
     path("admin/", admin.site.urls),

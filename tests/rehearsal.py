@@ -6,6 +6,8 @@ DEBUG off, behind nginx terminating TLS with a self-signed certificate and
 passing plain HTTP on another port, as a platform's router does. Then,
 over https:// and wss:// in Chromium, what a deployer and two people would
 check, and a rolling restart of both processes while two people chat.
+Prometheus scrapes both processes' /metrics meanwhile, and its queries
+must see the people's messages counted.
 Prints each check; exits non-zero at the first that fails.
 
 It deploys what is committed (a clone of HEAD), not the working tree.
@@ -13,6 +15,7 @@ It deploys what is committed (a clone of HEAD), not the working tree.
 
 import http.client
 import io
+import json
 import os
 import secrets
 import shutil
@@ -24,6 +27,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import psycopg
@@ -39,6 +44,7 @@ HOST = "chat.localhost"
 POSTGRES_URL = os.environ.get("POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 PASSWORD = "a long rehearsal passphrase"
+METRICS_TOKEN = secrets.token_urlsafe(20)
 expect.set_options(timeout=15_000)
 
 
@@ -110,7 +116,9 @@ class Deployment:
             "SECRET_KEY": self.secret_key,
             "DEBUG": "0",
             "PROXY_COUNT": "1",
-            "ALLOWED_HOSTS": HOST,
+            # And the address Prometheus scrapes each process at.
+            "ALLOWED_HOSTS": f"{HOST},127.0.0.1",
+            "METRICS_TOKEN": METRICS_TOKEN,
             "CSRF_TRUSTED_ORIGINS": self.origin,
             # The router's ports are not 80 and 443 here.
             "SECURE_SSL_HOST": f"{HOST}:{self.tls_port}",
@@ -205,6 +213,49 @@ class Deployment:
         self.processes.append(process)
         wait_for_port(self.tls_port, process, "nginx")
         ok(f"nginx: TLS on {self.tls_port}, plain HTTP on {self.http_port}")
+
+    def start_prometheus(self):
+        """Prometheus scraping both web processes every second, as a
+        platform's monitoring would (each process, not the router)."""
+        self.prometheus_port = free_port()
+        targets = ", ".join(f'"127.0.0.1:{port}"' for port in self.web_ports)
+        config = self.work / "prometheus.yml"
+        config.write_text(
+            "global: {scrape_interval: 1s}\n"
+            "scrape_configs:\n"
+            "  - job_name: chat\n"
+            f"    authorization: {{credentials: {METRICS_TOKEN}}}\n"
+            f"    static_configs: [{{targets: [{targets}]}}]\n"
+        )
+        process = subprocess.Popen(
+            [
+                shutil.which("prometheus") or "/usr/bin/prometheus",
+                f"--config.file={config}",
+                f"--storage.tsdb.path={self.work / 'prometheus'}",
+                f"--web.listen-address=127.0.0.1:{self.prometheus_port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=(self.work / "prometheus.log").open("wb"),
+        )
+        self.processes.append(process)
+        wait_for_port(self.prometheus_port, process, "prometheus")
+
+    def query(self, expression):
+        """Return Prometheus's answer to expression: its one value, or None."""
+        query = urllib.parse.urlencode({"query": expression})
+        url = f"http://127.0.0.1:{self.prometheus_port}/api/v1/query?{query}"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            result = json.load(response)["data"]["result"]
+        return float(result[0]["value"][1]) if result else None
+
+    def await_query(self, expression, wanted, what, timeout=20):
+        deadline = time.monotonic() + timeout
+        while (value := self.query(expression)) is None or not wanted(value):
+            if time.monotonic() > deadline:
+                raise Failed(f"{what}: Prometheus answers {value} to {expression}")
+            time.sleep(0.25)
+        ok(f"{what} ({expression} = {value:g})")
+        return value
 
     def stop(self):
         for process in reversed(self.processes):
@@ -547,13 +598,28 @@ def main():
             deployment.build()
             deployment.release()
             deployment.start()
+            deployment.start_prometheus()
             check_http(deployment)
+            deployment.await_query(
+                'count(up{job="chat"} == 1)',
+                lambda up: up == 2,
+                "Prometheus scrapes both processes' /metrics with the token",
+            )
+            posted = deployment.await_query(
+                "sum(chat_messages_posted_total)", lambda _: True, "messages so far"
+            )
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
                 )
                 try:
                     check_people(browser, deployment)
+                    # ada's and grace's five messages, on both processes.
+                    deployment.await_query(
+                        "sum(chat_messages_posted_total)",
+                        lambda now: now >= posted + 5,
+                        "Prometheus sees the messages posted",
+                    )
                     check_rolling_restart(browser, deployment)
                 finally:
                     browser.close()

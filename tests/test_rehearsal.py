@@ -24,6 +24,7 @@ def test_the_deploy_rehearsal_passes():
         shutil.which("nginx") or os.path.exists("/usr/sbin/nginx"),
         "nginx is not installed (make proxy)",
     )
+    require(shutil.which("prometheus"), "Prometheus is not installed (make prometheus)")
     try:
         psycopg.connect(POSTGRES_URL, connect_timeout=3).close()
         reachable = True

@@ -6,6 +6,7 @@ import logging
 from django.db import connection, transaction
 
 from rooms.live import db
+from site_config import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,7 @@ class Sweep:
                     await self.work()
                 else:
                     await db.run(self.work)
+                metrics.sweep_rounds.labels(self.work.__name__).set_to_current_time()
             except Exception:
                 # A database or network blip must not stop the sweep.
                 logger.exception(

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -39,6 +40,8 @@ async def message_posted(message):
     Open sockets never catch up by themselves, so a failed send is retried
     in the background until the layer is back.
     """
+    # For the broadcast latency (site_config/metrics.py).
+    stored_at = time.time()
     html = render_to_string("rooms/room.html#message-posted", {"messages": [message]})
     # Sidebars count it unread for its room's members, but for a reply only
     # in its thread, which leaves the room read.
@@ -51,6 +54,7 @@ async def message_posted(message):
         in_room=message.in_room,
         author=message.author_id,
         mentions=[person.pk for person in mentions],
+        stored_at=stored_at,
     ).to_layer()
     group = room_group(message.room_id)
     try:

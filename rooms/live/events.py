@@ -35,6 +35,7 @@ class MessagePosted(Broadcast):
     in_room: bool  # False for a reply only in its thread
     author: int
     mentions: list  # ids of the people it mentions
+    stored_at: float  # time.time() once stored: the broadcast's latency
     # Sidebar entries drawn for this event in this process, by (count, muted).
     unread_entries: dict = field(default_factory=dict, init=False, repr=False)
 

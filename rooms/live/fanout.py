@@ -19,6 +19,7 @@ from rooms.live import events
 from rooms.live.background import run_in_background
 from rooms.live.broadcast import PEOPLE_GROUP, SIDEBARS_GROUP, room_group
 from rooms.live.consumers import catch_up
+from site_config import metrics
 from site_config.websocket import PreparedText
 
 logger = logging.getLogger(__name__)
@@ -184,11 +185,13 @@ class _Rooms:
 
     def _pass_on_in_room(self, event):
         """Members show the broadcast; watchers (sidebars) only note it."""
+        delivered = 0
         for consumer in tuple(self.members.get(event.room, ())):
             try:
-                consumer.deliver(event)
+                delivered += consumer.deliver(event)
             except Exception:  # one broken socket must not stop the rest
                 logger.exception("Could not deliver to %s", consumer)
+        metrics.broadcast_sent(getattr(event, "stored_at", None), delivered)
         for consumer in tuple(self.watchers.get(event.room, ())):
             try:
                 consumer.notice(event)

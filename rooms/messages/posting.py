@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from rooms.live import broadcast, db
 from rooms.messages.forms import MessageForm
 from rooms.models import Message, RoomArchived
+from site_config import metrics
 
 
 @dataclass
@@ -65,4 +66,5 @@ def check_and_store(room, author, data, files=None, thread=None):
     except ValidationError as over_limit:  # another post of theirs came first
         form.add_error(None, over_limit)
         return Posted(form)
+    metrics.messages_posted.inc()
     return Posted(form, message)

@@ -24,6 +24,17 @@
     connection.url = url.toString();
   }
 
+  // Every connection after the first says so, for the server's count of
+  // reconnects.
+  let connected = false;
+  document.addEventListener("htmx:ws:before:connection", (event) => {
+    if (connected) {
+      const url = new URL(event.detail.connection.url);
+      url.searchParams.set("reconnect", "1");
+      event.detail.connection.url = url.toString();
+    }
+    connected = true;
+  });
   document.addEventListener("htmx:ws:before:connection", pointAtNewest);
   document.addEventListener("htmx:ws:after:message:incoming", pointAtNewest);
 })();

@@ -8,7 +8,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from site_config import limits
+from site_config import limits, logs, metrics
 
 # Close codes hx-ws never retries (it retries 1006, so refusing the
 # handshake itself would make the browser knock forever).
@@ -76,13 +76,24 @@ class Consumer(AsyncWebsocketConsumer):
                 "Ignoring an event this release does not know: %s", message["type"]
             )
 
+    # The kind of socket, for the metrics and logs: "room", "lobby".
+    @property
+    def kind(self):
+        return type(self).__name__.removesuffix("Consumer").lower()
+
+    # Whether the socket counts among the open ones (site_config/metrics.py).
+    opened = False
+
     async def accept(self, subprotocol=None, headers=None):
         await super().accept(subprotocol, headers)
+        metrics.socket_opened(self.kind)
+        self.opened = True
         # Who this is, read once the socket is open (UserAfterHandshake).
         # In Channels' one sync thread on purpose: in the pool, the reads
         # contend with the handshakes still coming, and a storm of
         # connects settles slower.
         self.scope["user"]._wrapped = await get_user(self.scope)
+        logs.person.set(self.scope["user"].pk)
 
     async def still_signed_in(self):
         """Read the session again, once this socket is in its person's group.
@@ -114,6 +125,9 @@ class Consumer(AsyncWebsocketConsumer):
         self.scope["headers"].clear()
 
     async def websocket_disconnect(self, message):
+        if self.opened:
+            metrics.socket_closed(self.kind)
+            self.opened = False
         if self.counted is not None:
             limits.sockets.release(self.counted)
             self.counted = None

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 
 from rooms.live import db, events
 from rooms.models import PAGE_SIZE, Room
+from site_config import metrics
 from site_config.websocket import PreparedText
 
 CATCH_UP_LIMIT = 500
@@ -80,6 +81,7 @@ class CatchUp:
         if read is None:
             latest, revision, newest = await db.run(self.read_latest)
             self.send_drawn("messages-update", latest, swap="innerHTML")
+            metrics.catch_up_messages.inc(len(latest))
             self.sent_ids = {message.pk for message in latest}
             # Past thread-only replies too: each open thread was drawn whole.
             self.synced_id = max([newest, *self.sent_ids])
@@ -87,7 +89,10 @@ class CatchUp:
             return
         missed, ids, changed = read
         # Live delivery may have sent some of them while the query ran.
-        self.send_messages([m for m in missed if m.pk not in self.sent_ids])
+        unsent = [m for m in missed if m.pk not in self.sent_ids]
+        if unsent:
+            metrics.catch_up_messages.inc(len(unsent))
+        self.send_messages(unsent)
         if ids:
             self.synced_to(ids)
         self.send_changes(changed)

@@ -16,6 +16,7 @@ from rooms.live.consumers.catch_up import CatchUp
 from rooms.live.consumers.sidebar import Sidebar
 from rooms.messages.forms import MessageForm
 from rooms.models import ReadMark, Room
+from site_config import logs, metrics
 
 
 class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
@@ -29,6 +30,9 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
         return self.room
 
     async def connect(self):
+        logs.room.set(self.scope["url_route"]["kwargs"]["slug"])
+        if self.cursor_from_query("reconnect"):
+            metrics.reconnects.inc()
         await self.accept()
         self.room, admitted = await db.run(self.find_room)
         if self.room is None:
@@ -108,12 +112,15 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
     # Room broadcasts, from this process's fan-out
 
     def deliver(self, event):
+        """Send a room broadcast unless this tab has it; return whether sent."""
         # Skipped here, not hidden by CSS: CSS words "alice and bob are
         # typing…" from the names in #typing, so yours must not be there.
         if isinstance(event, events.Typing) and event.typist == self.user.pk:
-            return
-        if self.is_unsent(event):
-            self.outbox.put(event.html)
+            return False
+        if not self.is_unsent(event):
+            return False
+        self.outbox.put(event.html)
+        return True
 
     # Group events
 
