@@ -237,4 +237,8 @@ class WebKit(Engine):
             self.display.wait(timeout=15)
 
 
-ENGINES = {"firefox": (Firefox, "firefox-esr"), "webkit": (WebKit, "WebKitWebDriver")}
+# Each engine, and the programs it needs (make browser installs them).
+ENGINES = {
+    "firefox": (Firefox, ["firefox-esr"]),
+    "webkit": (WebKit, ["WebKitWebDriver", "Xvfb", str(MINIBROWSER)]),
+}

@@ -23,10 +23,9 @@ pytestmark = [
 
 @pytest.fixture(scope="module", params=sorted(ENGINES))
 def engine(request):
-    start, executable = ENGINES[request.param]
-    require(
-        shutil.which(executable), f"{executable} is missing (make browser installs it)"
-    )
+    start, programs = ENGINES[request.param]
+    missing = [program for program in programs if not shutil.which(program)]
+    require(not missing, f"{', '.join(missing)} missing (make browser installs them)")
     ARTIFACTS.mkdir(exist_ok=True)
     browser = start(ARTIFACTS / f"{request.param}-{RUN}.log")
     yield browser
