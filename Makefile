@@ -66,12 +66,17 @@ prometheus:
 rehearsal: $(VENV)/.installed browser proxy prometheus
 	$(PY) -m tests.rehearsal
 
-# Chromium for the browser tests, and the emoji font every person's browser
-# has (the reactions), from Debian's packages (Playwright cannot download
-# its own browsers here). The screenshots are taken with both.
+# The three engines of the browser tests, from Debian's packages (Playwright
+# cannot download its own browsers here): Chromium; Firefox ESR, driven over
+# WebDriver BiDi (tests/engines.py); WebKitGTK's WebKitWebDriver, under Xvfb.
+# With them the fonts webkit2gtk-driver pulls in (Noto Mono, Droid fallback,
+# URW base35), which change Chromium's rendering too, and the emoji font every
+# person's browser has (the reactions): the screenshots are taken with all.
+BROWSER_PACKAGES := chromium firefox-esr webkit2gtk-driver xvfb \
+	fonts-noto-color-emoji fonts-noto-mono fonts-droid-fallback fonts-urw-base35
 browser:
-	@command -v chromium >/dev/null && fc-list | grep -q "Noto Color Emoji" || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null)
+	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null)
 
 # The suite runs twice, on SQLite and on the Postgres of this machine kind,
 # side by side (tests/run); off CI a missing Postgres only skips its run.

@@ -40,6 +40,18 @@
     }
   });
 
+  // field-sizing: content grows the text box as one types; where the engine
+  // lacks it (WebKit), fit it to its text here. Through the CSSOM, which the
+  // CSP's style-src-attr allows (it blocks style attributes, not this).
+  if (!CSS.supports("field-sizing", "content")) {
+    document.addEventListener("input", (event) => {
+      const input = event.target;
+      if (!["composer-message", "thread-composer-message"].includes(input.id)) return;
+      input.style.height = "auto";
+      input.style.height = `${input.scrollHeight + input.offsetHeight - input.clientHeight}px`;
+    });
+  }
+
   // What went out, over the socket or with files over HTTP (attachments.js);
   // a send cancelled on its way (too long, an upload still going) did not.
   document.addEventListener("htmx:ws:after:message:outgoing", (event) => {

@@ -108,7 +108,17 @@ def test_live_updates_and_an_inline_sign_in_run_under_the_policy(
     )
     writer.locator("#composer-message").press("Escape")
 
+    # A phone turning, then a full-page picture: the picture leaves style
+    # attributes on the fields (Playwright hides their carets), as the CSSOM
+    # does (composer.js sizes the text box where field-sizing is missing).
+    # What htmx swaps in next must not copy them: the policy blocks that.
+    reader.set_viewport_size({"width": 390, "height": 700})
+    reader.screenshot(full_page=True)
+    reader.set_viewport_size({"width": 1000, "height": 700})
     reader.locator("#sign-in-username").fill("bob")
+    reader.locator("#sign-in-password").fill("not the password")
+    reader.locator("#sign-in").get_by_role("button", name="Sign in").click()
+    expect(reader.locator("#sign-in .field-error")).not_to_be_empty()
     reader.locator("#sign-in-password").fill(PASSWORD)
     with reader.expect_response("**/viewer.css?viewer=*") as rules:
         reader.locator("#sign-in").get_by_role("button", name="Sign in").click()
@@ -117,4 +127,5 @@ def test_live_updates_and_an_inline_sign_in_run_under_the_policy(
     send_message(reader, "bob's own")
     mine = reader.locator("#messages article.message").last
     expect(mine).to_have_css("border-left-color", "rgb(47, 91, 211)")
+
     assert reader.problems == [] and writer.problems == []
