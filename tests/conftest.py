@@ -30,6 +30,23 @@ IN_CI = os.environ.get("CI") == "true"
 RUN = f"{os.getpid()}"
 
 
+def pytest_sessionstart(session):
+    """Remove what a killed run left of this worker's SQLite test database.
+
+    Its WAL and shared-memory files outlive it, and a new database of the
+    same name beside them fails with "disk I/O error".
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if not database["ENGINE"].endswith("sqlite3"):
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    name = database["TEST"]["NAME"] + (f"_{worker}" if worker else "")
+    for leftover in (name, f"{name}-wal", f"{name}-shm"):
+        Path(leftover).unlink(missing_ok=True)
+
+
 def pytest_collection_modifyitems(config, items):
     """tests/run runs the suite on SQLite and on Postgres side by side
     (SUITE_RUN names which). Each test runs in both unless it runs in one:
