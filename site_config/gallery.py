@@ -85,6 +85,11 @@ class Exhibit:
         """Not HTML (a stylesheet): shown as its text."""
         return not self.template.split("#")[0].endswith(".html")
 
+    @property
+    def is_email(self):
+        """An email's body: its own colours, light in every mail program."""
+        return self.template.startswith("notify/")
+
 
 def person(pk, username, webhook_url=None, profile=None, **fields):
     """Return someone unsaved; a bot if given a webhook_url ("" for none);

@@ -218,3 +218,15 @@ def test_an_invitation_only_chat_shows_visitors_no_one(general, settings):
     for name in ("bob", "nobody"):
         assert Client().get(f"/people/{name}/avatar/?v=1").status_code == 404
     assert client.get("/people/bob/avatar/?v=1")["Content-Type"] == "image/png"
+
+
+def test_the_chosen_colours_paint_every_page_from_the_first(general):
+    bob, client = signed_in("bob")
+    assert b'<html lang="en" data-theme="system">' in client.get("/").content
+    client.post("/accounts/profile/", {"theme": "dark"})
+    for path in ("/", "/rooms/general/", "/accounts/profile/"):
+        assert b'data-theme="dark"' in client.get(path).content
+    page = client.get("/accounts/profile/").content.decode()
+    assert '<option value="dark" selected>' in page
+    # A visitor's page follows the system.
+    assert b'data-theme="system"' in Client().get("/accounts/login/").content

@@ -4,6 +4,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from accounts.models import Profile
 from rooms.models import Message
 
 from .conftest import join_room, message_bodies, send_message
@@ -56,6 +57,27 @@ def test_room_lobby_sign_in_and_a_message_history_pass_axe(
     assert_accessible(open_page("/people/", person=alice))
     assert_accessible(open_page("/accounts/login/"))
     assert_accessible(open_page(f"/messages/{mine.pk}/history/", person=alice))
+
+
+def test_dark_pages_pass_axe_from_the_system_or_a_persons_choice(
+    open_page, general, alice, bob
+):
+    Message.objects.create(room=general, author=bob.user, body="`code` for @alice")
+    room = open_page(person=alice, color_scheme="dark")
+    join_room(room)
+    send_message(room, "live")
+    expect(message_bodies(room)).to_have_count(2)
+    assert_accessible(room)
+    assert_accessible(open_page("/accounts/login/", color_scheme="dark"))
+    # Chosen under Profile, dark wins over a light system, and light over dark.
+    Profile.objects.create(user=alice.user, theme="dark")
+    lobby = open_page("/", person=alice, color_scheme="light")
+    expect(lobby.locator("html")).to_have_css("background-color", "rgb(19, 23, 30)")
+    assert_accessible(lobby)
+    assert_accessible(open_page("/accounts/profile/", person=alice))
+    Profile.objects.filter(user=alice.user).update(theme="light")
+    light = open_page("/people/", person=alice, color_scheme="dark")
+    expect(light.locator("html")).to_have_css("background-color", "rgb(244, 245, 248)")
 
 
 def test_keyboard_alone_finds_a_room_and_sends(open_page, general, alice):
