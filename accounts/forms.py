@@ -14,7 +14,13 @@ from site_config import limits
 
 from . import bans, names, profiles
 from .client_address import of_request
-from .models import EmailNotifications, FailedSignIn, Invitation, SignUpPolicy
+from .models import (
+    EmailNotifications,
+    FailedSignIn,
+    Invitation,
+    Profile,
+    SignUpPolicy,
+)
 
 BANNED = "Signing in from this network is not allowed here."
 
@@ -255,6 +261,10 @@ class ProfileForm(forms.Form):
     remove_avatar = forms.BooleanField(label="Remove the picture", required=False)
     bio = forms.CharField(
         label="About you", max_length=280, required=False, widget=forms.Textarea
+    )
+    # Not required: a form without it keeps the choice.
+    theme = forms.ChoiceField(
+        label="Colours", choices=Profile.Theme.choices, required=False
     )
 
     def __init__(self, *args, person, **kwargs):

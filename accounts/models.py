@@ -356,5 +356,13 @@ class Profile(models.Model):
     # an avatar for good and still see a new one at once.
     version = models.PositiveIntegerField(default=0)
 
+    class Theme(models.TextChoices):
+        SYSTEM = "system", "As the system is set"
+        LIGHT = "light", "Light"
+        DARK = "dark", "Dark"
+
+    # The page's colours: drawn from the first paint (templates/base.html).
+    theme = models.CharField(max_length=6, choices=Theme.choices, default=Theme.SYSTEM)
+
     def __str__(self):
         return self.display_name or self.user.username

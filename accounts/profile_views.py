@@ -34,6 +34,7 @@ def edit_profile(request):
     initial = {
         "display_name": current.display_name if current else "",
         "bio": current.bio if current else "",
+        "theme": profiles.theme(request.user),
     }
     form = ProfileForm(
         request.POST or None,
@@ -49,6 +50,7 @@ def edit_profile(request):
             bio=data["bio"],
             avatar_png=data["avatar"],
             remove_avatar=data["remove_avatar"],
+            theme=data["theme"] or None,
         )
         return redirect("profile", request.user.username)
     context = {"form": form, "profile": current}

@@ -41,6 +41,13 @@ def avatar_version(user):
     return profile.version if profile else 0
 
 
+def theme(user):
+    """The colours a person chose ("system", "light", "dark"); the system's
+    for visitors and for anyone who never chose."""
+    profile = user.is_authenticated and profile_of(user)
+    return profile.theme if profile else Profile.Theme.SYSTEM
+
+
 def initials(name):
     words = name.replace("_", " ").replace(".", " ").split()
     letters = [word[0] for word in words[:2]] or [name[:1] or "?"]
@@ -82,7 +89,7 @@ def square_avatar(upload):
     return out.getvalue()
 
 
-def save(user, *, display_name, bio, avatar_png=None, remove_avatar=False):
+def save(user, *, display_name, bio, avatar_png=None, remove_avatar=False, theme=None):
     """Store a person's profile, then show the change in every open room."""
     # The picture first, under a name of its own: storage may be a network
     # away, and the profile's row stays locked only for the few writes below.
@@ -95,6 +102,8 @@ def save(user, *, display_name, bio, avatar_png=None, remove_avatar=False):
             profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
             old_avatar = profile.avatar
             profile.display_name, profile.bio = display_name, bio
+            if theme is not None:
+                profile.theme = theme
             profile.version += 1
             if new_avatar is not None:
                 profile.avatar = new_avatar

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rooms.web import message_views, room_settings, threads, views
+from rooms.web import message_views, room_settings, switcher, threads, views
 
 app_name = "rooms"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("dm/", views.start_direct, name="start_direct"),
     path("dm/<str:username>/", views.direct, name="direct"),
     path("search/", views.search, name="search"),
+    path("switcher/", switcher.switcher, name="switcher"),
     path("viewer.css", views.viewer_css, name="viewer_css"),
     path("rooms/<slug:slug>/", views.show_room, name="room"),
     path("rooms/<slug:slug>/threads/<int:pk>/", threads.thread, name="thread"),

@@ -85,6 +85,11 @@ class Exhibit:
         """Not HTML (a stylesheet): shown as its text."""
         return not self.template.split("#")[0].endswith(".html")
 
+    @property
+    def is_email(self):
+        """An email's body: its own colours, light in every mail program."""
+        return self.template.startswith("notify/")
+
 
 def person(pk, username, webhook_url=None, profile=None, **fields):
     """Return someone unsaved; a bot if given a webhook_url ("" for none);
@@ -571,6 +576,10 @@ def exhibits():
         Exhibit("search-filtered", "Search with filters", "rooms/search.html", {"terms": "release in:#general from:@grace after:2026-03-13", "results": [MULTILINE], "marked": ["release"], "filters": {"rooms": [room], "people": [grace], "after": (NOON - timedelta(days=1)).date()}, "page_size": 50}),
         Exhibit("search-refused", "Search, a filter refused", "rooms/search.html", {"terms": "release in:#nope before:2026-13-01", "errors": ["No room called #nope you can read.", "“before:2026-13-01” is not a date: write it as YYYY-MM-DD, as in before:2026-12-07."]}),
         Exhibit("search-none", "Search, nothing found", "rooms/search.html", {"terms": "unicorns", "results": []}),
+        Exhibit("switcher", "The switcher (Ctrl+K), open", "keyboard.html", {"open": "switcher"}),
+        Exhibit("shortcuts", "The keyboard's shortcuts (?), open", "keyboard.html", {"open": "shortcuts"}),
+        Exhibit("switcher-results", "What the switcher finds", "rooms/switcher.html", {"rooms": [room, secret], "conversations": [direct], "people": [grace], "count": 4, "q": "g"}),
+        Exhibit("switcher-results-none", "The switcher, nothing found", "rooms/switcher.html", {"rooms": [], "conversations": [], "people": [], "count": 0, "q": "zed"}),
         Exhibit("sign-in-page", "Sign in", "registration/login.html", {"user": AnonymousUser(), "form": AuthenticationForm()}),
         Exhibit("sign-in-page-failed", "Sign in, failed", "registration/login.html", {"user": AnonymousUser(), "form": failed_sign_in()}),
         Exhibit("sign-up", "Sign up", "registration/signup.html", {"user": AnonymousUser(), "form": UserCreationForm()}),

@@ -236,3 +236,15 @@ def test_a_picture_is_stored_before_the_profile_is_locked(general, monkeypatch):
     profiles.save(dana, display_name="Dana", bio="", avatar_png=picture())
     assert in_a_transaction == [False]
     assert default_storage.exists(Profile.objects.get(user=dana).avatar)
+
+
+def test_the_chosen_colours_paint_every_page_from_the_first(general):
+    bob, client = signed_in("bob")
+    assert b'<html lang="en" data-theme="system">' in client.get("/").content
+    client.post("/accounts/profile/", {"theme": "dark"})
+    for path in ("/", "/rooms/general/", "/accounts/profile/"):
+        assert b'data-theme="dark"' in client.get(path).content
+    page = client.get("/accounts/profile/").content.decode()
+    assert '<option value="dark" selected>' in page
+    # A visitor's page follows the system.
+    assert b'data-theme="system"' in Client().get("/accounts/login/").content

@@ -1,5 +1,6 @@
 """{{ user|display_name }} and {{ user|avatar_url }}: how a person shows,
-without a query (accounts/profiles.py)."""
+without a query (accounts/profiles.py); {{ user|theme }}: the colours they
+chose, for the page around everything (its one query: the viewer's profile)."""
 
 from django import template
 
@@ -24,6 +25,11 @@ def display_name(user):
 @register.filter
 def avatar_url(user):
     return f"{link(user.username, 'avatar')}?v={profiles.avatar_version(user)}"
+
+
+@register.filter
+def theme(user):
+    return profiles.theme(user)
 
 
 @register.filter

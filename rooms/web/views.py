@@ -115,6 +115,8 @@ def room_page(request, room, page, *, form=None, highlighted=None, thread=None):
         "online": Presence.objects.people_in(room),
         "form": form or MessageForm(),
         "unread_poll_seconds": settings.UNREAD_POLL_SECONDS,
+        # Opening a room puts the keyboard in the composer (a thread: its own).
+        "focus": "composer",
         **(thread or {}),
     }
     if request.user.is_authenticated and not page.has_newer:

@@ -36,6 +36,8 @@
     const question = document.getElementById("delete-confirm-template").content.firstElementChild.cloneNode(true);
     actions.after(question);
     question.querySelector(".delete-confirm-yes").addEventListener("click", () => {
+      // On the link while the deletion goes: the keyboard stays on the message.
+      link.focus();
       question.remove();
       htmx.trigger(link, "confirmed");
     });

@@ -40,6 +40,8 @@
     if (event.target.closest(".thread-close")) close(event);
   });
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && event.target.closest?.("#thread") && !event.defaultPrevented) close(event);
+    // From the thread, or from anywhere Escape means nothing else.
+    const here = event.target.closest?.("#thread") || !event.target.closest?.("input, textarea, select, dialog");
+    if (event.key === "Escape" && here && !event.defaultPrevented) close(event);
   });
 })();

@@ -1,11 +1,15 @@
 """Accessibility in real Chromium: axe-core's checks and keyboard-only use."""
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from rooms.models import Message
+from accounts.models import Profile
+from rooms.models import Message, Room
 
+from ..conftest import sign_up
 from .conftest import join_room, message_bodies, send_message
 
 # What a browser sees of the pages: one of tests/run's two runs.
@@ -58,6 +62,27 @@ def test_room_lobby_sign_in_and_a_message_history_pass_axe(
     assert_accessible(open_page(f"/messages/{mine.pk}/history/", person=alice))
 
 
+def test_dark_pages_pass_axe_from_the_system_or_a_persons_choice(
+    open_page, general, alice, bob
+):
+    Message.objects.create(room=general, author=bob.user, body="`code` for @alice")
+    room = open_page(person=alice, color_scheme="dark")
+    join_room(room)
+    send_message(room, "live")
+    expect(message_bodies(room)).to_have_count(2)
+    assert_accessible(room)
+    assert_accessible(open_page("/accounts/login/", color_scheme="dark"))
+    # Chosen under Profile, dark wins over a light system, and light over dark.
+    Profile.objects.create(user=alice.user, theme="dark")
+    lobby = open_page("/", person=alice, color_scheme="light")
+    expect(lobby.locator("html")).to_have_css("background-color", "rgb(19, 23, 30)")
+    assert_accessible(lobby)
+    assert_accessible(open_page("/accounts/profile/", person=alice))
+    Profile.objects.filter(user=alice.user).update(theme="light")
+    light = open_page("/people/", person=alice, color_scheme="dark")
+    expect(light.locator("html")).to_have_css("background-color", "rgb(244, 245, 248)")
+
+
 def test_keyboard_alone_finds_a_room_and_sends(open_page, general, alice):
     page = open_page("/", person=alice)
     room_link = page.locator('[data-room="general"] a')
@@ -108,3 +133,94 @@ def test_the_emoji_chooser_passes_axe_open_and_as_a_page(
     # The page without JavaScript (axe itself needs it; the page has none).
     chooser = f"/messages/{message.pk}/react/?emoji-search=heart"
     assert_accessible(open_page(chooser, person=alice))
+
+
+def test_a_room_opens_in_the_composer_and_the_log_is_one_stop(
+    open_page, general, alice, bob
+):
+    for n in range(30):
+        Message.objects.create(room=general, author=bob.user, body=f"m{n}")
+    page = open_page(person=alice)
+    composer = page.locator("#composer-message")
+    expect(composer).to_be_focused()
+    skip = page.locator(".skip-link").first
+    skip.focus()
+    expect(skip).to_be_visible()
+    page.keyboard.press("Enter")
+    log = page.locator("#messages-scroller")
+    expect(log).to_be_focused()
+    # Thirty messages of links and buttons, and one Tab past them all.
+    page.keyboard.press("Tab")
+    expect(composer).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(log).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("#messages .message").last).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    second_newest = page.locator("#messages .message").nth(-2)
+    expect(second_newest).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(second_newest.locator("a.message-avatar")).to_be_focused()
+
+
+def test_the_keyboard_stays_on_a_reaction_and_a_deleted_message(
+    open_page, general, alice
+):
+    message = Message.objects.create(room=general, author=alice.user, body="mine")
+    page = open_page(person=alice)
+    join_room(page)
+    article = page.locator(f"#message-{message.pk}")
+    thumbs = article.locator(".reaction").first
+    thumbs.focus()
+    page.keyboard.press("Enter")
+    expect(thumbs).to_have_attribute("data-count", "1")
+    expect(thumbs).to_be_focused()
+    article.locator(".message-delete").focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # "Delete", asked first
+    expect(article).to_have_class(re.compile("message-deleted"))
+    expect(article).to_be_focused()
+
+
+def test_shortcuts_switch_rooms_and_list_themselves_but_not_while_typing(
+    open_page, general, alice, bob
+):
+    Room.objects.create(name="design", slug="design")
+    Room.objects.create(name="design-secret", slug="design-secret", kind="private")
+    sign_up("desmond")
+    page = open_page(person=alice)
+    composer = page.locator("#composer-message")
+    composer.press("?")
+    expect(composer).to_have_value("?")
+    expect(page.locator("#shortcuts")).to_be_hidden()
+    composer.fill("")
+    page.keyboard.press("Control+k")
+    switcher = page.get_by_role("dialog", name="Go to a room")
+    expect(switcher).to_be_visible()
+    page.keyboard.type("des")
+    results = page.locator("#switcher-results a")
+    expect(results).to_have_text(["Room #design", "Person desmond @desmond"])
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("/rooms/design/$"))
+    expect(page.locator("#composer-message")).to_be_focused()
+    page.keyboard.press("Alt+ArrowDown")
+    expect(page).to_have_url(re.compile("/rooms/general/$"))
+    expect(page.locator("#composer-message")).to_be_focused()
+    page.keyboard.press("Alt+ArrowUp")
+    expect(page).to_have_url(re.compile("/rooms/design/$"))
+    expect(page.locator("#composer-message")).to_be_focused()
+    page.locator("#messages-scroller").focus()
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+
+
+@pytest.mark.parametrize("width, height", [(640, 400), (320, 560)])
+def test_zoomed_in_the_composer_and_the_newest_message_share_the_screen(
+    open_page, general, alice, bob, width, height
+):
+    for n in range(20):
+        Message.objects.create(room=general, author=bob.user, body=f"message {n}")
+    page = open_page(person=alice, viewport={"width": width, "height": height})
+    join_room(page)
+    expect(page.locator("#composer-message")).to_be_in_viewport()
+    expect(page.locator("#messages .message").last).to_be_in_viewport()

@@ -50,7 +50,8 @@ OUTSIDE_MESSAGES = """() => {
 # Elements the log may hold, with the attributes each may carry.
 AUDIT_MESSAGES = """() => {
   const allowed = {
-    ARTICLE: ["id", "class", "data-author", "data-revision"], HEADER: ["class"],
+    // tabindex="-1": the log is one stop for Tab (keyboard.js).
+    ARTICLE: ["id", "class", "data-author", "data-revision", "tabindex"], HEADER: ["class"],
     SPAN: ["class", "hidden"],
     // A message's thread: its link and count (id thread-summary-<pk>).
     FOOTER: ["id", "class"],
@@ -58,7 +59,8 @@ AUDIT_MESSAGES = """() => {
     // Day dividers, drawn by the page or by local-times.js.
     H2: ["class"],
     A: ["class", "href", "hx-get", "hx-trigger", "hx-swap", "data-htmx-powered", "data-user",
-        "aria-label", "hx-ws:send", "hx-vals", "target", "rel", "id", "hx-target", "hx-push-url"],
+        "aria-label", "hx-ws:send", "hx-vals", "target", "rel", "id", "hx-target", "hx-push-url",
+        "tabindex"],
     // Avatars (accounts/templatetags/people.py).
     IMG: ["class", "src", "alt", "width", "height"],
     // Formatting (rooms/messages/formatting.py).
@@ -67,7 +69,7 @@ AUDIT_MESSAGES = """() => {
     FORM: ["class", "action", "hx-ws:send", "hx-vals", "data-htmx-powered"],
     // Reactions, named by who chose them, and the picker of any other.
     BUTTON: ["class", "name", "value", "data-emoji", "data-count", "data-reactors", "title",
-             "aria-label", "id", "aria-haspopup"],
+             "aria-label", "id", "aria-haspopup", "tabindex"],
   };
   // Links go to a conversation with the author or their profile, to older
   // or newer pages, to a message's edit and delete forms or its earlier

@@ -100,17 +100,24 @@ def check(comparer, name, picture):
     raise AssertionError(f"{name}: {change}; see {out}, or run make screenshots")
 
 
-def test_gallery_pictures_match(browser, chat_server, comparer):
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_gallery_pictures_match(browser, chat_server, comparer, scheme):
     # Without JavaScript the pictures are of first paint, nothing moving.
-    context = person_context(browser, chat_server, javascript=False)
+    context = person_context(
+        browser, chat_server, javascript=False, color_scheme=scheme
+    )
     page = context.new_page()
+    prefix = "gallery-dark-" if scheme == "dark" else "gallery-"
     failures = []
     for exhibit in exhibits():
+        # Emails keep their own colours, and text is text.
+        if scheme == "dark" and (exhibit.is_text or exhibit.is_email):
+            continue
         page.goto(f"{chat_server.url}/gallery/{exhibit.slug}/")
         shown = page if exhibit.is_page else page.locator("main")
         picture = shown.screenshot(animations="disabled", caret="hide")
         try:
-            check(comparer, f"gallery-{exhibit.slug}", picture)
+            check(comparer, prefix + exhibit.slug, picture)
         except AssertionError as failure:
             failures.append(str(failure))
     context.close()
