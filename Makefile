@@ -5,7 +5,7 @@ PYTHON ?= $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 ||
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench bench-search bench-import rehearsal proxy prometheus soak lint format browser lock audit outdated clean screenshots
+.PHONY: run test bench bench-search bench-import sizing rehearsal proxy prometheus soak lint format browser lock audit outdated clean screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -105,6 +105,12 @@ bench-search: $(VENV)/.bench
 # `bench_import` beside DATABASE_URL's; BENCH_ARGS="--sqlite" for SQLite.
 bench-import: $(VENV)/.bench
 	DATABASE_URL=$(BENCH_SEARCH_DATABASE_URL) $(PY) -m bench.slack_import $(BENCH_ARGS)
+
+# How many processes, and what Redis and Postgres, a workspace of 1,000,
+# 10,000 and 100,000 people needs, from the newest bench/results/*.json
+# (docs/scaling.md): arithmetic on measured figures, in a second.
+sizing: $(VENV)/.installed
+	$(PY) -m bench.sizing $(BENCH_ARGS)
 
 # A bounded soak (docs/soak.md): a few minutes of a crowd's life with a
 # restart in the middle. SOAK_ARGS="--people 500 --seconds 600" to vary it.

@@ -43,8 +43,8 @@ def avatar_version(user):
 
 def theme(user):
     """The colours a person chose ("system", "light", "dark"); the system's
-    for visitors and for anyone who never chose."""
-    profile = user.is_authenticated and profile_of(user)
+    for visitors, anyone who never chose, and pages drawn for nobody."""
+    profile = getattr(user, "is_authenticated", False) and profile_of(user)
     return profile.theme if profile else Profile.Theme.SYSTEM
 
 
