@@ -44,9 +44,9 @@ def cpu_per_message_us(figures, audience):
         for size, run in figures.items()
         if size.isdigit() and "cpu_us_per_message" in run
     )
-    for (small, small_cpu), (large, large_cpu) in itertools.pairwise(measured):
-        if audience <= large:
-            break
+    pairs = list(itertools.pairwise(measured))
+    nearest = next((pair for pair in pairs if audience <= pair[1][0]), pairs[-1])
+    (small, small_cpu), (large, large_cpu) = nearest
     per_socket = (large_cpu - small_cpu) / (large - small)
     return small_cpu + per_socket * (audience - small)
 
