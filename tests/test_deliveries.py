@@ -15,7 +15,7 @@ from rooms.messages import changes
 from rooms.models import Delivery, ReadMark, Room, SweepCursor
 from rooms.sweeps import audience, deliveries, previews, push, webhooks
 
-from .conftest import held_open, require, sign_up
+from .conftest import held_open, sign_up
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -93,11 +93,13 @@ def test_a_lookup_that_fails_keeps_the_browser(settings, alice, monkeypatch):
     assert PushSubscription.objects.filter(pk=subscription.pk).exists()
 
 
+@pytest.mark.one_run("sqlite")
 def test_idle_rounds_write_nothing(general, alice, bob):
     # No push keys, no webhook, no new message to preview: a round takes no
     # lock at all. On SQLite a
     # transaction is the write lock, every second in every process.
-    require(connection.vendor == "sqlite", "the write lock is SQLite's")
+    if connection.vendor != "sqlite":
+        pytest.skip("the write lock is SQLite's")
     general.post(bob.user, "@alice while nothing is set")
     SweepCursor.make_if_new("previews")  # on by default, past that message
     writer = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
@@ -113,8 +115,10 @@ def test_idle_rounds_write_nothing(general, alice, bob):
         writer.close()
 
 
+@pytest.mark.one_run("sqlite")
 def test_rounds_with_nothing_new_write_nothing(pushing, general, alice, bob):
-    require(connection.vendor == "sqlite", "the write lock is SQLite's")
+    if connection.vendor != "sqlite":
+        pytest.skip("the write lock is SQLite's")
     general.post(bob.user, "@alice swept once")
     assert deliveries.sweep_new_messages() == 1
     writer = sqlite3.connect(connection.settings_dict["NAME"], timeout=0)
@@ -128,10 +132,12 @@ def test_rounds_with_nothing_new_write_nothing(pushing, general, alice, bob):
         writer.close()
 
 
+@pytest.mark.one_run("postgres")
 def test_a_message_that_commits_late_is_still_swept(pushing, alice, bob):
     # On Postgres ids are handed out at the insert, not the commit: room
     # one's message holds a lower id than room two's, and commits after.
-    require(connection.vendor == "postgresql", "ids commit in order on SQLite")
+    if connection.vendor != "postgresql":
+        pytest.skip("ids commit in order on SQLite")
     one = Room.objects.create(slug="one", name="one")
     two = Room.objects.create(slug="two", name="two")
     subscribe(alice)
