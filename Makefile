@@ -5,7 +5,7 @@ PYTHON ?= $(shell pyenv which python3.12 2>/dev/null || command -v python3.12 ||
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench bench-search bench-import sizing rehearsal proxy prometheus soak lint format browser lock audit outdated clean screenshots
+.PHONY: run test messages bench bench-search bench-import sizing rehearsal proxy prometheus soak lint format browser lock audit outdated clean screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -72,8 +72,9 @@ rehearsal: $(VENV)/.installed browser proxy prometheus
 # With them the fonts webkit2gtk-driver pulls in (Noto Mono, Droid fallback,
 # URW base35), which change Chromium's rendering too, and the emoji font every
 # person's browser has (the reactions): the screenshots are taken with all.
+# Also GNU gettext, with which tests/test_translations.py checks the catalogues.
 BROWSER_PACKAGES := chromium firefox-esr webkit2gtk-driver xvfb \
-	fonts-noto-color-emoji fonts-noto-mono fonts-droid-fallback fonts-urw-base35
+	fonts-noto-color-emoji fonts-noto-mono fonts-droid-fallback fonts-urw-base35 gettext
 browser:
 	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null)
@@ -121,6 +122,14 @@ soak: $(VENV)/.installed
 # (tests/e2e/screenshots/); commit them with the change that moved them.
 screenshots: $(VENV)/.installed browser
 	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/e2e/test_screenshots.py
+
+# The Spanish catalogue (docs/translating.md): gathers every marked string
+# into locale/es/LC_MESSAGES/django.po, keeping its translations, and
+# compiles it to django.mo (committed: a platform's build needs no gettext).
+messages: $(VENV)/.installed
+	DEBUG=1 $(PY) manage.py makemessages --locale es --no-location --no-obsolete \
+		--ignore 'tests/*' --ignore 'bench/*' --ignore 'staticfiles/*' --ignore 'static/*' --ignore 'media/*'
+	msgfmt --check --output-file locale/es/LC_MESSAGES/django.mo locale/es/LC_MESSAGES/django.po
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -266,6 +266,12 @@ class ProfileForm(forms.Form):
     theme = forms.ChoiceField(
         label="Colours", choices=Profile.Theme.choices, required=False
     )
+    # Empty: the browser's. Like theme, a form without it keeps the choice.
+    language = forms.ChoiceField(
+        label="Language",
+        choices=[("", "As the browser asks"), *settings.LANGUAGES],
+        required=False,
+    )
 
     def __init__(self, *args, person, **kwargs):
         super().__init__(*args, **kwargs)

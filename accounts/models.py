@@ -363,6 +363,9 @@ class Profile(models.Model):
 
     # The page's colours: drawn from the first paint (templates/base.html).
     theme = models.CharField(max_length=6, choices=Theme.choices, default=Theme.SYSTEM)
+    # The language the chat speaks to them; empty: their browser's
+    # (accounts.languages).
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
 
     def __str__(self):
         return self.display_name or self.user.username

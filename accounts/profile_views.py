@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
-from . import profiles
+from . import languages, profiles
 from .forms import ProfileForm
 from .models import SignUpPolicy
 
@@ -35,6 +35,7 @@ def edit_profile(request):
         "display_name": current.display_name if current else "",
         "bio": current.bio if current else "",
         "theme": profiles.theme(request.user),
+        "language": languages.chosen(request.user),
     }
     form = ProfileForm(
         request.POST or None,
@@ -51,6 +52,7 @@ def edit_profile(request):
             avatar_png=data["avatar"],
             remove_avatar=data["remove_avatar"],
             theme=data["theme"] or None,
+            language=data["language"] if "language" in request.POST else None,
         )
         return redirect("profile", request.user.username)
     context = {"form": form, "profile": current}

@@ -89,7 +89,16 @@ def square_avatar(upload):
     return out.getvalue()
 
 
-def save(user, *, display_name, bio, avatar_png=None, remove_avatar=False, theme=None):
+def save(
+    user,
+    *,
+    display_name,
+    bio,
+    avatar_png=None,
+    remove_avatar=False,
+    theme=None,
+    language=None,
+):
     """Store a person's profile, then show the change in every open room."""
     # The picture first, under a name of its own: storage may be a network
     # away, and the profile's row stays locked only for the few writes below.
@@ -104,6 +113,8 @@ def save(user, *, display_name, bio, avatar_png=None, remove_avatar=False, theme
             profile.display_name, profile.bio = display_name, bio
             if theme is not None:
                 profile.theme = theme
+            if language is not None:
+                profile.language = language
             profile.version += 1
             if new_avatar is not None:
                 profile.avatar = new_avatar

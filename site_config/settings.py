@@ -81,9 +81,11 @@ MIDDLEWARE = [
     # After static files: every request it counts has a route.
     "site_config.metrics.count_requests",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.languages.PersonsLanguage",
     "site_config.logs.LogContext",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -102,6 +104,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -204,13 +207,14 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "rooms:lobby"
 LOGOUT_REDIRECT_URL = "rooms:lobby"
 
-LANGUAGE_CODE = "en-us"
+# English and Spanish: the browser's Accept-Language picks one, a person's
+# choice under Profile overrides it (accounts.languages). Translations live
+# in locale/ (docs/translating.md).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
 TIME_ZONE = "UTC"
-# The site is in English and nothing picks a language per request. Off,
-# Django skips its translation machinery: drawing a message would look up
-# the active language for every translatable string, each time through an
-# asgiref Local.
-USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -7,7 +7,10 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.functional import cached_property
 
+from accounts import languages
 from site_config import limits, logs, metrics
 
 # Close codes hx-ws never retries (it retries 1006, so refusing the
@@ -63,6 +66,11 @@ class Consumer(AsyncWebsocketConsumer):
     """
 
     async def dispatch(self, message):
+        # What the socket draws for itself, in its page's language.
+        with translation.override(self.language):
+            await self._dispatch(message)
+
+    async def _dispatch(self, message):
         if message["type"] == "websocket.connect":
             await self.websocket_connect(message)
         elif message["type"] == "websocket.receive":
@@ -75,6 +83,11 @@ class Consumer(AsyncWebsocketConsumer):
             logger.warning(
                 "Ignoring an event this release does not know: %s", message["type"]
             )
+
+    @cached_property
+    def language(self):
+        """Read at connect, before the handshake's headers are dropped."""
+        return languages.of_socket(self.scope)
 
     # The kind of socket, for the metrics and logs: "room", "lobby".
     @property
