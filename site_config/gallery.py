@@ -578,6 +578,7 @@ def exhibits():
         Exhibit("search-none", "Search, nothing found", "rooms/search.html", {"terms": "unicorns", "results": []}),
         Exhibit("switcher", "The switcher (Ctrl+K), open", "keyboard.html", {"open": "switcher"}),
         Exhibit("shortcuts", "The keyboard's shortcuts (?), open", "keyboard.html", {"open": "shortcuts"}),
+        Exhibit("css-words", "The words chat.css shows (a <style>: seen on every page, not here)", "css_words.html"),
         Exhibit("switcher-results", "What the switcher finds", "rooms/switcher.html", {"rooms": [room, secret], "conversations": [direct], "people": [grace], "count": 4, "q": "g"}),
         Exhibit("switcher-results-none", "The switcher, nothing found", "rooms/switcher.html", {"rooms": [], "conversations": [], "people": [], "count": 0, "q": "zed"}),
         Exhibit("sign-in-page", "Sign in", "registration/login.html", {"user": AnonymousUser(), "form": AuthenticationForm()}),

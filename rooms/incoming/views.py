@@ -10,6 +10,7 @@ import json
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -107,7 +108,7 @@ def make(request):
         return redirect("incoming_webhooks")
     rooms = Room.objects.exclude(kind=Room.Kind.DIRECT)
     room = get_object_or_404(rooms, slug=request.POST.get("room", ""))
-    _, secret = hooks.create(room, by=request.user)
+    _hook, secret = hooks.create(room, by=request.user)
     # Shown on this answer only: the secret is not kept.
     url = hooks.url_of(secret, request.build_absolute_uri)
     return webhooks_page(request, new_url=url, status=201)
@@ -120,5 +121,8 @@ def revoke(request, pk):
         IncomingWebhook.objects.select_related("room", "bot"), pk=pk
     )
     hooks.revoke(hook, by=request.user)
-    messages.success(request, f"{hook.bot.username}: revoked; its URL no longer works.")
+    messages.success(
+        request,
+        _("%(bot)s: revoked; its URL no longer works.") % {"bot": hook.bot.username},
+    )
     return redirect("incoming_webhooks")

@@ -7,11 +7,15 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rooms.messages.uploads import prepare, safe_name
 from rooms.models import MESSAGE_MAX_LENGTH, Attachment, count_messages_posted_since
 
-TOO_FAST = "You are sending messages too fast. Wait a few seconds, then send again."
+TOO_FAST = gettext_lazy(
+    "You are sending messages too fast. Wait a few seconds, then send again."
+)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -29,9 +33,12 @@ class AttachmentsField(forms.FileField):
         for file in files:
             if file.size > settings.MAX_UPLOAD_BYTES:
                 raise forms.ValidationError(
-                    f"“{safe_name(file.name)}” is "
-                    f"{filesizeformat(file.size)}; a file can be at most "
-                    f"{filesizeformat(settings.MAX_UPLOAD_BYTES)}."
+                    _("“%(file)s” is %(size)s; a file can be at most %(most)s.")
+                    % {
+                        "file": safe_name(file.name),
+                        "size": filesizeformat(file.size),
+                        "most": filesizeformat(settings.MAX_UPLOAD_BYTES),
+                    }
                 )
         return files
 
@@ -63,7 +70,8 @@ class MessageForm(forms.Form):
         files = self.cleaned_data["attachments"]
         if len(files) > settings.MAX_ATTACHMENTS:
             raise forms.ValidationError(
-                f"Attach at most {settings.MAX_ATTACHMENTS} files to a message."
+                _("Attach at most %(most)d files to a message.")
+                % {"most": settings.MAX_ATTACHMENTS}
             )
         return files
 
@@ -78,7 +86,7 @@ class MessageForm(forms.Form):
         if not text and not files and not self.errors:
             self.add_error(
                 "message",
-                forms.ValidationError("A message can't be empty.", code="required"),
+                forms.ValidationError(_("A message can't be empty."), code="required"),
             )
         if self.author is not None and not self.errors:
             try:
@@ -111,7 +119,10 @@ class MessageForm(forms.Form):
             if posted + len(files) > count:
                 raise forms.ValidationError(
                     {
-                        "attachments": f"You can post {count} files in {seconds} "
-                        "seconds. Wait a little, then send again."
+                        "attachments": _(
+                            "You can post %(count)d files in %(seconds)d "
+                            "seconds. Wait a little, then send again."
+                        )
+                        % {"count": count, "seconds": seconds}
                     }
                 )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.utils.translation import gettext as _
 from PIL import ImageOps
 
 from rooms.messages import pictures
@@ -72,14 +73,18 @@ def prepare(uploaded):
             raise too_large(name) from None
         except (pictures.NotAPicture, OSError, SyntaxError, ValueError, EOFError):
             raise ValidationError(
-                f"“{name}” could not be read as a picture; it may be damaged."
+                _("“%(file)s” could not be read as a picture; it may be damaged.")
+                % {"file": name}
             ) from None
 
 
 def too_large(name):
     return ValidationError(
-        f"“{name}” is too large a picture: at most "
-        f"{pictures.MAX_PIXELS // 1_000_000} million pixels in all its frames."
+        _(
+            "“%(file)s” is too large a picture: at most %(millions)d million "
+            "pixels in all its frames."
+        )
+        % {"file": name, "millions": pictures.MAX_PIXELS // 1_000_000}
     )
 
 

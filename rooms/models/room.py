@@ -14,6 +14,7 @@ from django.db.models import (
     Q,
 )
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.models import SignUpPolicy
 from rooms.messages.formatting import MENTION
@@ -35,7 +36,7 @@ class RoomArchived(ValidationError):
 
     def __init__(self):
         super().__init__(
-            "This room is archived: nothing more can be posted in it.",
+            _("This room is archived: nothing more can be posted in it."),
             code="archived",
         )
 

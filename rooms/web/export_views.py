@@ -5,6 +5,7 @@ import zipfile
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
+from django.utils.translation import gettext as _
 
 from rooms.slack.exporter import SlackExporter
 from site_config import limits
@@ -15,7 +16,10 @@ def my_messages(request):
     """A zip in a Slack export's layout of what this person wrote, with its files."""
     if not limits.own_exports.allows(request.user.pk):
         return HttpResponse(
-            "You downloaded your messages a few times just now. Try again in an hour.",
+            _(
+                "You downloaded your messages a few times just now. "
+                "Try again in an hour."
+            ),
             status=429,
             content_type="text/plain",
         )

@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rooms.models import (
     Message,
@@ -17,14 +19,14 @@ from rooms.web import search
 
 MAX_ID = 2**63 - 1  # the largest id a database's bigint holds
 # An edit or deletion past EDIT_RATE_LIMIT (site_config/limits.py).
-TOO_FAST_TO_CHANGE = (
+TOO_FAST_TO_CHANGE = gettext_lazy(
     "You are changing messages too fast. Wait a few seconds, then try again."
 )
-TOO_MANY_REACTIONS = (
+TOO_MANY_REACTIONS = gettext_lazy(
     "That message has as many kinds of reaction as it can show: add to one of them."
 )
 # A day as search's before: and after: take it.
-ROOM_EXISTS = "A room with this name already exists."
+ROOM_EXISTS = gettext_lazy("A room with this name already exists.")
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -82,7 +84,7 @@ class SearchForm(forms.Form):
 
     def _room(self, name):
         if not name:
-            self.add_error("q", "Name a room after in:, as in in:#general.")
+            self.add_error("q", _("Name a room after in:, as in in:#general."))
             return None
         rooms = Room.objects.visible_to(self.user).order_by("pk")
         found = (
@@ -90,12 +92,14 @@ class SearchForm(forms.Form):
             or rooms.filter(name__iexact=name).first()
         )
         if found is None:
-            self.add_error("q", f"No room called #{name} you can read.")
+            self.add_error(
+                "q", _("No room called #%(name)s you can read.") % {"name": name}
+            )
         return found
 
     def _person(self, name):
         if not name:
-            self.add_error("q", "Name someone after from:, as in from:@ada.")
+            self.add_error("q", _("Name someone after from:, as in from:@ada."))
             return None
         people = get_user_model().objects.select_related("profile").order_by("pk")
         found = (
@@ -103,12 +107,12 @@ class SearchForm(forms.Form):
             or people.filter(profile__display_name__iexact=name).first()
         )
         if found is None:
-            self.add_error("q", f"No one called @{name} here.")
+            self.add_error("q", _("No one called @%(name)s here.") % {"name": name})
         return found
 
     def _day(self, key, values):
         if len(values) > 1:
-            self.add_error("q", f"Give {key}: once.")
+            self.add_error("q", _("Give %(key)s: once.") % {"key": key})
         elif values:
             # fromisoformat alone also takes 20261207 and 2026-W49-1.
             if DAY.fullmatch(values[0]):
@@ -116,8 +120,11 @@ class SearchForm(forms.Form):
                     return date.fromisoformat(values[0])
             self.add_error(
                 "q",
-                f"“{key}:{values[0]}” is not a date: write it as YYYY-MM-DD, "
-                f"as in {key}:2026-12-07.",
+                _(
+                    "“%(key)s:%(typed)s” is not a date: write it as YYYY-MM-DD, "
+                    "as in %(key)s:2026-12-07."
+                )
+                % {"key": key, "typed": values[0]},
             )
         return None
 
@@ -127,7 +134,7 @@ def check_room_name(name, room=None):
     that another room has (by name or by slug)."""
     slug = slugify(name)
     if not slug:
-        raise forms.ValidationError("Use at least one letter or digit in the name.")
+        raise forms.ValidationError(_("Use at least one letter or digit in the name."))
     others = Room.objects.exclude(pk=room.pk) if room else Room.objects.all()
     if others.filter(Q(slug=slug) | Q(name__iexact=name)).exists():
         raise forms.ValidationError(ROOM_EXISTS)
@@ -160,8 +167,11 @@ class RoomForm(forms.ModelForm):
             created = Room.objects.filter(created_by=creator, created__gte=since)
             if created.count() >= count:
                 raise forms.ValidationError(
-                    f"You have created {count} rooms in the last {seconds // 60} "
-                    "minutes, the most allowed. Try again later."
+                    _(
+                        "You have created %(count)d rooms in the last %(minutes)d "
+                        "minutes, the most allowed. Try again later."
+                    )
+                    % {"count": count, "minutes": seconds // 60}
                 )
         return super().clean()
 
@@ -201,9 +211,11 @@ class MemberForm(forms.Form):
         username = self.cleaned_data["username"].strip()
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise forms.ValidationError("Nobody here goes by that name.")
+            raise forms.ValidationError(_("Nobody here goes by that name."))
         if self.room.members.filter(pk=user.pk).exists():
-            raise forms.ValidationError(f"{user.username} is already a member.")
+            raise forms.ValidationError(
+                _("%(name)s is already a member.") % {"name": user.username}
+            )
         self.user = user
         return username
 
@@ -224,5 +236,7 @@ class DirectForm(forms.Form):
             named = list(people.filter(profile__display_name__iexact=typed)[:2])
             person = named[0] if len(named) == 1 else None
         if person is None:
-            raise forms.ValidationError(f"Nobody here goes by “{typed}”.")
+            raise forms.ValidationError(
+                _("Nobody here goes by “%(typed)s”.") % {"typed": typed}
+            )
         return person.username

@@ -4,15 +4,17 @@
 // "Yesterday", a date), for first paint and for every message that comes
 // later: live, caught up or from an older page.
 (() => {
-  const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
-  const dated = new Intl.DateTimeFormat(undefined, {
+  // In the page's language (<html lang>), not the browser's.
+  const locale = document.documentElement.lang || undefined;
+  const clock = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
+  const dated = new Intl.DateTimeFormat(locale, {
     day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
   });
-  const full = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "short" });
-  const longDay = new Intl.DateTimeFormat(undefined, {
+  const full = new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "short" });
+  const longDay = new Intl.DateTimeFormat(locale, {
     weekday: "long", day: "numeric", month: "long", year: "numeric",
   });
-  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  const relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
 
   // Whole local days from `date` to now: 0 today, 1 yesterday.
   function daysAgo(date) {

@@ -5,7 +5,7 @@
   const updates = document.getElementById("person-updates");
   if (!updates) return;
   const apply = (update) => {
-    const { person, name, avatar } = update.dataset;
+    const { person, name, avatar, profileLabel } = update.dataset;
     const theirs = `#messages article.message[data-author="${person}"]`;
     for (const shown of document.querySelectorAll(
       `${theirs} .message-author, #online a[data-person="${person}"]`
@@ -16,7 +16,7 @@
       mention.textContent = `@${name}`;
     }
     for (const link of document.querySelectorAll(`${theirs} a.message-avatar`)) {
-      link.setAttribute("aria-label", `Profile of ${name}`);
+      link.setAttribute("aria-label", profileLabel);
       link.querySelector("img.avatar").src = avatar;
     }
     update.remove();
