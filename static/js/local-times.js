@@ -4,8 +4,12 @@
 // "Yesterday", a date), for first paint and for every message that comes
 // later: live, caught up or from an older page.
 (() => {
-  // In the page's language (<html lang>), not the browser's.
-  const locale = document.documentElement.lang || undefined;
+  // In the page's language (<html lang>), as the reader's browser writes it
+  // (en-GB or en-US for an English page); the page's language alone when
+  // the browser's languages are others.
+  const language = document.documentElement.lang;
+  const locale = navigator.languages.find((tag) => tag.split("-")[0] === language)
+    || language || undefined;
   const clock = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
   const dated = new Intl.DateTimeFormat(locale, {
     day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
