@@ -1,4 +1,8 @@
-"""Settings for the chat, read from the environment (see README, "Deploy")."""
+"""Settings for the chat, read from the environment (see README, "Deploy").
+
+Longer than most modules: Django reads its settings from one module, and
+each setting here says why it has its value.
+"""
 
 import os
 import urllib.parse
