@@ -18,7 +18,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from site_config import limits
+from accounts import limits
 
 from .models import EmailNotifications
 

@@ -9,8 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from rooms.sweeps import outbound
-from site_config import limits
+from accounts import limits, outbound
 
 from . import bans, names, profiles
 from .client_address import of_request
@@ -196,7 +195,7 @@ class InvitationForm(forms.ModelForm):
 
 
 def reachable_webhook(url):
-    """Refuse a webhook URL the chat would never call (rooms/sweeps/outbound.py)."""
+    """Refuse a webhook URL the chat would never call (accounts/outbound.py)."""
     if not outbound.may_request(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE):
         raise ValidationError(
             "The chat calls only https:// addresses on the public internet, "

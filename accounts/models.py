@@ -1,3 +1,10 @@
+"""The people's tables: profiles and bots, signing in and joining, bans,
+the administrators' log, and how each person is told of what they missed.
+
+Longer than most modules: a dozen small models, none much over 50 lines,
+and each read on its own; a module for each would be a dozen small files.
+"""
+
 import hashlib
 import hmac
 import secrets

@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import ImageOps
 
-from rooms.messages import pictures
+from accounts import pictures
 
 from . import signals
 from .models import Profile

@@ -16,12 +16,12 @@ from collections import Counter, defaultdict, deque
 from channels.layers import get_channel_layer
 from django.utils import translation
 
+from rooms import metrics
 from rooms.live import events
 from rooms.live.background import run_in_background
 from rooms.live.broadcast import PEOPLE_GROUP, SIDEBARS_GROUP, room_group
 from rooms.live.consumers import catch_up
-from site_config import metrics
-from site_config.websocket import PreparedText
+from rooms.live.frames import PreparedText
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from PIL import ImageOps
 
-from rooms.messages import pictures
+from accounts import pictures
 
 IMAGE_FORMATS = {
     "PNG": "image/png",

@@ -23,10 +23,11 @@ from django.conf import settings
 from py_vapid import Vapid, VapidException
 from pywebpush import WebPushException, webpush
 
+from accounts import outbound
 from accounts.profiles import display_name
 from rooms.live.background import Sweep
 from rooms.models import Delivery, Presence, ReadMark
-from rooms.sweeps import deliveries, outbound
+from rooms.sweeps import deliveries
 
 logger = logging.getLogger(__name__)
 

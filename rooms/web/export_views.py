@@ -6,8 +6,8 @@ import zipfile
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
 
+from accounts import limits
 from rooms.slack.exporter import SlackExporter
-from site_config import limits
 
 
 @login_required

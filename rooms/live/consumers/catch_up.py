@@ -10,10 +10,10 @@ import re
 from collections import OrderedDict
 from urllib.parse import parse_qs
 
+from rooms import metrics
 from rooms.live import db, events
+from rooms.live.frames import PreparedText
 from rooms.models import PAGE_SIZE, Room
-from site_config import metrics
-from site_config.websocket import PreparedText
 
 CATCH_UP_LIMIT = 500
 

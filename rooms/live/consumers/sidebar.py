@@ -5,9 +5,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from rooms.live import db, events, fanout
+from rooms.live.frames import PreparedText
 from rooms.models import UNREAD_SHOWN, Message, Room
 from rooms.web.sidebar import sidebar_context
-from site_config.websocket import PreparedText
 
 
 def unread_entry(event, count, muted):
