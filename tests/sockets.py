@@ -56,9 +56,17 @@ class Tab:
 
 
 def open_tab(
-    server, room="general", *, person=None, after=0, origin=None, lang=None, **options
+    server,
+    room="general",
+    *,
+    person=None,
+    after=0,
+    origin=None,
+    lang=None,
+    headers=(),
+    **options,
 ):
-    headers = {}
+    headers = dict(headers)
     if person is not None:
         headers["Cookie"] = f"sessionid={person.session_id}"
     given = {"after": after, "lang": lang}

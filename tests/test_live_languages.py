@@ -40,15 +40,10 @@ async def test_each_socket_gets_the_broadcast_in_its_pages_language(
 async def test_a_socket_without_lang_speaks_its_browsers_language(
     chat_server, general, alice, bob
 ):
-    spanish_browser = {
-        "additional_headers": {
-            "Cookie": f"sessionid={bob.session_id}",
-            "Accept-Language": "es-ES,es;q=0.9,en;q=0.5",
-        }
-    }
+    spanish_browser = {"Accept-Language": "es-ES,es;q=0.9,en;q=0.5"}
     async with (
         open_tab(chat_server, person=alice) as a,
-        open_tab(chat_server, **spanish_browser) as b,
+        open_tab(chat_server, person=bob, headers=spanish_browser) as b,
     ):
         alice_tab, bob_tab = Tab(a), Tab(b)
         await alice_tab.expect("bob")
