@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse, RawPostDataException
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -99,8 +100,8 @@ def push_unsubscribe(request):
 def push_test(request):
     """Push a test notification to this person's browsers, at once."""
     payload = {
-        "title": "Chat",
-        "body": "Notifications are on: this is how a mention will look.",
+        "title": _("Chat"),
+        "body": _("Notifications are on: this is how a mention will look."),
         "url": reverse("notifications"),
         "tag": "test",
     }
