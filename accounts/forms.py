@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from rooms.sweeps import outbound
 from site_config import limits
@@ -24,7 +24,7 @@ from .models import (
     SignUpPolicy,
 )
 
-BANNED = gettext_lazy("Signing in from this network is not allowed here.")
+BANNED = gettext_noop("Signing in from this network is not allowed here.")
 
 
 class SignInForm(AuthenticationForm):
@@ -45,9 +45,9 @@ class SignInForm(AuthenticationForm):
     def clean(self):
         username = self.cleaned_data.get("username")
         if bans.is_banned(self.client_address):
-            raise ValidationError(BANNED, code="banned")
+            raise ValidationError(_(BANNED), code="banned")
         if username is not None and self.too_many_failures():
-            _, seconds = settings.SIGN_IN_ATTEMPT_LIMIT
+            _count, seconds = settings.SIGN_IN_ATTEMPT_LIMIT
             raise ValidationError(
                 _(
                     "Too many failed sign-ins from this network. Wait "
