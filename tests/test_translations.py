@@ -163,14 +163,13 @@ def test_the_catalogue_is_current_complete_and_compiled(tmp_path):
     copy = tmp_path / "repo"
     ignore = shutil.ignore_patterns(".*", "tests", "bench", "static*", "media", "*.pyc")
     shutil.copytree(ROOT, copy, ignore=ignore)
-    # The site's settings, as `make messages` has them: the tests' own
-    # (tests.settings) are not in the copy.
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "site_config.settings"}
+    # With the project's own settings: the tests' are not in the copy.
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     subprocess.run(
         ["make", "-s", "messages", f"VENV={ROOT / '.venv'}"],
         cwd=copy,
-        check=True,
         env=env,
+        check=True,
     )
     made = copy / "locale" / "es" / "LC_MESSAGES"
     for name in ("django.po", "django.mo"):

@@ -66,18 +66,18 @@ def push_subscribe(request):
         endpoint, keys = data["endpoint"], data["keys"]
         fields = {"p256dh": keys["p256dh"], "auth": keys["auth"]}
     except (ValueError, KeyError, TypeError):
-        return JsonResponse({"error": "Not a push subscription."}, status=400)
+        return JsonResponse({"error": _("Not a push subscription.")}, status=400)
     if not (
         isinstance(endpoint, str)
         and push.endpoint_allowed(endpoint)
         and push.can_sign_for(endpoint)
     ):
         return JsonResponse(
-            {"error": "This browser's push service cannot be reached from here."},
+            {"error": _("This browser's push service cannot be reached from here.")},
             status=400,
         )
     if not all(isinstance(v, str) and 0 < len(v) <= 200 for v in fields.values()):
-        return JsonResponse({"error": "Not a push subscription."}, status=400)
+        return JsonResponse({"error": _("Not a push subscription.")}, status=400)
     PushSubscription.objects.update_or_create(
         endpoint=endpoint, defaults={"user": request.user, **fields}
     )
