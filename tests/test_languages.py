@@ -2,6 +2,7 @@
 its person chose under Profile; an email or a push speaks its recipient's
 language, whoever's request or sweep sends it."""
 
+import json
 import re
 
 import pytest
@@ -108,3 +109,17 @@ def test_emails_and_pushes_speak_each_recipients_language(
         "bob in #general",
         "bob mentioned you",
     )
+
+
+def test_the_manifest_and_the_service_worker_follow_the_visitor():
+    spanish = Client().get("/manifest.webmanifest", headers={"accept-language": "es"})
+    assert json.loads(spanish.content)["description"] == (
+        "Salas y conversaciones, en directo."
+    )
+    assert "Accept-Language" in spanish.headers["Vary"]
+    english = Client().get("/manifest.webmanifest", headers={"accept-language": "en"})
+    assert (
+        json.loads(english.content)["description"] == "Rooms and conversations, live."
+    )
+    worker = Client().get("/service-worker.js", headers={"accept-language": "es"})
+    assert 'push.title || "Chat"' in worker.text
