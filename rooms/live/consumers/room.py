@@ -119,7 +119,7 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
             return False
         if not self.is_unsent(event):
             return False
-        self.outbox.put(event.html)
+        self.outbox.put(event.html[self.language])
         return True
 
     # Group events
