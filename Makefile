@@ -126,8 +126,10 @@ screenshots: $(VENV)/.installed browser
 # The Spanish catalogue (docs/translating.md): gathers every marked string
 # into locale/es/LC_MESSAGES/django.po, keeping its translations, and
 # compiles it to django.mo (committed: a platform's build needs no gettext).
+# The manifest and the service worker are templates too (templates/).
 messages: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py makemessages --locale es --no-location --no-obsolete \
+		--extension html,txt,py,js,webmanifest \
 		--ignore 'tests/*' --ignore 'bench/*' --ignore 'staticfiles/*' --ignore 'static/*' --ignore 'media/*'
 	msgfmt --check --output-file locale/es/LC_MESSAGES/django.mo locale/es/LC_MESSAGES/django.po
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from . import audit, signals
 from .models import BannedAddress, SignInAddress
@@ -70,7 +71,9 @@ def ban(person, by, addresses=()):
         answers = signals.person_banned.send(sender=type(person), person=person, by=by)
         deleted = sum(count for _, count in answers)
         barred = f", {len(theirs)} addresses barred" if theirs else ""
-        audit.record(by, "banned", person, f"{deleted} messages deleted{barred}")
+        audit.record(
+            by, gettext_noop("banned"), person, f"{deleted} messages deleted{barred}"
+        )
     return deleted
 
 

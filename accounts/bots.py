@@ -4,6 +4,7 @@ mentions and direct messages through a webhook (rooms/sweeps/webhooks.py)."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from . import audit
 from .models import Bot, hash_code
@@ -18,14 +19,14 @@ def create(username, webhook_url, by):
         bot = Bot(user=user, webhook_url=webhook_url, created_by=by)
         key = bot.new_key()
         bot.save()
-        audit.record(by, "made the bot", user)
+        audit.record(by, gettext_noop("made the bot"), user)
     return bot, key
 
 
 def reset_key(bot, by):
     key = bot.new_key()
     bot.save(update_fields=["key_hash"])
-    audit.record(by, "reset the key of", bot.user)
+    audit.record(by, gettext_noop("reset the key of"), bot.user)
     return key
 
 

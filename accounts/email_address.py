@@ -17,9 +17,11 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
-from site_config import limits
+from accounts import limits
 
+from . import languages
 from .models import EmailNotifications
 
 logger = logging.getLogger(__name__)
@@ -50,11 +52,14 @@ def ask_to_confirm(user):
         "url": settings.SITE_URL.rstrip("/") + reverse("confirm_email", args=[token]),
         "days": LINK_DAYS,
     }
-    email = EmailMultiAlternatives(
-        render_to_string("accounts/confirm_email_subject.txt", context).strip(),
-        render_to_string("accounts/confirm_email.txt", context),
-        to=[user.email],
-    )
+    # The one asking is the recipient here: their page's language, unless
+    # they chose one.
+    with translation.override(languages.chosen(user) or translation.get_language()):
+        email = EmailMultiAlternatives(
+            render_to_string("accounts/confirm_email_subject.txt", context).strip(),
+            render_to_string("accounts/confirm_email.txt", context),
+            to=[user.email],
+        )
     try:
         email.send()
     except Exception:

@@ -8,9 +8,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
-from rooms.sweeps import outbound
-from site_config import limits
+from accounts import limits, outbound
 
 from . import bans, names, profiles
 from .client_address import of_request
@@ -22,7 +23,7 @@ from .models import (
     SignUpPolicy,
 )
 
-BANNED = "Signing in from this network is not allowed here."
+BANNED = gettext_noop("Signing in from this network is not allowed here.")
 
 
 class SignInForm(AuthenticationForm):
@@ -43,12 +44,15 @@ class SignInForm(AuthenticationForm):
     def clean(self):
         username = self.cleaned_data.get("username")
         if bans.is_banned(self.client_address):
-            raise ValidationError(BANNED, code="banned")
+            raise ValidationError(_(BANNED), code="banned")
         if username is not None and self.too_many_failures():
-            _, seconds = settings.SIGN_IN_ATTEMPT_LIMIT
+            _count, seconds = settings.SIGN_IN_ATTEMPT_LIMIT
             raise ValidationError(
-                "Too many failed sign-ins from this network. Wait "
-                f"{math.ceil(seconds / 60)} minutes, then try again.",
+                _(
+                    "Too many failed sign-ins from this network. Wait "
+                    "%(minutes)s minutes, then try again."
+                )
+                % {"minutes": math.ceil(seconds / 60)},
                 code="too_many_attempts",
             )
         try:
@@ -114,7 +118,7 @@ RESERVED_USERNAMES = {
 
 def not_reserved(username):
     if username.lower() in RESERVED_USERNAMES:
-        raise ValidationError("That name is taken.", code="reserved")
+        raise ValidationError(_("That name is taken."), code="reserved")
 
 
 class SignUpForm(UserCreationForm):
@@ -122,10 +126,13 @@ class SignUpForm(UserCreationForm):
     emails about mentions and direct messages someone missed."""
 
     email = forms.EmailField(
+        label=gettext_lazy("Email"),
         required=False,
-        help_text="Optional. Only for emails about mentions and direct "
-        "messages you have not seen, once you open the link we send to it; "
-        "change it later.",
+        help_text=gettext_lazy(
+            "Optional. Only for emails about mentions and direct "
+            "messages you have not seen, once you open the link we send to it; "
+            "change it later."
+        ),
     )
 
     class Meta(UserCreationForm.Meta):
@@ -145,13 +152,15 @@ class NotificationsForm(forms.ModelForm):
 
     enabled = forms.BooleanField(
         required=False,
-        label="Email me about mentions and direct messages I have not seen",
+        label=gettext_lazy(
+            "Email me about mentions and direct messages I have not seen"
+        ),
     )
 
     class Meta:
         model = get_user_model()
         fields = ["email"]
-        help_texts = {"email": "Leave it empty to get no emails."}
+        help_texts = {"email": gettext_lazy("Leave it empty to get no emails.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,7 +183,7 @@ class PeopleFilterForm(forms.Form):
 
 class SignUpModeForm(forms.Form):
     mode = forms.ChoiceField(
-        label="Who may join",
+        label=gettext_lazy("Who may join"),
         choices=SignUpPolicy.Mode.choices,
         widget=forms.RadioSelect,
     )
@@ -182,7 +191,7 @@ class SignUpModeForm(forms.Form):
 
 class ReadingForm(forms.Form):
     reading = forms.ChoiceField(
-        label="Who may read the open rooms",
+        label=gettext_lazy("Who may read the open rooms"),
         choices=SignUpPolicy.Reading.choices,
         widget=forms.RadioSelect,
     )
@@ -192,15 +201,20 @@ class InvitationForm(forms.ModelForm):
     class Meta:
         model = Invitation
         fields = ["note"]
-        help_texts = {"note": "Optional: a name, to know which invitation is whose."}
+        labels = {"note": gettext_lazy("for whom")}
+        help_texts = {
+            "note": gettext_lazy("Optional: a name, to know which invitation is whose.")
+        }
 
 
 def reachable_webhook(url):
-    """Refuse a webhook URL the chat would never call (rooms/sweeps/outbound.py)."""
+    """Refuse a webhook URL the chat would never call (accounts/outbound.py)."""
     if not outbound.may_request(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE):
         raise ValidationError(
-            "The chat calls only https:// addresses on the public internet, "
-            "and could never reach this one."
+            _(
+                "The chat calls only https:// addresses on the public internet, "
+                "and could never reach this one."
+            )
         )
 
 
@@ -209,25 +223,29 @@ class BotForm(forms.ModelForm):
     URL it is told of mentions and direct messages at."""
 
     webhook_url = forms.URLField(
-        label="Webhook URL",
+        label=gettext_lazy("Webhook URL"),
         required=False,
         max_length=500,
         assume_scheme="https",
         validators=[reachable_webhook],
-        help_text="Optional: where to POST when someone mentions the bot or "
-        "sends it a direct message. Its answer is posted back.",
+        help_text=gettext_lazy(
+            "Optional: where to POST when someone mentions the bot or "
+            "sends it a direct message. Its answer is posted back."
+        ),
     )
     avatar = forms.FileField(
-        label="Picture",
+        label=gettext_lazy("Picture"),
         required=False,
-        help_text="Optional; cropped square. Without one, its initials show.",
+        help_text=gettext_lazy(
+            "Optional; cropped square. Without one, its initials show."
+        ),
     )
 
     class Meta:
         model = get_user_model()
         fields = ["username"]
-        labels = {"username": "Bot name"}
-        help_texts = {"username": "Letters, digits and @/./+/-/_ only."}
+        labels = {"username": gettext_lazy("Bot name")}
+        help_texts = {"username": gettext_lazy("Letters, digits and @/./+/-/_ only.")}
 
     def clean_username(self):
         username = self.cleaned_data["username"]
@@ -247,29 +265,39 @@ class ProfileForm(forms.Form):
     """How a person shows: a name, a picture, a few words."""
 
     display_name = forms.CharField(
+        label=gettext_lazy("Display name"),
         max_length=50,
         required=False,
-        help_text="Shown on your messages and in the room. People still "
-        "@mention you by your username.",
+        help_text=gettext_lazy(
+            "Shown on your messages and in the room. People still "
+            "@mention you by your username."
+        ),
     )
     avatar = forms.FileField(
-        label="Picture",
+        label=gettext_lazy("Picture"),
         required=False,
-        help_text="A photo or picture; it is cropped square. Without one, "
-        "your initials show.",
+        help_text=gettext_lazy(
+            "A photo or picture; it is cropped square. Without one, your initials show."
+        ),
     )
-    remove_avatar = forms.BooleanField(label="Remove the picture", required=False)
+    remove_avatar = forms.BooleanField(
+        label=gettext_lazy("Remove the picture"), required=False
+    )
     bio = forms.CharField(
-        label="About you", max_length=280, required=False, widget=forms.Textarea
+        label=gettext_lazy("About you"),
+        max_length=280,
+        required=False,
+        widget=forms.Textarea,
     )
     # Not required: a form without it keeps the choice.
     theme = forms.ChoiceField(
-        label="Colours", choices=Profile.Theme.choices, required=False
+        label=gettext_lazy("Colours"), choices=Profile.Theme.choices, required=False
     )
     # Empty: the browser's. Like theme, a form without it keeps the choice.
     language = forms.ChoiceField(
-        label="Language",
-        choices=[("", "As the browser asks"), *settings.LANGUAGES],
+        label=gettext_lazy("Language"),
+        # Each language by its own name, as people look for it.
+        choices=[("", gettext_lazy("As the browser asks")), *settings.LANGUAGES],
         required=False,
     )
 
@@ -288,8 +316,10 @@ class ProfileForm(forms.Form):
         # Counted before the picture is read: reading is what costs.
         if upload is not None and not limits.avatars.allows(self.person.pk):
             raise ValidationError(
-                "You changed your picture too often. Wait a few minutes, then "
-                "try again."
+                _(
+                    "You changed your picture too often. Wait a few minutes, then "
+                    "try again."
+                )
             )
         return avatar_from(upload)
 
@@ -299,5 +329,5 @@ def avatar_from(upload):
     if upload is None:
         return None
     if upload.size > settings.MAX_UPLOAD_BYTES:
-        raise ValidationError("That picture is too large a file.")
+        raise ValidationError(_("That picture is too large a file."))
     return profiles.square_avatar(upload)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from . import audit
 from .models import FailedJoin, Invitation, SignUpPolicy, hash_code
@@ -74,7 +75,7 @@ def create_account(form, code=None):
         if first:
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
-            audit.record(user, "set up the chat", user)
+            audit.record(user, gettext_noop("set up the chat"), user)
         if invitation is not None:
             invitation.used_by, invitation.used = user, timezone.now()
             invitation.save(update_fields=["used_by", "used"])

@@ -22,6 +22,12 @@ def chosen(user):
     return profile.language if profile else ""
 
 
+def of_recipient(user):
+    """The language of an email or a push to user, who may not be the one
+    asking: their choice, else the site's (their browser is not at hand)."""
+    return chosen(user) or settings.LANGUAGE_CODE
+
+
 class PersonsLanguage:
     """After LocaleMiddleware and authentication: a person's own choice
     overrides what their browser asks for."""

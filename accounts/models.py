@@ -1,9 +1,17 @@
+"""The people's tables: profiles and bots, signing in and joining, bans,
+the administrators' log, and how each person is told of what they missed.
+
+Longer than most modules: a dozen small models, none much over 50 lines,
+and each read on its own; a module for each would be a dozen small files.
+"""
+
 import hashlib
 import hmac
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class SessionHandoff(models.Model):
@@ -120,12 +128,12 @@ class SignUpPolicy(models.Model):
     SIGNUP_MODE decides both: an invitation-only chat is for its people."""
 
     class Mode(models.TextChoices):
-        OPEN = "open", "Anyone may sign up"
-        INVITATION = "invitation", "Only people with the join link or an invitation"
+        OPEN = "open", _("Anyone may sign up")
+        INVITATION = "invitation", _("Only people with the join link or an invitation")
 
     class Reading(models.TextChoices):
-        VISITORS = "visitors", "Anyone, signed in or not"
-        PEOPLE = "people", "Signed-in people only"
+        VISITORS = "visitors", _("Anyone, signed in or not")
+        PEOPLE = "people", _("Signed-in people only")
 
     mode = models.CharField(max_length=20, choices=Mode.choices, blank=True)
     reading = models.CharField(max_length=20, choices=Reading.choices, blank=True)
@@ -357,9 +365,9 @@ class Profile(models.Model):
     version = models.PositiveIntegerField(default=0)
 
     class Theme(models.TextChoices):
-        SYSTEM = "system", "As the system is set"
-        LIGHT = "light", "Light"
-        DARK = "dark", "Dark"
+        SYSTEM = "system", _("As the system is set")
+        LIGHT = "light", _("Light")
+        DARK = "dark", _("Dark")
 
     # The page's colours: drawn from the first paint (templates/base.html).
     theme = models.CharField(max_length=6, choices=Theme.choices, default=Theme.SYSTEM)

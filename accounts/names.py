@@ -21,8 +21,7 @@ from confusable_homoglyphs import confusables
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-
-TAKEN = "That name is too like {other}’s. Choose one people can tell apart."
+from django.utils.translation import gettext as _
 
 
 def check_display_name(name, person):
@@ -36,8 +35,10 @@ def check_username(username):
     refuse_invisible(username)
     if confusables.is_mixed_script(username, allowed_aliases=["COMMON"]):
         raise ValidationError(
-            "Write a username in one alphabet: letters that look alike from "
-            "two of them could pass for someone else.",
+            _(
+                "Write a username in one alphabet: letters that look alike from "
+                "two of them could pass for someone else."
+            ),
             code="mixed_script",
         )
     refuse_look_alikes(username, None)
@@ -48,7 +49,7 @@ def refuse_invisible(name):
     # control characters change how a name reads without showing.
     if any(unicodedata.category(c) in ("Cf", "Cc") for c in name):
         raise ValidationError(
-            "A name may not hold invisible or direction-changing characters.",
+            _("A name may not hold invisible or direction-changing characters."),
             code="invisible",
         )
 
@@ -63,7 +64,12 @@ def refuse_look_alikes(name, person):
         for other in (username, display_name):
             if other and wanted & skeletons(other):
                 raise ValidationError(
-                    TAKEN.format(other=display_name or username), code="look_alike"
+                    _(
+                        "That name is too like %(other)s’s. Choose one people "
+                        "can tell apart."
+                    )
+                    % {"other": display_name or username},
+                    code="look_alike",
                 )
 
 

@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from . import audit, bans, bots, profile_views, profiles
@@ -88,25 +90,42 @@ def directory(q):
 @require_POST
 @administrators_only
 def set_sign_up_mode(request):
-    return choose(request, SignUpModeForm, "mode", "who may join")
+    return choose(
+        request,
+        SignUpModeForm,
+        "mode",
+        gettext_noop("set who may join"),
+        _("Who may join"),
+    )
 
 
 @require_POST
 @administrators_only
 def set_reading(request):
-    return choose(request, ReadingForm, "reading", "who may read the open rooms")
+    return choose(
+        request,
+        ReadingForm,
+        "reading",
+        gettext_noop("set who may read the open rooms"),
+        _("Who may read the open rooms"),
+    )
 
 
-def choose(request, form_class, field, what):
-    """Save one of the site's choices from its form; record it and say so."""
+def choose(request, form_class, field, action, heading):
+    """Save one of the site's choices from its form; record it (action, kept
+    in English and translated when shown) and say so under heading."""
     form = form_class(request.POST)
     if form.is_valid():
         policy = SignUpPolicy.current()
         setattr(policy, field, form.cleaned_data[field])
         policy.save(update_fields=[field])
         label = getattr(policy, f"get_{field}_display")()
-        audit.record(request.user, f"set {what}", detail=label)
-        messages.success(request, f"{what.capitalize()}: {label.lower()}.")
+        audit.record(request.user, action, detail=label)
+        messages.success(
+            request,
+            _("%(heading)s: %(choice)s.")
+            % {"heading": heading, "choice": label.lower()},
+        )
     return redirect("people")
 
 
@@ -116,8 +135,8 @@ def reset_join_link(request):
     policy = SignUpPolicy.current()
     policy.join_code = new_code()
     policy.save(update_fields=["join_code"])
-    audit.record(request.user, "reset the join link")
-    messages.success(request, "The join link is new; the old one no longer works.")
+    audit.record(request.user, gettext_noop("reset the join link"))
+    messages.success(request, _("The join link is new; the old one no longer works."))
     return redirect("people")
 
 
@@ -127,10 +146,12 @@ def invite(request):
         return redirect("people")
     form = InvitationForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "An invitation's note is at most 100 characters.")
+        messages.error(request, _("An invitation's note is at most 100 characters."))
         return redirect("people")
     invitation, code = Invitation.make(request.user, form.cleaned_data["note"])
-    audit.record(request.user, "made an invitation", detail=invitation.note)
+    audit.record(
+        request.user, gettext_noop("made an invitation"), detail=invitation.note
+    )
     # Shown on this answer only: the code is not kept.
     url = request.build_absolute_uri(reverse("join", args=[code]))
     return people_page(request, new_invitation=url, status=201)
@@ -141,8 +162,10 @@ def invite(request):
 def revoke_invitation(request, pk):
     invitation = get_object_or_404(Invitation.unused(), pk=pk)
     invitation.delete()
-    audit.record(request.user, "revoked an invitation", detail=invitation.note)
-    messages.success(request, "The invitation no longer works.")
+    audit.record(
+        request.user, gettext_noop("revoked an invitation"), detail=invitation.note
+    )
+    messages.success(request, _("The invitation no longer works."))
     return redirect("people")
 
 
@@ -178,12 +201,18 @@ def set_bot_webhook(request, username):
     bot = get_object_or_404(Bot, user__username=username)
     form = WebhookForm(request.POST)
     if not form.is_valid():
-        messages.error(request, f"{username}: {form.errors['webhook_url'][0]}")
+        messages.error(
+            request,
+            _("%(name)s: %(error)s")
+            % {"name": username, "error": form.errors["webhook_url"][0]},
+        )
         return redirect("people")
     bot.webhook_url = form.cleaned_data["webhook_url"]
     bot.save(update_fields=["webhook_url"])
-    audit.record(request.user, "set the webhook of", bot.user, bot.webhook_url)
-    messages.success(request, f"{username}: webhook saved.")
+    audit.record(
+        request.user, gettext_noop("set the webhook of"), bot.user, bot.webhook_url
+    )
+    messages.success(request, _("%(name)s: webhook saved.") % {"name": username})
     return redirect("people")
 
 
@@ -194,13 +223,18 @@ def set_administrator(request, username):
     with transaction.atomic():
         person = get_object_or_404(get_user_model(), username=username, bot=None)
         if not make and is_last_administrator(person):
-            messages.error(request, "The chat needs at least one administrator.")
+            messages.error(request, _("The chat needs at least one administrator."))
             return redirect("people")
         person.is_staff = person.is_superuser = make
         person.save(update_fields=["is_staff", "is_superuser"])
-    action = "made an administrator" if make else "removed as an administrator"
+    if make:
+        action = gettext_noop("made an administrator")
+        said = _("%(name)s: made an administrator.")
+    else:
+        action = gettext_noop("removed as an administrator")
+        said = _("%(name)s: removed as an administrator.")
     audit.record(request.user, action, person)
-    messages.success(request, f"{person.username}: {action}.")
+    messages.success(request, said % {"name": person.username})
     return redirect("people")
 
 
@@ -210,19 +244,25 @@ def set_active(request, username):
     active = request.POST.get("active") == "1"
     person = get_object_or_404(get_user_model(), username=username)
     if person == request.user:
-        messages.error(request, "You cannot deactivate yourself.")
+        messages.error(request, _("You cannot deactivate yourself."))
         return redirect("people")
     with transaction.atomic():
         if not active and is_last_administrator(person):
-            messages.error(request, "The chat needs at least one administrator.")
+            messages.error(request, _("The chat needs at least one administrator."))
             return redirect("people")
         # Saving is_active closes every open socket of theirs (rooms/signals.py).
         person.is_active = active
         person.save(update_fields=["is_active"])
     lifted = active and bans.lift(person)
-    action = "reactivated" if active else "deactivated"
-    audit.record(request.user, action, person, "ban lifted" if lifted else "")
-    messages.success(request, f"{person.username}: {action}.")
+    if active:
+        action = gettext_noop("reactivated")
+        said = _("%(name)s: reactivated.")
+    else:
+        action = gettext_noop("deactivated")
+        said = _("%(name)s: deactivated.")
+    detail = gettext_noop("ban lifted") if lifted else ""
+    audit.record(request.user, action, person, detail)
+    messages.success(request, said % {"name": person.username})
     return redirect("people")
 
 
@@ -236,13 +276,18 @@ def ban(request, username):
             addresses = request.POST.getlist("addresses")
             deleted = bans.ban(person, request.user, addresses)
     if refused:
-        messages.error(request, "You cannot ban yourself or the last administrator.")
+        messages.error(request, _("You cannot ban yourself or the last administrator."))
         return redirect("people")
     if request.method == "POST":
-        barred = f", {len(addresses)} addresses barred" if addresses else ""
-        messages.success(
-            request, f"{person.username}: banned, {deleted} messages deleted{barred}."
-        )
+        said = {"name": person.username, "deleted": deleted, "barred": len(addresses)}
+        if addresses:
+            text = _(
+                "%(name)s: banned, %(deleted)s messages deleted, "
+                "%(barred)s addresses barred."
+            )
+        else:
+            text = _("%(name)s: banned, %(deleted)s messages deleted.")
+        messages.success(request, text % said)
         return redirect("people")
     context = {
         "person": person,

@@ -13,9 +13,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.translation import gettext as _
 from PIL import ImageOps
 
-from rooms.messages import pictures
+from accounts import pictures
 
 from . import signals
 from .models import Profile
@@ -79,11 +80,11 @@ def square_avatar(upload):
             image = ImageOps.fit(image, (AVATAR_SIZE, AVATAR_SIZE)).convert("RGBA")
     except pictures.TooLarge:
         raise ValidationError(
-            f"That picture is too large: at most "
-            f"{pictures.MAX_PIXELS // 1_000_000} million pixels."
+            _("That picture is too large: at most %(millions)s million pixels.")
+            % {"millions": pictures.MAX_PIXELS // 1_000_000}
         ) from None
     except (pictures.NotAPicture, OSError, SyntaxError, ValueError, EOFError):
-        raise ValidationError("That is not a picture this chat can read.") from None
+        raise ValidationError(_("That is not a picture this chat can read.")) from None
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)
     return out.getvalue()

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import bans, email_address, joining, session_exchange
@@ -150,7 +151,7 @@ def redeem_session(request):
         request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
     )
     if session_key is None:
-        return HttpResponseBadRequest("This sign-in has expired. Sign in again.")
+        return HttpResponseBadRequest(_("This sign-in has expired. Sign in again."))
     request.session = type(request.session)(session_key=session_key)
     request.session.modified = True  # so SessionMiddleware sets the cookie
     rotate_token(request)  # as django.contrib.auth.login() does

@@ -1,9 +1,11 @@
-"""`python -m bench.search`: search on Postgres at a million messages.
+"""`python -m bench.search`: search and the room page on Postgres at a
+million messages.
 
 Seeds a fresh database beside DATABASE_URL's (same server, `bench_search`)
 with COPY, outside Django, as a bulk load would; then times the search
 page for rare, common and absent words as a person who may read some of
-the private rooms, and what the search index costs each stored message.
+the private rooms, the latest page of a room with its sidebar, and what
+the search index costs each stored message.
 """
 
 import argparse
@@ -168,6 +170,34 @@ def percentiles(seconds):
     }
 
 
+def room_page(client, searcher, repeats):
+    """Return the seconds of each latest page of a room, with its sidebar.
+
+    Each room the searcher may read has a read mark five messages from its
+    end, so the sidebar counts unread messages in every entry; the room
+    opened is read by its first request.
+    """
+    from rooms.models import ReadMark, Room
+
+    marks = []
+    for room in Room.objects.visible_to(searcher):
+        newest = room.messages.order_by("-pk").values_list("pk", flat=True).first()
+        if newest:  # not #general, which the migrations make empty
+            marks.append(ReadMark(user=searcher, room=room, last_read_id=newest - 5))
+    ReadMark.objects.bulk_create(marks)
+    rooms = [f"/rooms/{slug}/" for slug in ("open-0", "private-0")]
+    for url in rooms:  # the first of each warms the caches
+        assert client.get(url).status_code == 200
+    seconds = []
+    for _ in range(repeats):
+        for url in rooms:
+            started = time.perf_counter()
+            response = client.get(url)
+            seconds.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.status_code
+    return sorted(seconds)
+
+
 def insert_cost(searcher):
     """Return µs per Room.post with the stored words and their index, and without."""
     from django.db import connection
@@ -194,8 +224,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.search")
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=REPEATS)
+    parser.add_argument(
+        "--database", default=DATABASE, help="the name of the database it makes"
+    )
     options = parser.parse_args(argv)
-    url = create_database(os.environ.get("DATABASE_URL", ""))
+    url = create_database(os.environ.get("DATABASE_URL", ""), options.database)
     os.environ.update(
         DJANGO_SETTINGS_MODULE="site_config.settings",
         DATABASE_URL=url,
@@ -223,6 +256,10 @@ def main(argv=None):
             figures[kind] = percentiles(timings(client, chosen, options.repeats))
             figures[kind]["messages_with_word"] = [counts[word] for word in chosen]
             print(f"  {kind:>6}: {figures[kind]}", flush=True)
+        figures["room_page"] = percentiles(
+            room_page(client, searcher, options.repeats * 5)
+        )
+        print(f"  room page: {figures['room_page']}", flush=True)
     figures["insert"] = insert_cost(searcher)
     print(f"  Room.post: {figures['insert']}", flush=True)
     figures["machine"] = report.machine()

@@ -25,9 +25,9 @@ AUDIENCE = {1_000: 40, 10_000: 80, 100_000: 150}
 BUSY = 0.5  # of a core: room for a burst, a deploy's reconnects, the sweeps
 PROCESS_MEMORY_MIB = 512  # a typical container's limit
 IDLE_PROCESS_MIB = 130  # the soak's processes at rest (bench/HISTORY.md)
-# Database statements of one posted message: a rate-limit count, then one
-# transaction (the author's and the room's locks, the count again, the insert).
-STATEMENTS_PER_MESSAGE = 7
+# Database statements of one posted message: one transaction (the author's
+# lock, the rate limit's count, the room's lock, the insert).
+STATEMENTS_PER_MESSAGE = 6
 
 
 def newest_results():

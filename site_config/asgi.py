@@ -13,14 +13,20 @@ from channels.sessions import CookieMiddleware, SessionMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
 from sentry_sdk.integrations.asgi import SentryAsgiMiddleware  # noqa: E402
 
-from rooms.live.consumers.base import UserAfterHandshake  # noqa: E402
+from rooms.live.consumers.base import (  # noqa: E402
+    UserAfterHandshake,
+    socket_identified,
+)
 from rooms.routing import websocket_urlpatterns  # noqa: E402
 from site_config.hang_up import HoldDisconnectUntilResponse  # noqa: E402
 from site_config.lifespan import lifespan  # noqa: E402
-from site_config.logs import RequestId  # noqa: E402
+from site_config.logs import RequestId, name_socket  # noqa: E402
 from site_config.origin import SameOriginValidator  # noqa: E402
 from site_config.proxies import TrustedProxies  # noqa: E402
 from site_config.websocket import ServerSendInScope  # noqa: E402
+
+# A socket's log lines name its person and room, once it knows them.
+socket_identified.connect(name_socket)
 
 sockets = SameOriginValidator(
     CookieMiddleware(

@@ -82,6 +82,15 @@ class LogContext:
             room.set(kwargs["slug"])
 
 
+def name_socket(sender, **kwargs):
+    """Receive the rooms' socket_identified: the socket's later lines name
+    its person and room."""
+    if "person" in kwargs:
+        person.set(kwargs["person"])
+    if "room" in kwargs:
+        room.set(kwargs["room"])
+
+
 def known_person():
     value = person.get()
     if value is None or isinstance(value, int):

@@ -1,4 +1,8 @@
-"""Settings for the chat, read from the environment (see README, "Deploy")."""
+"""Settings for the chat, read from the environment (see README, "Deploy").
+
+Longer than most modules: Django reads its settings from one module, and
+each setting here says why it has its value.
+"""
 
 import os
 import urllib.parse
@@ -328,7 +332,7 @@ ROOM_CREATION_LIMIT = tuple(
 )
 
 # What one person may do that leaves no row to count, as count/seconds
-# in each web process (site_config/limits.py): edits and deletions,
+# in each web process (accounts/limits.py): edits and deletions,
 # reactions, typing reports (the composer sends one every 2 s), avatar
 # changes and links sent to confirm an email address.
 EDIT_RATE_LIMIT = env_rate("EDIT_RATE_LIMIT", "10/10")

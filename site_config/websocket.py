@@ -20,7 +20,6 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import (
     WebSocketsSansIOProtocol,
 )
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
-from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 logger = logging.getLogger(__name__)
@@ -73,8 +72,9 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             self.request = self.response = None
 
     def send_prepared_now(self, prepared):
-        """Write a PreparedText's frame now and return True, or return False
-        if it cannot go out at once: send() then waits or fails as usual.
+        """Write a PreparedText's frame (rooms/live/frames.py) now and return
+        True, or return False if it cannot go out at once: send() then waits
+        or fails as usual.
 
         The fan-out sends every broadcast once per socket in the room; most
         sockets keep up, and for them this skips send()'s coroutine.
@@ -112,36 +112,6 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         super().keepalive_timeout()
         # close() waits for the unread buffer to drain, which may never happen.
         self.transport.abort()
-
-
-class PreparedText:
-    """A text message, framed once for all the sockets it goes to.
-
-    As websocket.send's "prepared", beside its "text": WebSocketProtocol
-    writes the frame as it is, built for the first socket that encodes as
-    this one does; any other server sends the text. Frames here depend only
-    on the socket's compression window (see PER_MESSAGE_DEFLATE), so a
-    broadcast costs each socket one write. gorilla/websocket's
-    PreparedMessage, which Centrifugo broadcasts with, works the same way.
-    """
-
-    __slots__ = ("text", "_frames")
-
-    def __init__(self, text):
-        self.text = text
-        self._frames = {}
-
-    def frame(self, extensions):
-        window = tuple(extension.local_max_window_bits for extension in extensions)
-        frame = self._frames.get(window)
-        if frame is None:
-            # Another socket's compressor would have its own history.
-            assert all(extension.local_no_context_takeover for extension in extensions)
-            text = Frame(Opcode.TEXT, self.text.encode())
-            frame = self._frames[window] = text.serialize(
-                mask=False, extensions=extensions
-            )
-        return frame
 
 
 class ServerSendInScope:

@@ -1,10 +1,10 @@
-{% load static %}// The service worker: shows a push notification (rooms/sweeps/push.py sends
+{% load i18n static %}// The service worker: shows a push notification (rooms/sweeps/push.py sends
 // {title, body, url, tag}) and opens the message when it is clicked,
 // in a tab of the chat already open if there is one.
 self.addEventListener("push", (event) => {
   const push = event.data ? event.data.json() : {};
   event.waitUntil(
-    self.registration.showNotification(push.title || "Chat", {
+    self.registration.showNotification(push.title || "{% translate "Chat" as fallback %}{{ fallback|escapejs }}", {
       body: push.body || "",
       tag: push.tag,
       icon: "{% static 'icons/icon-192.png' %}",

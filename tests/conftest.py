@@ -17,10 +17,10 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import F
 from django.test import Client
 
+from accounts import limits
 from bench.servers import free_port, procfile_uvicorn_options
 from rooms.live import fanout, heartbeat
 from rooms.models import Room
-from site_config import limits
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"

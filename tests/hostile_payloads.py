@@ -177,7 +177,7 @@ PAYLOADS = (
 )
 
 # URLs someone gives for the server to POST to (push endpoints, bots'
-# webhooks): none may be requested (rooms/sweeps/outbound.py). Decimal, hex and
+# webhooks): none may be requested (accounts/outbound.py). Decimal, hex and
 # IPv6 forms of private addresses, and IPv4 carried inside IPv6.
 PRIVATE_URLS = [
     "https://127.0.0.1/hook",

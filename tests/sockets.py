@@ -55,11 +55,23 @@ class Tab:
         return closed.value.rcvd.code
 
 
-def open_tab(server, room="general", *, person=None, after=0, origin=None, **options):
-    headers = {}
+def open_tab(
+    server,
+    room="general",
+    *,
+    person=None,
+    after=0,
+    origin=None,
+    lang=None,
+    headers=(),
+    **options,
+):
+    headers = dict(headers)
     if person is not None:
         headers["Cookie"] = f"sessionid={person.session_id}"
-    query = "" if after is None else f"?after={after}"
+    given = {"after": after, "lang": lang}
+    query = urllib.parse.urlencode({k: v for k, v in given.items() if v is not None})
+    query = f"?{query}" if query else ""
     return connect(
         f"{server.ws_url}/ws/rooms/{room}/{query}",
         origin=origin or server.url,

@@ -1,12 +1,14 @@
 """A message body's formatting: the chat's Markdown, its links, mentions and
 :shortcodes:."""
 
+import random
 import subprocess
 import sys
 from types import SimpleNamespace
 
 import pytest
 
+from rooms.messages import formatting
 from rooms.messages.formatting import render
 
 from .conftest import ROOT
@@ -204,3 +206,66 @@ def test_the_link_encoding_table_is_built_before_any_thread_draws():
         [sys.executable, "-c", table], cwd=ROOT, capture_output=True, text=True
     )
     assert built.stdout.strip() == "128", built.stderr
+
+
+# What bodies are made of below: every ASCII character but the line breaks,
+# some letters and spaces beyond it, and the pieces rules start with.
+PIECES = [
+    *(chr(c) for c in range(32, 127)),
+    *"\t\u00a0\u2028\u200béß中🎉",
+    *("www.", "//", "http://", "ftp://", "1. ", "2) ", "- ", "+ ", "> ", "```"),
+    *(":tada:", ":+1:", ":nope:", "12:30:45", "a@b.co", "&amp;", "  ", "word"),
+]
+
+
+def test_plain_bodies_are_drawn_as_markdown_draws_them():
+    """What is_plain lets through skips the parser: it must come out the same."""
+    rng = random.Random(32)
+    plain = 0
+    for _ in range(20_000):
+        body = "".join(rng.choices(PIECES, k=rng.randint(1, 8)))
+        if formatting.is_plain(body):
+            plain += 1
+            expected = formatting.markdown().render(body, {"mentioned": {}})
+            assert formatting.plain_html(body) == expected, body
+    assert plain > 1000  # the check above ran on many
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "bench-1- that's the plan: see you at 3 & bring the notes",
+        "12:30 works for me, see example.com",
+        "2024 was good :tada:",
+        'she said "yes" (twice)',
+        "¿Qué tal? Très bien, 中文",
+    ],
+)
+def test_most_messages_are_plain(body):
+    assert formatting.is_plain(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "*it*",
+        "snake_case",
+        "a ~~b~~",
+        "`x`",
+        "[a](https://a.example)",
+        "a \\* b",
+        "<b>",
+        "@ada",
+        "see //x.example",
+        "WWW.example.com",
+        "- one",
+        "+ one",
+        "1. one",
+        "3) three",
+        "two\nlines",
+        " padded",
+        "",
+    ],
+)
+def test_anything_that_may_format_is_parsed(body):
+    assert not formatting.is_plain(body)

@@ -58,7 +58,7 @@ def test_room_opens_at_the_latest_page_with_a_link_to_older(client, history):
     assert f'<a class="older" href="{older}"' in page
     assert f'hx-get="{older}" hx-trigger="revealed"' in page
     assert 'class="newer"' not in page
-    socket_url = f"/ws/rooms/general/?after={history[-1].pk}&amp;revision=0"
+    socket_url = f"/ws/rooms/general/?after={history[-1].pk}&amp;revision=0&amp;lang=en"
     assert f'hx-ws:connect="{socket_url}"' in page
 
 

@@ -52,3 +52,7 @@ async def test_every_line_is_json_with_the_request_id(
     assert page["request_id"] == made["X-Request-ID"]
     assert (page["person"], page["room"]) == (alice.pk, "general")
     assert any(line["logger"] == "uvicorn.error" for line in lines)
+    # A socket's lines name its room (rooms' socket_identified, heard by
+    # site_config.logs).
+    socket = next(line for line in lines if "WebSocket /ws/" in line["message"])
+    assert socket["room"] == "general"

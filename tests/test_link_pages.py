@@ -9,7 +9,8 @@ import time
 import pytest
 from PIL import Image
 
-from rooms.sweeps import link_pages, outbound
+from accounts import outbound
+from rooms.sweeps import link_pages
 
 from .files import camera_photo, picture
 from .hostile_payloads import PRIVATE_URLS

@@ -32,14 +32,17 @@ CATALOGUE = ROOT / "locale" / "es" / "LC_MESSAGES"
 # Attributes people read or hear.
 TEXT_ATTRIBUTES = {"aria-label", "aria-description", "title", "placeholder", "alt"}
 LETTER = re.compile(r"[^\W\d_]")
+ATTRIBUTES = re.compile(r"[\w:.-]+=[\"']")
+WORDS = re.compile(r"[^\W\d_]{2,} +[^\W\d_]{2,}")
 # Where a template tag or variable stood: never text of its own.
 TAG = "\x00"
 # Blocks and partials drawn inside a tag: attributes and class names, not text.
 INSIDE_A_TAG = {"body_attributes", "entry-classes"}
 
 # Read the same in both languages: names and words the gallery's made-up
-# data shares with the code.
-SAME_IN_BOTH = {"Chat", "general", "Slack"}
+# data shares with the code, and the languages under Profile, each named in
+# itself so that anyone finds their own.
+SAME_IN_BOTH = {"Chat", "general", "Slack", "English", "Español"}
 
 
 class _Texts(HTMLParser):
@@ -58,7 +61,13 @@ class _Texts(HTMLParser):
                 "submit",
                 "button",
             )
-            if value and (name in TEXT_ATTRIBUTES or is_button_text):
+            # Words a script shows: data-too-long="Too long to send…".
+            is_words_for_a_script = name.startswith("data-") and WORDS.search(
+                value or ""
+            )
+            if value and (
+                name in TEXT_ATTRIBUTES or is_button_text or is_words_for_a_script
+            ):
                 self.texts.append(value)
 
     def handle_endtag(self, tag):
@@ -75,7 +84,8 @@ def shown(html):
     parser.feed(html)
     parser.close()
     texts = (" ".join(text.replace(TAG, " ").split()) for text in parser.texts)
-    return [text for text in texts if LETTER.search(text)]
+    # Not attributes a block adds to a tag of the page around it.
+    return [t for t in texts if LETTER.search(t) and not ATTRIBUTES.match(t)]
 
 
 def template_text(source):

@@ -83,7 +83,9 @@ def test_room_page_renders_history_with_the_socket_cursor(alice_client, general)
     page = alice_client.get("/rooms/general/").content.decode()
     # Bodies no random token in the page can contain.
     assert page.index("message 0") < page.index("message 1") < page.index("message 2")
-    socket_url = f"/ws/rooms/general/?after={messages[-1].pk}&amp;revision=0"
+    socket_url = (
+        f"/ws/rooms/general/?after={messages[-1].pk}&amp;revision=0&amp;lang=en"
+    )
     assert f'hx-ws:connect="{socket_url}"' in page
     assert (
         f'id="message-{messages[0].pk}" class="message" data-author="{alice_client.user.pk}"'

@@ -8,9 +8,8 @@ import time
 import pytest
 import requests
 
-from accounts import bots
+from accounts import bots, outbound
 from rooms.models import Delivery, Message
-from rooms.sweeps import outbound
 
 from .conftest import start_chat_server
 from .hostile_payloads import PRIVATE_URLS

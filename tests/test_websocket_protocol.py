@@ -11,7 +11,8 @@ from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFact
 from websockets.server import ServerProtocol
 from websockets.uri import parse_uri
 
-from site_config.websocket import PER_MESSAGE_DEFLATE, PreparedText, WebSocketProtocol
+from rooms.live.frames import PreparedText
+from site_config.websocket import PER_MESSAGE_DEFLATE, WebSocketProtocol
 
 # The database does not matter to it: one of tests/run's two runs.
 pytestmark = pytest.mark.one_run("sqlite")

@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from accounts import limits
 from accounts.people import administrators_only
 from rooms.messages import posting
 from rooms.messages.forms import TOO_FAST
 from rooms.models import IncomingWebhook, Room
-from site_config import limits
 
 from . import hooks, slack
 

@@ -5,8 +5,8 @@ import logging
 
 from django.db import connection, transaction
 
+from rooms import metrics
 from rooms.live import db
-from site_config import metrics
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,9 @@ import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from rooms.live import events
 from rooms.live.background import run_in_background
@@ -34,6 +36,16 @@ PEOPLE_GROUP = "people"
 SIDEBARS_GROUP = "sidebars"
 
 
+def drawn(template_name, context):
+    """The fragment in every language the chat speaks, for a broadcast:
+    drawn once per language, never once per reader."""
+    html = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            html[code] = render_to_string(template_name, context)
+    return html
+
+
 async def message_posted(message):
     """Send a stored message to its room; return False if that failed for now.
 
@@ -42,7 +54,7 @@ async def message_posted(message):
     """
     # For the broadcast latency (site_config/metrics.py).
     stored_at = time.time()
-    html = render_to_string("rooms/room.html#message-posted", {"messages": [message]})
+    html = drawn("rooms/room.html#message-posted", {"messages": [message]})
     # Sidebars count it unread for its room's members, but for a reply only
     # in its thread, which leaves the room read.
     mentions = message.mentioned().values() if message.in_room else ()
@@ -72,7 +84,7 @@ def message_changed(message):
     Sync, unlike the others: its callers are sync, and the fragment reads
     the author from the database, which the event loop may not.
     """
-    html = render_to_string("rooms/room.html#messages-changed", {"messages": [message]})
+    html = drawn("rooms/room.html#messages-changed", {"messages": [message]})
     event = events.MessageChanged(html, message.room_id, message.pk, message.revision)
     async_to_sync(_send_now_or_eventually)(
         room_group(message.room_id), event.to_layer()
@@ -84,7 +96,7 @@ def person_changed(user):
 
     Sync, like message_changed: its callers are sync views.
     """
-    html = render_to_string("rooms/room.html#person-update", {"person": user})
+    html = drawn("rooms/room.html#person-update", {"person": user})
     event = events.PersonChanged(html, user.pk)
     async_to_sync(_send_now_or_eventually)(PEOPLE_GROUP, event.to_layer())
 
@@ -95,7 +107,7 @@ def room_changed(room):
 
     Sync, like message_changed: its callers are sync views.
     """
-    html = render_to_string("rooms/room.html#room-changed", {"room": room})
+    html = drawn("rooms/room.html#room-changed", {"room": room})
     event = events.RoomChanged(html, room.pk, listed_fields(room))
     async_to_sync(_send_now_or_eventually)(room_group(room.pk), event.to_layer())
 
@@ -118,14 +130,14 @@ async def _send_now_or_eventually(group, event):
 
 async def people_changed(room, online, *, joined=(), left=()):
     context = {"room": room, "online": online, "joined": joined, "left": left}
-    html = render_to_string("rooms/room.html#people-update", context)
+    html = drawn("rooms/room.html#people-update", context)
     event = events.PeopleChanged(html, room.pk)
     await get_channel_layer().group_send(room_group(room.pk), event.to_layer())
 
 
 async def typing(room, user):
     """Tell a room this person is typing: a hint, so dropped if it fails."""
-    html = render_to_string("rooms/room.html#typing-update", {"typist": user})
+    html = drawn("rooms/room.html#typing-update", {"typist": user})
     event = events.Typing(html, room.pk, user.pk)
     try:
         await get_channel_layer().group_send(room_group(room.pk), event.to_layer())
@@ -181,7 +193,7 @@ async def room_opened(room):
     One entry for all: a room just opened is nobody's open room, and has
     nothing unread.
     """
-    html = render_to_string("rooms/sidebar.html#entry-added", {"room": room})
+    html = drawn("rooms/sidebar.html#entry-added", {"room": room})
     event = events.RoomOpened(html, room.pk)
     await get_channel_layer().group_send(SIDEBARS_GROUP, event.to_layer())
 

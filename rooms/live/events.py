@@ -17,9 +17,10 @@ from dataclasses import KW_ONLY, asdict, dataclass, field, fields
 
 @dataclass
 class Broadcast:
-    """An update drawn once (html) for every socket that shows it."""
+    """An update drawn once per language for every socket that shows it:
+    html is {language code: text} (broadcast.drawn)."""
 
-    html: str
+    html: dict
 
     def to_layer(self):
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
@@ -36,7 +37,8 @@ class MessagePosted(Broadcast):
     author: int
     mentions: list  # ids of the people it mentions
     stored_at: float  # time.time() once stored: the broadcast's latency
-    # Sidebar entries drawn for this event in this process, by (count, muted).
+    # Sidebar entries drawn for this event in this process, by (language,
+    # count, muted).
     unread_entries: dict = field(default_factory=dict, init=False, repr=False)
 
 

@@ -14,13 +14,14 @@ import time
 from collections import Counter, defaultdict, deque
 
 from channels.layers import get_channel_layer
+from django.utils import translation
 
+from rooms import metrics
 from rooms.live import events
 from rooms.live.background import run_in_background
 from rooms.live.broadcast import PEOPLE_GROUP, SIDEBARS_GROUP, room_group
 from rooms.live.consumers import catch_up
-from site_config import metrics
-from site_config.websocket import PreparedText
+from rooms.live.frames import PreparedText
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ class _Rooms:
     def pass_on(self, event):
         """Hand a broadcast to the sockets here that show it."""
         # Framed once here for all the sockets, not once per socket.
-        event.html = PreparedText(event.html)
+        event.html = {code: PreparedText(text) for code, text in event.html.items()}
         match event:
             case events.RoomOpened():
                 self._list_opened(event.room, event.html)
@@ -179,7 +180,7 @@ class _Rooms:
                 for consumer in {
                     c for sockets in self.members.values() for c in sockets
                 }:
-                    consumer.outbox.put(event.html)
+                    consumer.outbox.put(event.html[consumer.language])
             case _:
                 self._pass_on_in_room(event)
 
@@ -194,7 +195,9 @@ class _Rooms:
         metrics.broadcast_sent(getattr(event, "stored_at", None), delivered)
         for consumer in tuple(self.watchers.get(event.room, ())):
             try:
-                consumer.notice(event)
+                # A sidebar may draw its entry, in its own language.
+                with translation.override(consumer.language):
+                    consumer.notice(event)
             except Exception:
                 logger.exception("Could not deliver to %s", consumer)
 

@@ -12,9 +12,9 @@ from under it, nor before what it shows is there to read.
 
 from django.db import transaction
 
+from accounts import limits
 from rooms.live import broadcast
 from rooms.sweeps import deliveries
-from site_config import limits
 
 
 def edit(message, user, body):

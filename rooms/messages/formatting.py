@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from rooms.messages.emoji_names import with_shortcodes
@@ -29,6 +30,10 @@ normalizeLink("https://example.com/")
 # "@name" where a username may start: not inside a word or an address.
 # A name ends on a letter or digit, so "ask @bob." mentions bob.
 MENTION = re.compile(r"(?<![\w.@+-])@([\w.@+-]*\w)")
+
+# Whatever in one line of text any rule below, a link or a mention could
+# start with: a body without any is a paragraph of its text, as typed.
+MARKUP = re.compile(r"[*_~`\[\]\\<>@]|//|www\.|^[-+]|^\d+[.)]", re.IGNORECASE)
 
 # What a chat formats: no headings, tables, images, raw HTML, entities or
 # indented code; [text](url) links say where they go, after their text.
@@ -107,9 +112,27 @@ def shown_name(person):
 # a body made to be slow to parse would be slow every time.
 @lru_cache(maxsize=1024)
 def rendered(body, people):
-    env = {"mentioned": dict(people)}
-    # Safe: markdown-it escapes all text and attributes, and makes no raw HTML.
-    return mark_safe(markdown().render(body, env))
+    # Safe: markdown-it escapes all text and attributes, and makes no raw
+    # HTML; plain_html escapes as it does.
+    if is_plain(body):
+        return mark_safe(plain_html(body))
+    return mark_safe(markdown().render(body, {"mentioned": dict(people)}))
+
+
+def is_plain(body):
+    """Whether body is one line that Markdown would draw as its text alone:
+    most messages are, and need no parsing."""
+    return (
+        body.isprintable()  # no line breaks, tabs or other spaces than " "
+        and body == body.strip()
+        and body != ""
+        and MARKUP.search(body) is None
+    )
+
+
+def plain_html(body):
+    """A plain body (is_plain) as Markdown draws it, emoji and all."""
+    return f"<p>{escapeHtml(with_shortcodes(body))}</p>\n"
 
 
 def web_links(body):

@@ -79,7 +79,8 @@ class MessageForm(forms.Form):
         """Check the limits, then read the files (rooms.messages.uploads.prepare).
 
         Reading a picture costs CPU and memory: never before every cheap
-        check has passed.
+        check has passed. Without files, the limits are counted once, when
+        the message is stored (Room.post's check).
         """
         text = self.cleaned_data.get("message")
         files = self.cleaned_data.get("attachments")
@@ -88,7 +89,7 @@ class MessageForm(forms.Form):
                 "message",
                 forms.ValidationError(_("A message can't be empty."), code="required"),
             )
-        if self.author is not None and not self.errors:
+        if files and self.author is not None and not self.errors:
             try:
                 self.check_limits()
             except forms.ValidationError as over_limit:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from asgiref.sync import async_to_sync
 from django.core.exceptions import ValidationError
 
+from rooms import metrics
 from rooms.live import broadcast, db
 from rooms.messages.forms import MessageForm
 from rooms.models import Message, RoomArchived
-from site_config import metrics
 
 
 @dataclass

@@ -18,7 +18,7 @@ from django.core.files import File
 from django.utils.translation import gettext as _
 from PIL import ImageOps
 
-from rooms.messages import pictures
+from accounts import pictures
 
 IMAGE_FORMATS = {
     "PNG": "image/png",

@@ -1,6 +1,10 @@
 """A message: what it says, who may change it and how (each change under
 its room's lock), its reactions, its thread. How messages are read and
-stored in bulk is message_queryset.py."""
+stored in bulk is message_queryset.py.
+
+Longer than most modules: its fields, who may change it and the changes
+themselves belong together, each change taking the room's revision under
+its lock."""
 
 import functools
 from contextlib import contextmanager

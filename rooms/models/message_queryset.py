@@ -45,8 +45,10 @@ class ReadyToDraw(ModelIterable):
 def name_reactors(messages):
     """Read the names of everyone who reacted to messages, in one query."""
     ids = {pk for m in messages for people in m.reactors.values() for pk in people}
-    people = get_user_model().objects.select_related("profile").in_bulk(ids)
-    names = {pk: profiles.display_name(person) for pk, person in people.items()}
+    names = {}
+    if ids:  # most messages drawn have no reactions: no query to build
+        people = get_user_model().objects.select_related("profile").in_bulk(ids)
+        names = {pk: profiles.display_name(person) for pk, person in people.items()}
     for message in messages:
         message.reactor_names = names
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connections, models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models import (
     Q,
 )
@@ -42,10 +42,21 @@ class RoomArchived(ValidationError):
 
 
 def lock_person(user):
-    """Hold a person's row until the transaction ends; call inside one.
-    (SQLite's transactions hold its one write lock from their start.)"""
-    people = get_user_model().objects.filter(pk=user.pk)
-    list(people.select_for_update(no_key=True).values_list("pk"))
+    """Hold a person's row until the transaction ends; call inside one."""
+    User = get_user_model()
+    connection = connections[router.db_for_write(User)]
+    if not connection.features.has_select_for_update:
+        # SQLite's transactions hold its one write lock from their start.
+        return
+    table, key = (
+        connection.ops.quote_name(name)
+        for name in (User._meta.db_table, User._meta.pk.column)
+    )
+    with connection.cursor() as cursor:
+        # Written out, as Room.objects.lock: every post takes it.
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE {key} = %s FOR NO KEY UPDATE", [user.pk]
+        )
 
 
 class RoomQuerySet(models.QuerySet):

@@ -6,7 +6,8 @@ export twice adds nothing, and a stopped import goes on where it stopped.
 What cannot be imported is reported with its file and position, never
 dropped silently; nothing already in the chat changes except by adding.
 People and conversations are here, a conversation's messages in
-history.py.
+history.py. Longer than most modules: one run's state (what was found
+again, what was made, the problems met) is shared by all of its steps.
 """
 
 import re

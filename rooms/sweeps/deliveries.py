@@ -161,7 +161,10 @@ def claim_due(kind):
         return []  # and no transaction, as above
     with sweep_transaction():
         due = Delivery.objects.filter(kind=kind, due__lte=now).select_related(
-            "message__room", "message__author__profile", "user", "subscription"
+            "message__room",
+            "message__author__profile",
+            "user__profile",
+            "subscription",
         )
         claimed = list(locked_unless_taken(due).order_by("due", "pk")[:BATCH])
         if claimed:

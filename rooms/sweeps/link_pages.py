@@ -1,7 +1,7 @@
 """Read what a linked page says of itself: its title, description and
 picture (Open Graph, then <title>), from its head alone.
 
-Every request goes through the outbound guard (rooms/sweeps/outbound.py:
+Every request goes through the outbound guard (accounts/outbound.py:
 public addresses only, pinned, no redirect followed blindly), streams, and
 stops at a byte cap and a deadline, so a page that never answers or sends
 100 MB costs one worker a few seconds and a few hundred kilobytes. What a
@@ -23,10 +23,10 @@ import requests
 from PIL import ImageOps
 from urllib3.exceptions import HTTPError
 
-from rooms.messages import pictures, uploads
+from accounts import outbound, pictures
+from rooms.messages import uploads
 from rooms.models.attachment import EXTENSIONS
 from rooms.models.link_preview import DESCRIPTION_LENGTH, TITLE_LENGTH, URL_LENGTH
-from rooms.sweeps import outbound
 
 # A page's head is rarely past 100 kB; what comes after it is never read.
 MAX_PAGE_BYTES = 256 * 1024

@@ -29,8 +29,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from accounts import languages
 from accounts.models import EmailNotifications
 from rooms.live.background import Sweep, first_unless_locked, sweep_transaction
 from rooms.models import Message, Room
@@ -168,6 +169,12 @@ def _claim_email(user_id, message_ids, now):
 
 
 def missed_email(user, messages):
+    """The email to user listing messages, in user's language."""
+    with translation.override(languages.of_recipient(user)):
+        return _missed_email(user, messages)
+
+
+def _missed_email(user, messages):
     token = signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT)
     unsubscribe = absolute(reverse("notifications_off", args=[token]))
     context = {

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils.timezone import now
 
+from accounts import limits
 from rooms.live import broadcast, db
 from rooms.live.background import (
     Sweep,
@@ -37,7 +38,6 @@ from rooms.live.background import (
 from rooms.messages.formatting import web_links
 from rooms.models import LinkPreview, Message, SweepCursor
 from rooms.sweeps import link_pages
-from site_config import limits
 
 logger = logging.getLogger(__name__)
 

@@ -20,13 +20,16 @@ import urllib.parse
 
 import requests
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 from py_vapid import Vapid, VapidException
 from pywebpush import WebPushException, webpush
 
+from accounts import languages, outbound
 from accounts.profiles import display_name
 from rooms.live.background import Sweep
 from rooms.models import Delivery, Presence, ReadMark
-from rooms.sweeps import deliveries, outbound
+from rooms.sweeps import deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +55,7 @@ def push(delivery):
     if seen(delivery.user_id, message):
         return
     subscription = delivery.subscription
-    send(subscription, payload_of(message, delivery.user_id))
+    send(subscription, payload_of(message, delivery.user))
 
 
 def seen(user_id, message):
@@ -66,18 +69,24 @@ def seen(user_id, message):
     return read.exists() or watching.exists()
 
 
-def payload_of(message, user_id):
+def payload_of(message, user):
+    """What the push to user says of message, in user's language."""
     room = message.room
-    where = "(direct message)" if room.is_direct else f"in #{room.name}"
-    if message.mentions.filter(pk=user_id).exists():
-        why = "mentioned you"
-    elif message.thread_id is not None:
-        why = "replied in a thread you follow"
-    else:
-        why = "sent you a message"
+    names = {"name": display_name(message.author), "room": room.name}
+    with translation.override(languages.of_recipient(user)):
+        if room.is_direct:
+            title = _("%(name)s (direct message)") % names
+        else:
+            title = _("%(name)s in #%(room)s") % names
+        if message.mentions.filter(pk=user.pk).exists():
+            body = _("%(name)s mentioned you") % names
+        elif message.thread_id is not None:
+            body = _("%(name)s replied in a thread you follow") % names
+        else:
+            body = _("%(name)s sent you a message") % names
     return {
-        "title": f"{display_name(message.author)} {where}",
-        "body": f"{display_name(message.author)} {why}",
+        "title": title,
+        "body": body,
         "url": message.get_absolute_url(),
         "tag": f"room-{room.pk}",
     }

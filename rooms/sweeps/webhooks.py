@@ -24,12 +24,13 @@ import time
 import requests
 from django.conf import settings
 
+from accounts import outbound
 from accounts.models import Bot
 from rooms.live.background import Sweep
 from rooms.messages import posting
 from rooms.messages.payloads import message_json
 from rooms.models import Delivery
-from rooms.sweeps import deliveries, outbound
+from rooms.sweeps import deliveries
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """Parts of a message drawn once per process for each way they can look.
 
-Every message posted is drawn, and most look like many before them: the
-same reaction buttons (most carry no reactions), the same author's name
-and picture. These tags draw such a part the first time it looks a given
-way and reuse it after.
+Every message posted is drawn, once per language, and most look like many
+before them: the same reaction buttons (most carry no reactions), the same
+author's name and picture. These tags draw such a part the first time it
+looks a given way in a language and reuse it after.
 
 {% reaction_buttons message %}: the `reaction-buttons` partial.
 {% author_links person %}: the `message-author` partial.
@@ -12,6 +12,7 @@ way and reuse it after.
 
 from django import template
 from django.template.loader import get_template
+from django.utils import translation
 
 from accounts import profiles
 from accounts.templatetags.people import is_bot
@@ -31,8 +32,9 @@ class _Drawn:
     def get(self, look, context):
         """Return the partial drawn with context; look: all that it shows."""
         drawing = get_template(self.partial)
-        # Keyed by the template too: an edited template (make run) draws anew.
-        key = (drawing.template, *look)
+        # Keyed by the template too: an edited template (make run) draws
+        # anew; and by the language it is drawn in.
+        key = (drawing.template, translation.get_language(), *look)
         html = self.html.get(key)
         if html is None:
             if len(self.html) >= KEEP:

@@ -7,8 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext as _
 
+from accounts import limits
 from rooms.slack.exporter import SlackExporter
-from site_config import limits
 
 
 @login_required

@@ -18,7 +18,7 @@ from rooms.models import (
 from rooms.web import search
 
 MAX_ID = 2**63 - 1  # the largest id a database's bigint holds
-# An edit or deletion past EDIT_RATE_LIMIT (site_config/limits.py).
+# An edit or deletion past EDIT_RATE_LIMIT (accounts/limits.py).
 TOO_FAST_TO_CHANGE = gettext_lazy(
     "You are changing messages too fast. Wait a few seconds, then try again."
 )

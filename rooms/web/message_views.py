@@ -10,14 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from accounts import bots
+from accounts import bots, limits
 from rooms.messages import changes, emoji_names, posting
 from rooms.messages.forms import MessageForm
 from rooms.models import Attachment, LinkPreview, Message
 from rooms.models.message import TooManyReactions
 from rooms.web.forms import TOO_FAST_TO_CHANGE, TOO_MANY_REACTIONS
 from rooms.web.views import for_readers, room_for, show_room
-from site_config import limits
 
 
 @login_required

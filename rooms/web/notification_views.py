@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse, RawPostDataException
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -65,18 +66,18 @@ def push_subscribe(request):
         endpoint, keys = data["endpoint"], data["keys"]
         fields = {"p256dh": keys["p256dh"], "auth": keys["auth"]}
     except (ValueError, KeyError, TypeError):
-        return JsonResponse({"error": "Not a push subscription."}, status=400)
+        return JsonResponse({"error": _("Not a push subscription.")}, status=400)
     if not (
         isinstance(endpoint, str)
         and push.endpoint_allowed(endpoint)
         and push.can_sign_for(endpoint)
     ):
         return JsonResponse(
-            {"error": "This browser's push service cannot be reached from here."},
+            {"error": _("This browser's push service cannot be reached from here.")},
             status=400,
         )
     if not all(isinstance(v, str) and 0 < len(v) <= 200 for v in fields.values()):
-        return JsonResponse({"error": "Not a push subscription."}, status=400)
+        return JsonResponse({"error": _("Not a push subscription.")}, status=400)
     PushSubscription.objects.update_or_create(
         endpoint=endpoint, defaults={"user": request.user, **fields}
     )
@@ -99,8 +100,8 @@ def push_unsubscribe(request):
 def push_test(request):
     """Push a test notification to this person's browsers, at once."""
     payload = {
-        "title": "Chat",
-        "body": "Notifications are on: this is how a mention will look.",
+        "title": _("Chat"),
+        "body": _("Notifications are on: this is how a mention will look."),
         "url": reverse("notifications"),
         "tag": "test",
     }

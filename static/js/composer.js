@@ -71,4 +71,11 @@
       }
     }
   });
+
+  // A room opens with the composer focused (autofocus), which a short screen
+  // (a phone, a page zoomed to 400 %) would show mid-screen: put it at the
+  // foot first, so the newest messages fill the space above it.
+  if (document.getElementById("composer-message")?.autofocus) {
+    document.getElementById("composer").scrollIntoView({ block: "end" });
+  }
 })();

@@ -1,6 +1,7 @@
 // The notifications page's "On this device": turn push notifications on
 // and off for this browser (a service worker, a push subscription the
-// server keeps), and send a test one.
+// server keeps), and send a test one. Its words are the section's data-
+// attributes, in the page's language.
 (() => {
   const section = document.getElementById("push");
   const toggle = document.getElementById("notifications-toggle");
@@ -8,7 +9,7 @@
   const state = document.getElementById("push-state");
   if (!section || !toggle) return;
   if (!("serviceWorker" in navigator) || !("PushManager" in window)) {
-    state.textContent = "This browser cannot show notifications.";
+    state.textContent = section.dataset.unsupported;
     return;
   }
   const csrf = section.querySelector("[name=csrfmiddlewaretoken]").value;
@@ -26,17 +27,17 @@
   };
   const show = (subscription, message) => {
     toggle.hidden = false;
-    toggle.textContent = subscription ? "Turn off notifications" : "Turn on notifications";
+    toggle.textContent = subscription ? section.dataset.turnOff : section.dataset.turnOn;
     toggle.setAttribute("aria-pressed", subscription ? "true" : "false");
     test.hidden = !subscription;
-    state.textContent = message || (subscription ? "On for this browser." : "Off for this browser.");
+    state.textContent = message || (subscription ? section.dataset.on : section.dataset.off);
   };
   let registration;
 
   navigator.serviceWorker.register("/service-worker.js").then(async (ready) => {
     registration = ready;
     show(await registration.pushManager.getSubscription());
-  }, () => { state.textContent = "Notifications could not be set up in this browser."; });
+  }, () => { state.textContent = section.dataset.setupFailed; });
 
   toggle.addEventListener("click", async () => {
     const current = await registration.pushManager.getSubscription();
@@ -47,7 +48,7 @@
       return;
     }
     if ((await Notification.requestPermission()) !== "granted") {
-      show(null, "Notifications are blocked for this site in the browser's settings.");
+      show(null, section.dataset.blocked);
       return;
     }
     try {
@@ -63,14 +64,14 @@
       }
       show(subscription);
     } catch (error) {
-      show(null, `Notifications could not be turned on: ${error.message}`);
+      show(null, `${section.dataset.subscribeFailed} ${error.message}`);
     }
   });
 
   test.addEventListener("click", async () => {
     const response = await post(section.dataset.testUrl);
     state.textContent = response.ok
-      ? "A test notification is on its way."
-      : "The test notification could not be sent.";
+      ? section.dataset.testSent
+      : section.dataset.testFailed;
   });
 })();

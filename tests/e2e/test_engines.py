@@ -5,8 +5,10 @@ import json
 import shutil
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import expect
 
+from accounts.models import Profile
 from rooms.models import Message
 
 from ..conftest import ARTIFACTS, PASSWORD, RUN, require
@@ -43,15 +45,19 @@ def signed_in(engine, chat_server, general, alice):
     engine.type("#sign-in-password", PASSWORD + ENTER)
     engine.wait("document.querySelector('#composer-message')")
     engine.wait("document.querySelector('#connection')?.dataset.state === 'open'")
-    # What the policy blocks in this engine (composer.js sizes the text box
-    # through the CSSOM in WebKit): the flows stay on this page.
+    watch_violations(engine)
+    yield engine
+    assert engine.run("return window.violations") == []
+
+
+def watch_violations(engine):
+    """Note what the policy blocks on this page in this engine (composer.js
+    sizes the text box through the CSSOM in WebKit)."""
     engine.run(
         "window.violations = [];"
         "document.addEventListener('securitypolicyviolation', (event) =>"
         " violations.push(`${event.effectiveDirective} at ${event.sourceFile}`))"
     )
-    yield engine
-    assert engine.run("return window.violations") == []
 
 
 def last_body(selector="#messages .message-body"):
@@ -132,3 +138,26 @@ def test_a_phone_wide_room_and_a_composer_that_grows(signed_in, open_page, bob):
     for keys in ("one", SHIFT + ENTER, "two", SHIFT + ENTER, "three"):
         signed_in.type("#composer-message", keys)
     signed_in.wait(f"{composer}.offsetHeight > {before} + 20")
+
+
+def test_a_room_in_spanish_and_in_the_dark(signed_in, chat_server, general, bob, alice):
+    general.post(bob.user, "Hola, ¿qué tal? A message to show in the dark")
+    Profile.objects.update_or_create(
+        user=alice.user, defaults={"theme": "dark", "language": "es"}
+    )
+    signed_in.open(chat_server.url + "/rooms/general/")
+    signed_in.wait("document.querySelector('#connection')?.dataset.state === 'open'")
+    watch_violations(signed_in)
+    assert signed_in.run("return document.documentElement.lang") == "es"
+    with translation.override("es"):
+        send = translation.gettext("Send")
+    assert send != "Send"
+    button = "document.querySelector('#composer button[type=submit]')"
+    assert signed_in.run(f"return {button}.textContent.trim()") == send
+    # The dark scheme's ink (static/css/chat.css: --ink).
+    ink = "return getComputedStyle(document.body).color"
+    assert signed_in.run(ink) == "rgb(228, 232, 239)"
+    signed_in.screenshot(ARTIFACTS / f"engine-{signed_in.name}-dark-es-1280.png")
+    signed_in.resize(390, 800)
+    signed_in.wait("innerWidth < 450")
+    signed_in.screenshot(ARTIFACTS / f"engine-{signed_in.name}-dark-es-390.png")

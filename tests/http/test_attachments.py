@@ -20,7 +20,8 @@ from django.test import Client
 from django.utils.datastructures import MultiValueDict
 from PIL import Image
 
-from rooms.messages import pictures, posting
+from accounts import pictures
+from rooms.messages import posting
 from rooms.messages.uploads import MAX_NAME_BYTES, prepare, safe_name
 from rooms.models import Attachment, Message, Room
 

@@ -10,17 +10,16 @@ from channels.auth import login, logout
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from accounts import client_address, profiles, session_exchange
+from accounts import client_address, limits, profiles, session_exchange
 from accounts.forms import SignInForm
 from rooms.live import broadcast, db
 from rooms.live.consumers.base import CLOSE_SIGNED_OUT, text
+from rooms.live.frames import PreparedText
 from rooms.messages import changes, posting
 from rooms.messages.emoji_names import is_emoji
 from rooms.messages.forms import MessageForm
 from rooms.models import ReadMark
 from rooms.models.message import TooManyReactions
-from site_config import limits
-from site_config.websocket import PreparedText
 
 
 class MessageActions:

@@ -6,12 +6,13 @@ from channels.auth import AuthMiddleware, get_user
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.functional import cached_property
 
-from accounts import languages
-from site_config import limits, logs, metrics
+from accounts import languages, limits
+from rooms import metrics
 
 # Close codes hx-ws never retries (it retries 1006, so refusing the
 # handshake itself would make the browser knock forever).
@@ -25,6 +26,11 @@ SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 logger = logging.getLogger(__name__)
+
+# Sent with person (a user id, None for a visitor) once a socket knows who
+# it is, and with room (a slug) once it knows where, so that the site's
+# log lines can name them (site_config/asgi.py connects it).
+socket_identified = Signal()
 
 
 def text(frame, key):
@@ -94,7 +100,7 @@ class Consumer(AsyncWebsocketConsumer):
     def kind(self):
         return type(self).__name__.removesuffix("Consumer").lower()
 
-    # Whether the socket counts among the open ones (site_config/metrics.py).
+    # Whether the socket counts among the open ones (rooms/metrics.py).
     opened = False
 
     async def accept(self, subprotocol=None, headers=None):
@@ -106,7 +112,7 @@ class Consumer(AsyncWebsocketConsumer):
         # contend with the handshakes still coming, and a storm of
         # connects settles slower.
         self.scope["user"]._wrapped = await get_user(self.scope)
-        logs.person.set(self.scope["user"].pk)
+        socket_identified.send(type(self), person=self.scope["user"].pk)
 
     async def still_signed_in(self):
         """Read the session again, once this socket is in its person's group.

@@ -10,17 +10,18 @@ import re
 from collections import OrderedDict
 from urllib.parse import parse_qs
 
+from rooms import metrics
 from rooms.live import db, events
+from rooms.live.frames import PreparedText
 from rooms.models import PAGE_SIZE, Room
-from site_config import metrics
-from site_config.websocket import PreparedText
 
 CATCH_UP_LIMIT = 500
 
 # Frames of missed messages, by what they show: in a reconnect storm (a
 # deploy closed every tab at the room's newest message) each socket misses
 # the same messages, drawn and compressed once in this process. A message's
-# fragment is the same for every viewer, and its revision changes with it;
+# fragment is the same for every viewer of a language, and its revision
+# changes with it;
 # a new name or picture changes it too, and forgets them all.
 _drawn = OrderedDict()
 DRAWN_LIMIT = 64
@@ -140,7 +141,12 @@ class CatchUp:
 
     def send_drawn(self, partial, messages, **context):
         """Send messages drawn with partial, drawing them once per process."""
-        key = (partial, *context.items(), *((m.pk, m.revision) for m in messages))
+        key = (
+            self.language,
+            partial,
+            *context.items(),
+            *((m.pk, m.revision) for m in messages),
+        )
         frame = _drawn.pop(key, None)
         if frame is None:
             html = self.render(partial, {"messages": messages, **context})

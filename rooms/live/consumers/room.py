@@ -4,6 +4,7 @@ import json
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 
+from rooms import metrics
 from rooms.live import broadcast, db, events, fanout, heartbeat, presence
 from rooms.live.consumers.actions import MessageActions, SessionActions
 from rooms.live.consumers.base import (
@@ -11,12 +12,12 @@ from rooms.live.consumers.base import (
     CLOSE_NO_ROOM,
     CLOSE_SIGNED_OUT,
     Consumer,
+    socket_identified,
 )
 from rooms.live.consumers.catch_up import CatchUp
 from rooms.live.consumers.sidebar import Sidebar
 from rooms.messages.forms import MessageForm
 from rooms.models import ReadMark, Room
-from site_config import logs, metrics
 
 
 class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
@@ -30,7 +31,8 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
         return self.room
 
     async def connect(self):
-        logs.room.set(self.scope["url_route"]["kwargs"]["slug"])
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        socket_identified.send(type(self), room=slug)
         if self.cursor_from_query("reconnect"):
             metrics.reconnects.inc()
         await self.accept()
@@ -119,7 +121,7 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
             return False
         if not self.is_unsent(event):
             return False
-        self.outbox.put(event.html)
+        self.outbox.put(event.html[self.language])
         return True
 
     # Group events

@@ -2,11 +2,12 @@ from functools import partial
 
 from django.db.models import Max
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from rooms.live import db, events, fanout
+from rooms.live.frames import PreparedText
 from rooms.models import UNREAD_SHOWN, Message, Room
 from rooms.web.sidebar import sidebar_context
-from site_config.websocket import PreparedText
 
 
 def unread_entry(event, count, muted):
@@ -17,11 +18,12 @@ def unread_entry(event, count, muted):
     that shows it.
     """
     entries = event.unread_entries
-    if (count, muted) not in entries:
+    key = (translation.get_language(), count, muted)
+    if key not in entries:
         room = listed_room(event.room, event.room_fields, count, muted)
         html = render_to_string("rooms/sidebar.html#entry-update", {"room": room})
-        entries[count, muted] = PreparedText(html)
-    return entries[count, muted]
+        entries[key] = PreparedText(html)
+    return entries[key]
 
 
 def listed_room(room_id, fields, unread_count, muted):
@@ -160,12 +162,13 @@ class Sidebar:
         context = {"room": room, "current_room": self.current_room}
         self.outbox.put(render_to_string("rooms/sidebar.html#entry-update", context))
 
-    def list_opened(self, room_id, entry):
-        """Someone opened a room anyone may read: list it (entry, drawn once
-        for every socket) and return True for the fan-out to have this
-        socket watch it; False if it does already."""
+    def list_opened(self, room_id, entries):
+        """Someone opened a room anyone may read: list it (entries, drawn
+        once per language for every socket) and return True for the fan-out
+        to have this socket watch it; False if it does already."""
         if not self.user.is_authenticated or not self.lists_new(room_id):
             return False
+        entry = entries[self.language]
         self.watched_room_ids.add(room_id)
         if self.held is not None:
             self.held.append(partial(self.outbox.put, entry))

@@ -1,6 +1,7 @@
 """Requests the server makes to addresses its users gave it (push
 services, bots' webhooks): only to the public internet, so nobody can
-point the server at its own private network.
+point the server at its own private network. Here, not among the rooms'
+sweeps that send them: a bot's webhook URL is checked where a bot is made.
 
 may_request() refuses a URL early, with a reason a person can be told.
 session() is the only way such a request is sent: its connections check

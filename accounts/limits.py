@@ -4,7 +4,9 @@ Messages, files, sign-ins, join links and new rooms are counted from the
 rows they store, so every web process agrees (their forms check them).
 What is limited here is counted in each process's memory: with several
 processes one person gets at most that many times a limit, still a bound.
-The numbers are settings, as the others are.
+The numbers are settings, as the others are. Each limit is on a person,
+their sockets or their bots' hooks, so it lives here, where every app may
+import it (rooms builds on accounts, never the other way).
 """
 
 import time

@@ -6,7 +6,8 @@ header without decoding a pixel, so a picture past MAX_PIXELS, all its
 frames counted, is refused before anything is loaded. What is decoded then
 waits for room in the process's budget (DECODING_BUDGET pixels at once):
 large pictures take turns, a small one never waits behind them. Attachments
-and avatars alike.
+and avatars alike: here, so both a person's avatar and the rooms'
+attachments decode in one place.
 """
 
 import io
