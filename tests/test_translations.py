@@ -42,7 +42,7 @@ INSIDE_A_TAG = {"body_attributes", "entry-classes"}
 # Read the same in both languages: names and words the gallery's made-up
 # data shares with the code, and the languages under Profile, each named in
 # itself so that anyone finds their own.
-SAME_IN_BOTH = {"Chat", "general", "Slack", "English", "Español"}
+SAME_IN_BOTH = {"Chat", "general", "Slack", "English", "Español", "of"}
 
 
 class _Texts(HTMLParser):
@@ -165,6 +165,8 @@ def test_the_gallery_in_spanish_shows_no_english_of_ours(client):
         same = set(shown(english.content.decode())) & set(
             shown(spanish.content.decode())
         )
+        # The stage's <title> names the exhibit, for designers only.
+        same = {text for text in same if not text.endswith(" · Gallery")}
         left = sorted(text for text in same if untranslated(text, code))
         if left:
             found[exhibit.slug] = left
