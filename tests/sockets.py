@@ -69,8 +69,12 @@ def open_tab(
     headers = dict(headers)
     if person is not None:
         headers["Cookie"] = f"sessionid={person.session_id}"
-    given = {"after": after, "lang": lang}
-    query = urllib.parse.urlencode({k: v for k, v in given.items() if v is not None})
+    # after as given: a cursor may carry its revision ("12&revision=3").
+    given = [
+        f"after={after}" if after is not None else "",
+        f"lang={lang}" if lang else "",
+    ]
+    query = "&".join(part for part in given if part)
     query = f"?{query}" if query else ""
     return connect(
         f"{server.ws_url}/ws/rooms/{room}/{query}",
