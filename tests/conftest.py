@@ -100,6 +100,8 @@ class ChatServer:
 
     # This process's servers still running, which a flush stops meanwhile.
     running: ClassVar[set] = set()
+    # This process's chat_server, which its modules share.
+    shared: ClassVar["ChatServer | None"] = None
 
     port: int
     env: dict
@@ -368,11 +370,27 @@ def close_connections(django_db_setup):
             conn.close_pool()
 
 
-@pytest.fixture(scope="module")
-def chat_server(request, django_db_setup, django_db_blocker):
-    server = start_chat_server(request.module.__name__, django_db_blocker)
+@pytest.fixture(scope="session")
+def chat_server(django_db_setup, django_db_blocker):
+    """One server for every module of this worker that does not start its own.
+
+    A start costs seconds when every worker starts one at once, and what a
+    test leaves in the database is flushed with the server stopped (above).
+    A module that needs a server of other settings starts its own.
+    """
+    server = ChatServer.shared = start_chat_server("chat", django_db_blocker)
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def shared_server_left_running():
+    """Start the shared server again after a test that stopped it to start it
+    again and failed between: the next modules need it."""
+    yield
+    shared = ChatServer.shared
+    if shared is not None and shared.process.poll() is not None:
+        shared.start()
 
 
 @pytest.fixture
