@@ -240,7 +240,13 @@ def server_environment():
 
 
 def start_chat_server(name, django_db_blocker, **env_overrides):
-    """Start uvicorn on the test database; its log goes to tests/artifacts."""
+    """Start uvicorn on the test database; its log goes to tests/artifacts.
+
+    The shared chat_server stops first: its sweeps, on the same database,
+    would take work (webhooks, emails, pushes) meant for this one's settings.
+    """
+    if ChatServer.shared is not None:
+        ChatServer.shared.stop()
     ARTIFACTS.mkdir(exist_ok=True)
     with django_db_blocker.unblock():
         url = database_url()
@@ -371,26 +377,25 @@ def close_connections(django_db_setup):
 
 
 @pytest.fixture(scope="session")
-def chat_server(django_db_setup, django_db_blocker):
-    """One server for every module of this worker that does not start its own.
-
-    A start costs seconds when every worker starts one at once, and what a
-    test leaves in the database is flushed with the server stopped (above).
-    A module that needs a server of other settings starts its own.
-    """
+def shared_server(django_db_setup, django_db_blocker):
     server = ChatServer.shared = start_chat_server("chat", django_db_blocker)
     yield server
     server.stop()
 
 
-@pytest.fixture(autouse=True)
-def shared_server_left_running():
-    """Start the shared server again after a test that stopped it to start it
-    again and failed between: the next modules need it."""
-    yield
-    shared = ChatServer.shared
-    if shared is not None and shared.process.poll() is not None:
-        shared.start()
+@pytest.fixture
+def chat_server(shared_server):
+    """One server for every module of this worker that does not start its own.
+
+    A start costs seconds when every worker starts one at once, and what a
+    test leaves in the database is flushed with the server stopped (above).
+    A module's own server stops it meanwhile (start_chat_server); it starts
+    again here, as after a test that stopped it and failed before starting
+    it again.
+    """
+    if shared_server.process.poll() is not None:
+        shared_server.start()
+    return shared_server
 
 
 @pytest.fixture
