@@ -306,7 +306,7 @@ def flushes_with_the_servers_stopped():
     the flush (a TRUNCATE on Postgres) and the server lock the same tables,
     and one of them waits, times out or deadlocks. With every server stopped
     nothing competes, unless one was stopped holding a lock: then the flush
-    gives up at once, lets the servers run a moment, and tries again.
+    gives up within 0.1 s, lets the servers run a moment, and tries again.
     """
     flush = BaseDatabaseOperations.execute_sql_flush
 
@@ -381,6 +381,16 @@ def shared_server(django_db_setup, django_db_blocker):
     server = ChatServer.shared = start_chat_server("chat", django_db_blocker)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared_server_only_where_asked(request):
+    """Stop the shared server for a module none of whose tests asks for it:
+    its sweeps would do beside the tests what they do in this process."""
+    module = request.module
+    items = [item for item in request.session.items if item.module is module]
+    if ChatServer.shared and not any("chat_server" in i.fixturenames for i in items):
+        ChatServer.shared.stop()
 
 
 @pytest.fixture
