@@ -121,7 +121,7 @@ soak: $(VENV)/.installed
 # Take the approved pictures of the gallery and a live room again
 # (tests/e2e/screenshots/); commit them with the change that moved them.
 screenshots: $(VENV)/.installed browser
-	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/e2e/test_screenshots.py
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/e2e/test_screenshots.py tests/e2e/test_screenshots_dark.py
 
 # The Spanish catalogue (docs/translating.md): gathers every marked string
 # into locale/es/LC_MESSAGES/django.po, keeping its translations, and

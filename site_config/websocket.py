@@ -55,6 +55,8 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             self.conn.available_extensions = [PER_MESSAGE_DEFLATE]
 
     async def send(self, message):
+        if self.close_sent and message["type"] == "websocket.close":
+            return  # two reasons to close crossed (a sign-out, an account gone)
         self.raise_if_closed(message)
         if not self.writable.is_set():
             await self.wait_until_writable()

@@ -1,13 +1,16 @@
 import asyncio
+import itertools
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -91,9 +94,14 @@ def database_url():
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-@dataclass
+@dataclass(eq=False)
 class ChatServer:
     """A real uvicorn process serving the project, on its own port."""
+
+    # This process's servers still running, which a flush stops meanwhile.
+    running: ClassVar[set] = set()
+    # This process's chat_server, which its modules share.
+    shared: ClassVar["ChatServer | None"] = None
 
     port: int
     env: dict
@@ -123,7 +131,9 @@ class ChatServer:
             env=self.env,
             stdout=log,
             stderr=log,
+            start_new_session=True,  # a group of its own, its workers with it
         )
+        self.running.add(self)
         # Long enough for a start on a machine busy with the other workers.
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -137,14 +147,21 @@ class ChatServer:
         raise RuntimeError(f"uvicorn did not listen within 90 s; see {self.log_path}")
 
     def stop(self):
+        self.running.discard(self)
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=15)
 
     def kill(self):
         """Die the way an out-of-memory kill does: no cleanup at all."""
+        self.running.discard(self)
         self.process.kill()
         self.process.wait(timeout=15)
+
+    def signal(self, number):
+        """Send a signal to the server and the workers it started."""
+        with suppress(ProcessLookupError):  # it ended by itself
+            os.killpg(self.process.pid, number)
 
     def log(self):
         return self.log_path.read_text(errors="replace")
@@ -223,7 +240,13 @@ def server_environment():
 
 
 def start_chat_server(name, django_db_blocker, **env_overrides):
-    """Start uvicorn on the test database; its log goes to tests/artifacts."""
+    """Start uvicorn on the test database; its log goes to tests/artifacts.
+
+    The shared chat_server stops first: its sweeps, on the same database,
+    would take work (webhooks, emails, pushes) meant for this one's settings.
+    """
+    if ChatServer.shared is not None:
+        ChatServer.shared.stop()
     ARTIFACTS.mkdir(exist_ok=True)
     with django_db_blocker.unblock():
         url = database_url()
@@ -275,28 +298,71 @@ def fresh_limits():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def flushes_outlast_a_deadlock():
-    """Try a test's flush again if Postgres broke a deadlock by failing it.
+def flushes_with_the_servers_stopped():
+    """Empty the tables between tests while this worker's servers are stopped.
 
-    The flush truncates every table while a server process may still be
-    finishing what the test left it (a socket's connect writes its presence
-    row, whose foreign keys it checks): the two can lock the same tables in
-    the other order. By the next try the server's write is done.
+    A server is still at work when its test ends: the heartbeat sweeps every
+    second, sockets the test closed are still leaving. Flushed beside it,
+    the flush (a TRUNCATE on Postgres) and the server lock the same tables,
+    and one of them waits, times out or deadlocks. With every server stopped
+    nothing competes, unless one was stopped holding a lock: then the flush
+    gives up within 0.1 s, lets the servers run a moment, and tries again.
     """
     flush = BaseDatabaseOperations.execute_sql_flush
 
     def execute_sql_flush(self, sql_list):
-        for attempt in range(3):
-            try:
-                return flush(self, sql_list)
-            except OperationalError as error:
-                if "deadlock detected" not in str(error) or attempt == 2:
-                    raise
+        for attempt in itertools.count():
+            with servers_stopped(), waiting_briefly(self.connection):
+                try:
+                    return flush(self, sql_list)
+                except OperationalError as error:
+                    if not held_elsewhere(error) or attempt == 50:
+                        raise
+            time.sleep(0.02)
 
     patch = pytest.MonkeyPatch()
     patch.setattr(BaseDatabaseOperations, "execute_sql_flush", execute_sql_flush)
     yield
     patch.undo()
+
+
+@contextmanager
+def waiting_briefly(connection):
+    """Wait 0.1 s at most for a lock in the block: a stopped server never
+    lets go of one."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET lock_timeout = '100ms'")
+        else:
+            cursor.execute("PRAGMA busy_timeout")
+            usual = cursor.fetchone()[0]
+            cursor.execute("PRAGMA busy_timeout = 100")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("RESET lock_timeout")
+            else:
+                cursor.execute(f"PRAGMA busy_timeout = {usual}")
+
+
+def held_elsewhere(error):
+    message = str(error)
+    return "lock timeout" in message or "database is locked" in message
+
+
+@contextmanager
+def servers_stopped():
+    """Stop this process's running servers (SIGSTOP) for the block."""
+    stopped = list(ChatServer.running)
+    for server in stopped:
+        server.signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for server in stopped:
+            server.signal(signal.SIGCONT)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -310,11 +376,36 @@ def close_connections(django_db_setup):
             conn.close_pool()
 
 
-@pytest.fixture(scope="module")
-def chat_server(request, django_db_setup, django_db_blocker):
-    server = start_chat_server(request.module.__name__, django_db_blocker)
+@pytest.fixture(scope="session")
+def shared_server(django_db_setup, django_db_blocker):
+    server = ChatServer.shared = start_chat_server("chat", django_db_blocker)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared_server_only_where_asked(request):
+    """Stop the shared server for a module none of whose tests asks for it:
+    its sweeps would do beside the tests what they do in this process."""
+    module = request.module
+    items = [item for item in request.session.items if item.module is module]
+    if ChatServer.shared and not any("chat_server" in i.fixturenames for i in items):
+        ChatServer.shared.stop()
+
+
+@pytest.fixture
+def chat_server(shared_server):
+    """One server for every module of this worker that does not start its own.
+
+    A start costs seconds when every worker starts one at once, and what a
+    test leaves in the database is flushed with the server stopped (above).
+    A module's own server stops it meanwhile (start_chat_server); it starts
+    again here, as after a test that stopped it and failed before starting
+    it again.
+    """
+    if shared_server.process.poll() is not None:
+        shared_server.start()
+    return shared_server
 
 
 @pytest.fixture

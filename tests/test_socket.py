@@ -23,7 +23,7 @@ from rooms.live.consumers.catch_up import CATCH_UP_LIMIT
 from rooms.models import Message
 from site_config.asgi import application
 
-from .conftest import PASSWORD, Person
+from .conftest import PASSWORD, Person, sign_up
 from .sockets import Tab, http_get, http_post, http_sign_out, open_tab
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,7 +43,10 @@ async def test_message_reaches_every_member_once(chat_server, general, alice, bo
         assert f'data-author="{alice.pk}"' in frames
         sent = await alice_tab.expect(r'hx-target="#composer-message"')
         assert re.search(r'<textarea id="composer-message"[^>]*></textarea>', sent)
-        await bob_tab.expect_nothing()
+        # A second copy would come before the next message, not after it.
+        await alice_tab.send(action="send", message="and then")
+        frames = await bob_tab.expect(r"and then")
+        assert frames.count(f'id="message-{message.pk}"') == 1
 
 
 async def test_every_frame_is_compressed_on_its_own(chat_server, general):
@@ -359,12 +362,19 @@ async def test_a_tab_closed_in_the_middle_of_a_burst_still_leaves(
 async def test_a_returning_tab_within_the_grace_is_not_announced(
     chat_server, general, alice, bob
 ):
+    carol = await sync_to_async(sign_up)("carol")
     async with open_tab(chat_server, person=alice) as a:
         watcher = Tab(a)
-        async with open_tab(chat_server, person=bob):
+        async with (
+            open_tab(chat_server, person=carol),
+            open_tab(chat_server, person=bob),
+        ):
             await watcher.expect("bob joined")
+        # Back within the grace. carol's tab closed after bob's, so the
+        # goodbye that says she left comes after any that would say he did.
         async with open_tab(chat_server, person=bob):
-            await watcher.expect_nothing(within=2.5)  # past the test server's 1 s grace
+            frames = await watcher.expect("carol left")
+    assert "bob left" not in frames
 
 
 async def test_a_killed_process_leaves_no_ghosts(chat_server, general, alice, bob):

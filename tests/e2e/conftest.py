@@ -33,6 +33,15 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(scope="module")
+def comparer(browser):
+    """A page of its own, where Chromium compares two pictures (pictures.py)."""
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 def person_context(browser, server, person=None, javascript=True, **options):
     """Return a fresh browser context, signed in as person if given.
 

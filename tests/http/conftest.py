@@ -20,20 +20,20 @@ def client_for(username):
     return client
 
 
-# These replace the suite's alice and bob (people with a session cookie for
-# sockets) in this folder's tests, which only speak HTTP.
+# Signed-in test clients, for this folder's tests, which only speak HTTP;
+# the suite's alice and bob are people with a session cookie for sockets.
 @pytest.fixture
-def alice(db):
+def alice_client(db):
     return client_for("alice")
 
 
 @pytest.fixture
-def bob(db):
+def bob_client(db):
     return client_for("bob")
 
 
 @pytest.fixture
-def carol(db):
+def carol_client(db):
     return client_for("carol")
 
 

@@ -66,9 +66,11 @@ def only_attachment():
 
 
 def test_a_picture_is_stored_shown_inline_at_its_size_and_served_as_itself(
-    alice, general, storage
+    alice_client, general, storage
 ):
-    response = post(alice, upload("lunch.png", picture((40, 30))), message="look")
+    response = post(
+        alice_client, upload("lunch.png", picture((40, 30))), message="look"
+    )
     assert response.status_code == 302
     attachment = only_attachment()
     assert attachment.message.body == "look"
@@ -77,7 +79,7 @@ def test_a_picture_is_stored_shown_inline_at_its_size_and_served_as_itself(
         40,
         30,
     )
-    page = alice.get("/rooms/general/").content.decode()
+    page = alice_client.get("/rooms/general/").content.decode()
     image = re.search(r'<div class="message-attachments">.*?</div>', page, re.S)[0]
     assert (
         f'<a class="attachment-image-link" href="/attachments/{attachment.pk}/"'
@@ -88,7 +90,7 @@ def test_a_picture_is_stored_shown_inline_at_its_size_and_served_as_itself(
         'width="40" height="30" alt="lunch.png"'
     ) in image
 
-    headers, body = fetch(alice, f"/attachments/{attachment.pk}/thumbnail/")
+    headers, body = fetch(alice_client, f"/attachments/{attachment.pk}/thumbnail/")
     assert opened(body).format == "PNG"
     assert headers["Content-Type"] == "image/png"
     assert headers["Content-Disposition"].startswith("inline")
@@ -97,14 +99,16 @@ def test_a_picture_is_stored_shown_inline_at_its_size_and_served_as_itself(
         assert headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
 
 
-def test_a_camera_photo_stands_upright_without_its_metadata(alice, general, storage):
-    post(alice, upload("IMG_0001.JPG", camera_photo((4000, 3000))))
+def test_a_camera_photo_stands_upright_without_its_metadata(
+    alice_client, general, storage
+):
+    post(alice_client, upload("IMG_0001.JPG", camera_photo((4000, 3000))))
     attachment = only_attachment()
     # Turned upright: 3000 wide, 4000 high; its thumbnail within 1200 × 800,
     # shown within 600 × 400.
     assert (attachment.width, attachment.height) == (300, 400)
-    _, full = fetch(alice, f"/attachments/{attachment.pk}/")
-    _, thumbnail = fetch(alice, f"/attachments/{attachment.pk}/thumbnail/")
+    _, full = fetch(alice_client, f"/attachments/{attachment.pk}/")
+    _, thumbnail = fetch(alice_client, f"/attachments/{attachment.pk}/thumbnail/")
     for data, size in ((full, (3000, 4000)), (thumbnail, (600, 800))):
         image = opened(data)
         assert (image.format, image.size) == ("JPEG", size)
@@ -131,67 +135,67 @@ def test_a_camera_photo_stands_upright_without_its_metadata(alice, general, stor
     ],
 )
 def test_anything_but_a_picture_is_a_download_whatever_its_name(
-    alice, general, storage, name, data, content_type
+    alice_client, general, storage, name, data, content_type
 ):
-    post(alice, upload(name, data))
+    post(alice_client, upload(name, data))
     attachment = only_attachment()
     assert attachment.content_type == content_type
     assert not attachment.is_image
-    page = alice.get("/rooms/general/").content.decode()
+    page = alice_client.get("/rooms/general/").content.decode()
     assert (
         f'<a class="attachment-file" href="/attachments/{attachment.pk}/" download>'
         f'<span class="attachment-name">{name}</span> '
         f'<span class="attachment-size">{len(data)}\xa0bytes</span></a>'
     ) in page
     assert "attachment-image" not in page
-    headers, body = fetch(alice, f"/attachments/{attachment.pk}/")
+    headers, body = fetch(alice_client, f"/attachments/{attachment.pk}/")
     assert body == data
     assert headers["Content-Disposition"].startswith("attachment")
     if storage == "disk":
         assert headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
 
 
-def test_a_picture_named_anything_is_shown_as_the_picture_it_is(alice, general):
-    post(alice, upload("setup.exe", picture(format="GIF")))
+def test_a_picture_named_anything_is_shown_as_the_picture_it_is(alice_client, general):
+    post(alice_client, upload("setup.exe", picture(format="GIF")))
     assert only_attachment().content_type == "image/gif"
 
 
-def test_an_animation_keeps_moving(alice, general):
+def test_an_animation_keeps_moving(alice_client, general):
     gif = animation()
-    post(alice, upload("dance.gif", gif))
-    _, body = fetch(alice, f"/attachments/{only_attachment().pk}/")
+    post(alice_client, upload("dance.gif", gif))
+    _, body = fetch(alice_client, f"/attachments/{only_attachment().pk}/")
     assert body == gif
     assert opened(body).n_frames == 3
 
 
 def test_deleting_the_message_deletes_its_files(
-    alice, general, storage, django_capture_on_commit_callbacks
+    alice_client, general, storage, django_capture_on_commit_callbacks
 ):
-    post(alice, upload("big.jpg", camera_photo((2400, 1600))), message="bye")
+    post(alice_client, upload("big.jpg", camera_photo((2400, 1600))), message="bye")
     attachment = only_attachment()
     names = [attachment.file.name, attachment.thumbnail.name]
     assert all(default_storage.exists(name) for name in names)
     with django_capture_on_commit_callbacks(execute=True):
-        alice.post(f"/messages/{attachment.message.pk}/delete/")
+        alice_client.post(f"/messages/{attachment.message.pk}/delete/")
     assert not Attachment.objects.exists()
     assert not any(default_storage.exists(name) for name in names)
-    assert alice.get(f"/attachments/{attachment.pk}/").status_code == 404
+    assert alice_client.get(f"/attachments/{attachment.pk}/").status_code == 404
 
 
-def test_a_message_may_be_files_alone(alice, general):
-    post(alice, upload("a.png", picture()), upload("b.pdf", PDF))
+def test_a_message_may_be_files_alone(alice_client, general):
+    post(alice_client, upload("a.png", picture()), upload("b.pdf", PDF))
     message = Message.objects.get()
     assert message.body == ""
     assert [a.name for a in message.attachments.all()] == ["a.png", "b.pdf"]
 
 
 def test_an_oversize_file_is_refused_the_text_kept_and_nothing_stored(
-    alice, general, settings
+    alice_client, general, settings
 ):
     settings.MAX_UPLOAD_BYTES = 1000
     stored = list_stored()
     files = upload("fine.png", picture()), upload("huge.pdf", PDF + b"x" * 2000)
-    response = post(alice, *files, message="see this")
+    response = post(alice_client, *files, message="see this")
     assert response.status_code == 400
     page = response.content.decode()
     assert "“huge.pdf” is 2.0\xa0KB; a file can be at most 1000\xa0bytes." in page
@@ -200,11 +204,15 @@ def test_an_oversize_file_is_refused_the_text_kept_and_nothing_stored(
     assert list_stored() == stored
 
 
-def test_an_upload_from_the_composer_is_answered_with_the_composer(alice, general):
-    refused = post(alice, message="", HX_Request="true")
+def test_an_upload_from_the_composer_is_answered_with_the_composer(
+    alice_client, general
+):
+    refused = post(alice_client, message="", HX_Request="true")
     assert refused.status_code == 400
     assert "A message can&#x27;t be empty." in refused.content.decode()
-    sent = post(alice, upload("a.png", picture()), message="hi", HX_Request="true")
+    sent = post(
+        alice_client, upload("a.png", picture()), message="hi", HX_Request="true"
+    )
     assert sent.status_code == 200
     assert re.search(
         r'<textarea id="composer-message"[^>]*></textarea>', sent.content.decode()
@@ -212,31 +220,35 @@ def test_an_upload_from_the_composer_is_answered_with_the_composer(alice, genera
     assert Message.objects.get().body == "hi"
 
 
-def test_too_many_files_at_once_are_refused(alice, general, settings):
+def test_too_many_files_at_once_are_refused(alice_client, general, settings):
     settings.MAX_ATTACHMENTS = 2
-    response = post(alice, *(upload(f"{n}.png", picture()) for n in range(3)))
+    response = post(alice_client, *(upload(f"{n}.png", picture()) for n in range(3)))
     assert response.status_code == 400
     assert "Attach at most 2 files to a message." in response.content.decode()
     assert not Attachment.objects.exists()
 
 
-def test_files_a_minute_are_limited(alice, general, settings):
+def test_files_a_minute_are_limited(alice_client, general, settings):
     settings.UPLOAD_RATE_LIMIT = (3, 60)
     assert (
-        post(alice, upload("1.png", picture()), upload("2.png", picture())).status_code
+        post(
+            alice_client, upload("1.png", picture()), upload("2.png", picture())
+        ).status_code
         == 302
     )
-    response = post(alice, upload("3.png", picture()), upload("4.png", picture()))
+    response = post(
+        alice_client, upload("3.png", picture()), upload("4.png", picture())
+    )
     assert response.status_code == 400
     assert "You can post 3 files in 60 seconds." in response.content.decode()
     assert Attachment.objects.count() == 2
 
 
-def test_a_picture_too_large_to_decode_safely_is_refused(alice, general):
+def test_a_picture_too_large_to_decode_safely_is_refused(alice_client, general):
 
     out = io.BytesIO()
     Image.new("1", (10_000, 6_000)).save(out, "PNG")  # 60 million pixels, tiny
-    response = post(alice, upload("bomb.png", out.getvalue()))
+    response = post(alice_client, upload("bomb.png", out.getvalue()))
     assert response.status_code == 400
     assert (
         "“bomb.png” is too large a picture: at most 50 million pixels in all its "
@@ -244,9 +256,9 @@ def test_a_picture_too_large_to_decode_safely_is_refused(alice, general):
     )
 
 
-def test_a_bomb_of_many_large_frames_is_refused_before_decoding(alice, general):
+def test_a_bomb_of_many_large_frames_is_refused_before_decoding(alice_client, general):
     # 16 frames of 5000×5000: each under the limit, 400 million in all.
-    response = post(alice, upload("bomb.gif", gif_bomb()), message="see this")
+    response = post(alice_client, upload("bomb.gif", gif_bomb()), message="see this")
     page = response.content.decode()
     assert response.status_code == 400
     assert "“bomb.gif” is too large a picture" in page
@@ -271,15 +283,17 @@ def test_large_pictures_take_turns_and_a_small_one_never_waits(monkeypatch):
     assert budget.in_use == 0
 
 
-def test_a_private_rooms_files_are_only_for_its_members(alice, bob, general):
+def test_a_private_rooms_files_are_only_for_its_members(
+    alice_client, bob_client, general
+):
     secret = Room.objects.create(name="secret", slug="secret", kind=Room.Kind.PRIVATE)
-    secret.members.add(alice.user)
-    post(alice, upload("plan.png", picture()), room="secret")
-    post(alice, upload("open.png", picture()))
+    secret.members.add(alice_client.user)
+    post(alice_client, upload("plan.png", picture()), room="secret")
+    post(alice_client, upload("open.png", picture()))
     private, public = Attachment.objects.order_by("pk")
     for url in (f"/attachments/{private.pk}/", f"/attachments/{private.pk}/thumbnail/"):
-        assert alice.get(url).status_code == 200
-        assert bob.get(url).status_code == 404
+        assert alice_client.get(url).status_code == 200
+        assert bob_client.get(url).status_code == 404
         assert Client().get(url).status_code == 404
     # An open room's pictures are for anyone who may read it.
     assert Client().get(f"/attachments/{public.pk}/").status_code == 200
@@ -351,7 +365,9 @@ def test_a_picture_over_pillows_own_limit_is_refused_too():
         prepare(SimpleUploadedFile("bomb.png", out.getvalue()))
 
 
-def test_a_large_file_goes_to_storage_in_chunks_never_whole_in_memory(alice, general):
+def test_a_large_file_goes_to_storage_in_chunks_never_whole_in_memory(
+    alice_client, general
+):
     """Ten files of 10 MiB may come with one message: none is read whole."""
     size = 8 * 1024 * 1024
     uploaded = TemporaryUploadedFile("backup.tar", "application/x-tar", size, None)
@@ -361,11 +377,11 @@ def test_a_large_file_goes_to_storage_in_chunks_never_whole_in_memory(alice, gen
     files = MultiValueDict({"attachments": [uploaded]})
     # Once before, as a running server has: templates compiled, modules read.
     warm_up = MultiValueDict({"attachments": [upload("small.tar", b"\x1f" * 10)]})
-    posting.post(general, alice.user, {"message": ""}, warm_up)
+    posting.post(general, alice_client.user, {"message": ""}, warm_up)
 
     tracemalloc.start()
     try:
-        posted = posting.post(general, alice.user, {"message": ""}, files)
+        posted = posting.post(general, alice_client.user, {"message": ""}, files)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

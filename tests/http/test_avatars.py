@@ -13,12 +13,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_avatar_is_kept_for_good_on_disk_and_only_while_signed_in_a_bucket(
-    alice, storage
+    alice_client, storage
 ):
     face = SimpleUploadedFile("face.png", picture((80, 80)), "image/png")
-    assert alice.post("/accounts/profile/", {"avatar": face}).status_code == 302
+    assert alice_client.post("/accounts/profile/", {"avatar": face}).status_code == 302
 
-    response = alice.get("/people/alice/avatar/?v=1")
+    response = alice_client.get("/people/alice/avatar/?v=1")
     if storage == "disk":
         assert response["Cache-Control"] == "private, max-age=31536000, immutable"
         return

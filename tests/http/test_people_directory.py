@@ -13,8 +13,8 @@ User = get_user_model()
 
 
 @pytest.fixture
-def people(alice, bob):
-    Profile.objects.create(user=bob.user, display_name="Bob Dylan")
+def people(alice_client, bob_client):
+    Profile.objects.create(user=bob_client.user, display_name="Bob Dylan")
     Bot.objects.create(user=User.objects.create_user("deploybot"))
     User.objects.create_user("gone", is_active=False)
 
@@ -25,8 +25,8 @@ def listed(page):
     return re.findall(r'<li class="person" data-username="([^"]+)"', directory)
 
 
-def test_everyone_signed_in_sees_the_directory_and_no_tools(alice, people):
-    response = alice.get("/people/")
+def test_everyone_signed_in_sees_the_directory_and_no_tools(alice_client, people):
+    response = alice_client.get("/people/")
     assert response.status_code == 200
     page = response.content.decode()
     assert listed(page) == ["alice", "bob", "deploybot"]  # not the deactivated
@@ -43,18 +43,24 @@ def test_everyone_signed_in_sees_the_directory_and_no_tools(alice, people):
         assert action not in page
 
 
-def test_the_filter_matches_a_name_or_a_username_without_javascript(alice, people):
-    assert listed(alice.get("/people/", {"q": "DYL"}).content.decode()) == ["bob"]
-    assert listed(alice.get("/people/", {"q": "bot"}).content.decode()) == ["deploybot"]
-    page = alice.get("/people/", {"q": "gone"}).content.decode()
+def test_the_filter_matches_a_name_or_a_username_without_javascript(
+    alice_client, people
+):
+    assert listed(alice_client.get("/people/", {"q": "DYL"}).content.decode()) == [
+        "bob"
+    ]
+    assert listed(alice_client.get("/people/", {"q": "bot"}).content.decode()) == [
+        "deploybot"
+    ]
+    page = alice_client.get("/people/", {"q": "gone"}).content.decode()
     assert listed(page) == [] and "No one matches" in page
     assert 'value="gone"' in page
 
 
-def test_administrators_see_the_directory_and_their_tools(alice, people):
-    alice.user.is_staff = alice.user.is_superuser = True
-    alice.user.save()
-    page = alice.get("/people/").content.decode()
+def test_administrators_see_the_directory_and_their_tools(alice_client, people):
+    alice_client.user.is_staff = alice_client.user.is_superuser = True
+    alice_client.user.save()
+    page = alice_client.get("/people/").content.decode()
     assert listed(page) == ["alice", "bob", "deploybot"]
     for tool in ("sign-up-mode", "reading", "invite", "people", "make-bot"):
         assert f'id="{tool}"' in page
@@ -62,14 +68,14 @@ def test_administrators_see_the_directory_and_their_tools(alice, people):
     assert 'href="/people/bob/ban/"' in page
 
 
-def test_the_tools_stay_closed_to_everyone_else(alice, bob, client):
+def test_the_tools_stay_closed_to_everyone_else(alice_client, bob_client, client):
     assert client.get("/people/")["Location"].startswith("/accounts/login/")
-    assert alice.get("/people/bob/ban/").status_code == 403
-    assert alice.post("/people/bob/ban/").status_code == 403
-    assert alice.post("/people/bob/active/", {"active": "0"}).status_code == 403
+    assert alice_client.get("/people/bob/ban/").status_code == 403
+    assert alice_client.post("/people/bob/ban/").status_code == 403
+    assert alice_client.post("/people/bob/active/", {"active": "0"}).status_code == 403
     assert User.objects.get(username="bob").is_active
 
 
-def test_every_signed_in_page_links_to_the_people(alice):
-    page = alice.get("/rooms/new/").content.decode()
+def test_every_signed_in_page_links_to_the_people(alice_client):
+    page = alice_client.get("/rooms/new/").content.decode()
     assert '<a class="account-people" href="/people/">People</a>' in page

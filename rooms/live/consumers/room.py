@@ -2,6 +2,7 @@ import contextlib
 import json
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError
 from django.template.loader import render_to_string
 
 from rooms import metrics
@@ -148,7 +149,10 @@ class RoomConsumer(CatchUp, MessageActions, SessionActions, Sidebar, Consumer):
         await self.channel_layer.group_add(
             broadcast.user_group(self.user.pk), self.channel_name
         )
-        await presence.arrive(self.room, self.user, self.channel_name)
+        # The account may have gone as the socket opened: connect() then
+        # finds the person signed out.
+        with contextlib.suppress(IntegrityError):
+            await presence.arrive(self.room, self.user, self.channel_name)
         fanout.rooms.start_reading(self.room.pk, self.user.pk)
         await self.follow_sidebar()
 
