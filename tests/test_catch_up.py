@@ -136,14 +136,14 @@ async def test_a_new_name_is_drawn_in_what_later_tabs_catch_up_on(
 
     first = tab()
     assert (await first.connect())[0]
-    assert ">alice</a>" in await first.receive_from()
+    assert ">alice</a>" in await first.receive_from(timeout=15)
     await sync_to_async(profiles.save)(alice.user, display_name="Alice Liddell", bio="")
     # The rename reaches this process's rooms: the open tab shows it.
-    while "Alice Liddell" not in await first.receive_from():
+    while "Alice Liddell" not in await first.receive_from(timeout=15):
         pass
     second = tab()
     assert (await second.connect())[0]
-    caught_up = await second.receive_from()
+    caught_up = await second.receive_from(timeout=15)
     assert "missed" in caught_up and ">Alice Liddell</a>" in caught_up
     for communicator in (first, second):
         await communicator.disconnect()

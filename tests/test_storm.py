@@ -87,7 +87,10 @@ async def test_a_thousand_people_connect_at_once_and_leave_without_a_trace(
         return await Presence.objects.acount(), subscribers
 
     try:
-        async with asyncio.timeout(30):
+        # Alone, the leaving takes about 21 s on Postgres here (it once took
+        # under 1 s: a slowdown to find, noted in issue 32); beside the
+        # other run's browsers it passed 30.
+        async with asyncio.timeout(60):
             while await traces() != (0, 0):
                 await asyncio.sleep(0.2)
     finally:
