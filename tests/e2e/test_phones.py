@@ -35,9 +35,15 @@ def scrolls_sideways(page):
     )
 
 
-@pytest.mark.parametrize("viewport", PHONES, ids=lambda size: f"{size['width']}px")
+# Every gallery exhibit at the narrowest width, in Spanish, whose words run
+# longer; the pages alone at the other, in English.
+@pytest.mark.parametrize(
+    "viewport, language, with_gallery",
+    [(PHONES[0], "en-US", False), (PHONES[1], "es-ES", True)],
+    ids=["390px-en", "360px-es"],
+)
 def test_no_page_scrolls_sideways_on_a_phone(
-    browser, chat_server, general, alice, viewport
+    browser, chat_server, general, alice, viewport, language, with_gallery
 ):
     general.post(alice.user, "a word too long for a phone: " + "x" * 90)
     secret = Room.objects.create(
@@ -51,20 +57,32 @@ def test_no_page_scrolls_sideways_on_a_phone(
         "/search/?q=phone",
         "/rooms/secret/members/",
         "/rooms/new/",
-        "/gallery/",
-        *(f"/gallery/{exhibit.slug}/" for exhibit in exhibits()),
+        "/accounts/profile/",
+        "/people/",
     ]
+    if with_gallery:
+        signed_in += ["/gallery/", *(f"/gallery/{e.slug}/" for e in exhibits())]
     for person, paths in [(None, anonymous), (alice, signed_in)]:
-        context, page = phone(browser, chat_server, viewport, person)
+        context = person_context(
+            browser,
+            chat_server,
+            person,
+            viewport=viewport,
+            is_mobile=True,
+            has_touch=True,
+            locale=language,
+        )
+        page = context.new_page()
         # The index frames every exhibit; each is visited on its own below.
         page.route("**/gallery/*/", skip_frames)
         wide = []
         for path in paths:
             page.goto(chat_server.url + path)
+            assert page.locator("html").get_attribute("lang") == language[:2], path
             if scrolls_sideways(page):
                 wide.append(path)
         context.close()
-        assert wide == [], f"scroll sideways at {viewport['width']} px"
+        assert wide == [], f"scroll sideways at {viewport['width']} px in {language}"
 
 
 def test_the_composer_and_its_controls_fit_a_finger(
