@@ -109,7 +109,7 @@ async def test_tabs_that_missed_the_same_messages_share_one_drawing(
     frames = []
     for tab in tabs:
         assert (await tab.connect())[0]
-        frames.append(await tab.receive_from())
+        frames.append(await tab.receive_from(timeout=15))
     for tab in tabs:
         await tab.disconnect()
     assert all("missed 2" in frame for frame in frames)
