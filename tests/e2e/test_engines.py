@@ -146,9 +146,10 @@ def test_a_room_in_spanish_and_in_the_dark(signed_in, chat_server, general, bob,
         user=alice.user, defaults={"theme": "dark", "language": "es"}
     )
     signed_in.open(chat_server.url + "/rooms/general/")
+    # The new page, not the one it replaces, whose socket was open too.
+    signed_in.wait("document.documentElement.lang === 'es'")
     signed_in.wait("document.querySelector('#connection')?.dataset.state === 'open'")
     watch_violations(signed_in)
-    assert signed_in.run("return document.documentElement.lang") == "es"
     with translation.override("es"):
         send = translation.gettext("Send")
     assert send != "Send"
